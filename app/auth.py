@@ -1,0 +1,132 @@
+"""Local accounts, sessions, API tokens and role checks (deny by default).
+
+Roles: `agent` (officer), `curator`, `staff`, `admin`. Curators, staff and admins may do all
+an agent may; admins may do everything.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from functools import wraps
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, abort, g, redirect, request, session, url_for
+from sqlalchemy import select
+
+from app.db import db
+from app.models import ApiToken, User
+from app.models.base import utcnow
+
+_hasher = PasswordHasher()
+TOKEN_PREFIX = "romin_"
+
+ROLE_INCLUDES = {
+    "agent": {"agent"},
+    "curator": {"agent", "curator"},
+    "staff": {"agent", "staff"},
+    "admin": {"agent", "curator", "staff", "admin"},
+}
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    if user is None or not user.password_hash or not user.is_active:
+        _hasher.hash(password)  # same cost whether or not the account exists
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def has_role(user: User | None, role: str) -> bool:
+    return user is not None and user.is_active and role in ROLE_INCLUDES.get(user.role, set())
+
+
+def current_user() -> User | None:
+    if "user" not in g:
+        g.user = None
+        uid = session.get("uid")
+        if uid is not None:
+            user = db.session.get(User, uid)
+            if user is not None and user.is_active:
+                g.user = user
+            else:
+                session.clear()
+    return g.user
+
+
+def login(user: User) -> None:
+    session.clear()
+    session["uid"] = user.id
+    session.permanent = True
+    g.user = user
+
+
+def logout() -> None:
+    session.clear()
+    g.user = None
+
+
+def role_required(role: str):
+    """Page decorator: anonymous → login page; signed in without the role → 403."""
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            user = current_user()
+            if user is None:
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            if not has_role(user, role):
+                abort(403)
+            return view(*args, **kwargs)
+        wrapped.required_role = role
+        return wrapped
+    return decorator
+
+
+def public(view):
+    """Marks a page readable without signing in (the catalogue holds nothing personal)."""
+    view.required_role = None
+    return view
+
+
+# -- API tokens --------------------------------------------------------------------------
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def create_token(user: User) -> str:
+    """A new personal token; only its digest is stored, the token itself is returned once."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db_session = db.session
+    db_session.add(ApiToken(user=user, token_hash=_digest(raw), prefix=raw[:12]))
+    db_session.flush()
+    return raw
+
+
+def user_for_token(raw: str) -> User | None:
+    if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(raw)))
+    if token is None or not token.user.is_active:
+        return None
+    return token.user
+
+
+def bearer_user() -> User | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return user_for_token(raw.strip())
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _inject_user():
+        return {"current_user": current_user(), "has_role": has_role}

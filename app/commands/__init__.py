@@ -1,0 +1,1 @@
+"""Sub-commands of `romin`, one module per area."""

@@ -1,0 +1,23 @@
+"""`romin import-legacy DIR`: the original product's Markdown files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from app.cli import commit
+from app.db import db
+
+
+def register(cli: click.Group) -> None:
+    @cli.command("import-legacy", help="Importe les fiches Markdown de la première version de ROMIN.")
+    @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+    def import_legacy(directory: Path):
+        from app.services.legacy_import import import_directory
+        files = sorted(directory.rglob("*.md"))
+        with click.progressbar(length=len(files), label="Import", show_pos=True, file=click.get_text_stream("stderr")) as bar:
+            report = import_directory(db.session, directory, files, progress=bar.update)
+        commit()
+        for line in report.lines():
+            click.echo(line)
+        raise SystemExit(1 if report.failed else 0)

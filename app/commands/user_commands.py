@@ -1,0 +1,46 @@
+"""`romin user create` and `romin token create`."""
+from __future__ import annotations
+
+import click
+
+from app.cli import commit, fail, prompt_password
+from app.db import db
+from app.vocabulary import ROLES
+
+
+def register(cli: click.Group) -> None:
+    @cli.group("user", help="Comptes.")
+    def user_group():
+        pass
+
+    @user_group.command("create", help="Crée un compte local (le mot de passe est demandé).")
+    @click.argument("email")
+    @click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True)
+    @click.option("--name", default="", help="Nom affiché.")
+    @click.option("--service", default="", help="Service (SPIP, DISP...).")
+    @click.option("--no-password", is_flag=True, help="Compte sans mot de passe (jetons API seulement).")
+    def create(email: str, role: str, name: str, service: str, no_password: bool):
+        from app.services.accounts import AccountError, create_user
+        password = None if no_password else prompt_password()
+        try:
+            user = create_user(db.session, email, role, password, name, service)
+        except AccountError as exc:
+            fail(str(exc))
+        commit()
+        click.echo(f"Compte créé : {user.email} ({user.role}).")
+
+    @cli.group("token", help="Jetons d'API personnels.")
+    def token_group():
+        pass
+
+    @token_group.command("create", help="Crée un jeton d'API et l'affiche une seule fois.")
+    @click.argument("email")
+    def token_create(email: str):
+        from app.auth import create_token
+        from app.services.accounts import find_user
+        user = find_user(db.session, email)
+        if user is None:
+            fail(f"Aucun compte pour {email}.")
+        raw = create_token(user)
+        commit()
+        click.echo(raw)

@@ -1,0 +1,63 @@
+"""Configuration from the environment. Production refuses to start without its secrets."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on", "oui")
+
+
+class Config:
+    """Values read when the app is created, so tests can inject their own."""
+
+    def __init__(self, **overrides):
+        env = os.environ
+        self.SECRET_KEY = env.get("SECRET_KEY", "")
+        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL", "")
+        self.MEILI_URL = env.get("MEILI_URL", "")
+        self.MEILI_MASTER_KEY = env.get("MEILI_MASTER_KEY", "")
+        self.MEILI_INDEX = env.get("MEILI_INDEX", "tools")
+        self.MEILI_TIMEOUT = float(env.get("MEILI_TIMEOUT", "2.0"))
+        self.SUPPORTS_DIR = env.get("SUPPORTS_DIR", str(REPO_ROOT / "var" / "supports"))
+        self.DSFR_DIR = env.get("DSFR_DIR", str(REPO_ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist"))
+        self.MAX_CONTENT_LENGTH = int(env.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+        self.SEARCH_PER_PAGE = int(env.get("SEARCH_PER_PAGE", "20"))
+        self.SEARCH_CACHE_SIZE = int(env.get("SEARCH_CACHE_SIZE", "512"))
+        self.PRODUCTION = _bool("ROMIN_PRODUCTION", False)
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", self.PRODUCTION)
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.API_TITLE = "ROMIN API"
+        self.API_VERSION = "v1"
+        self.OPENAPI_VERSION = "3.0.3"
+        self.OPENAPI_URL_PREFIX = "/api/v1"
+        self.OPENAPI_JSON_PATH = "openapi.json"
+        self.TESTING = False
+        self.DEBUG = False
+        for key, value in overrides.items():
+            setattr(self, key, value)
+
+    def check(self) -> None:
+        """Fail early and clearly on a configuration that cannot work."""
+        missing = [name for name, value in (
+            ("DATABASE_URL", self.SQLALCHEMY_DATABASE_URI), ("SECRET_KEY", self.SECRET_KEY),
+        ) if not value]
+        if missing:
+            raise RuntimeError(
+                "Configuration incomplète : définissez " + ", ".join(missing)
+                + " (voir README, « Mise en route »)."
+            )
+        if self.PRODUCTION and (self.DEBUG or len(self.SECRET_KEY) < 32):
+            raise RuntimeError("En production, SECRET_KEY doit faire au moins 32 caractères "
+                               "et le mode debug doit être désactivé.")
+
+    def as_mapping(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -1,0 +1,55 @@
+"""Database access: one engine per app, one session and one transaction per request.
+
+Services flush and never commit; the request boundary commits once (or rolls back on a 500).
+Tests bind the session to a connection inside an outer transaction, so each test is isolated.
+"""
+from __future__ import annotations
+
+from flask import Flask, g, has_app_context
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+
+class RominSession(Session):
+    """The app's session class: index hooks are attached to it (app.indexing)."""
+
+
+class Database:
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self.session_factory: sessionmaker | None = None
+
+    def init_app(self, app: Flask) -> None:
+        url = app.config["SQLALCHEMY_DATABASE_URI"]
+        self.engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+                                    future=True)
+        self.session_factory = sessionmaker(bind=self.engine, class_=RominSession,
+                                            expire_on_commit=False)
+        app.extensions["romin_db"] = self
+        app.teardown_appcontext(self._close)
+
+    @property
+    def session(self) -> Session:
+        """The session of the current app context (a request or a CLI command)."""
+        if "db_session" not in g:
+            g.db_session = self.session_factory()
+        return g.db_session
+
+    def _close(self, exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            if exc is not None:
+                session.rollback()
+            session.close()
+
+    def commit(self) -> None:
+        if has_app_context() and "db_session" in g:
+            g.db_session.commit()
+
+    def rollback(self) -> None:
+        if has_app_context() and "db_session" in g:
+            g.db_session.rollback()
+
+
+db = Database()

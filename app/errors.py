@@ -1,0 +1,65 @@
+"""Error pages in French, never a traceback; JSON errors under /api."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("Demande incorrecte", "La demande n'a pas pu être comprise. Vérifiez les informations saisies."),
+    401: ("Connexion requise", "Connectez-vous pour accéder à cette page."),
+    403: ("Accès refusé", "Votre compte n'a pas les droits nécessaires pour cette page."),
+    404: ("Page introuvable", "La page demandée n'existe pas ou a été déplacée."),
+    405: ("Méthode non autorisée", "Cette action n'est pas possible sur cette page."),
+    413: ("Fichier trop volumineux", "Le fichier envoyé dépasse la taille autorisée."),
+    500: ("Erreur inattendue", "Une erreur est survenue de notre côté. Réessayez dans quelques instants."),
+    503: ("Service momentanément indisponible",
+          "ROMIN ne peut pas joindre sa base de données. Le service reprendra automatiquement ; "
+          "réessayez dans quelques instants."),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def render_error(code: int, detail: str | None = None):
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    if _wants_json():
+        return jsonify({"code": code, "status": title, "message": detail or message}), code
+    return render_template("error.html", code=code, title=title, message=detail or message), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if _wants_json() and getattr(exc, "data", None):
+            return exc  # flask-smorest answers validation errors itself
+        return render_error(exc.code or 500, getattr(exc, "description", None)
+                            if exc.code in (400, 413) and exc.description
+                            and not exc.description.startswith(("The browser", "The server")) else None)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def _database_down(exc):
+        log.error("database unavailable: %s", type(exc).__name__)
+        _reset_session()
+        return render_error(503)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.url_rule)
+        _reset_session()
+        return render_error(500)
+
+
+def _reset_session() -> None:
+    from app.db import db
+    try:
+        db.rollback()
+    except Exception:  # the connection may be gone; the pool replaces it
+        pass

@@ -1,0 +1,12 @@
+"""ORM models: the catalogue, people who use ROMIN, feedback, ranking weights, index state."""
+from app.models.base import Base
+from app.models.catalogue import RiskFactor, Support, Tool, tool_risk_factors
+from app.models.accounts import ApiToken, User
+from app.models.feedback import Feedback
+from app.models.ranking import RankingWeightsVersion
+from app.models.index_state import IndexState
+
+__all__ = [
+    "Base", "RiskFactor", "Support", "Tool", "tool_risk_factors", "ApiToken", "User",
+    "Feedback", "RankingWeightsVersion", "IndexState",
+]

@@ -1,0 +1,115 @@
+"""The catalogue: tools (fiches outils), their supports and the risk factors they work on."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    ARRAY, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Integer, String, Table,
+    Text, UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, utcnow
+
+tool_risk_factors = Table(
+    "tool_risk_factors",
+    Base.metadata,
+    Column("tool_id", ForeignKey("tools.id", ondelete="CASCADE"), primary_key=True),
+    Column("risk_factor_id", ForeignKey("risk_factors.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+
+class RiskFactor(Base):
+    """Reference data: one of the seven dynamic factors, with the words officers use for it."""
+
+    __tablename__ = "risk_factors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    label: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    synonyms: Mapped[list[str]] = mapped_column(ARRAY(String(100)), default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Tool(Base):
+    """A tool sheet. Enumerated fields hold slugs from app.vocabulary."""
+
+    __tablename__ = "tools"
+    __table_args__ = (
+        CheckConstraint("evidence_level BETWEEN 0 AND 4", name="evidence_level_range"),
+        CheckConstraint("status IN ('draft','review','published','archived')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="outil")
+    phase: Mapped[str] = mapped_column(String(20), default="intervention")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    precautions: Mapped[str] = mapped_column(Text, default="")
+    protective_factors: Mapped[str] = mapped_column(Text, default="")
+    stages: Mapped[list[str]] = mapped_column(ARRAY(String(30)), default=list)
+    modality: Mapped[str | None] = mapped_column(String(20))
+    sessions: Mapped[str | None] = mapped_column(String(10))
+    minutes_per_session: Mapped[int | None] = mapped_column(Integer)
+    preparation_minutes: Mapped[int | None] = mapped_column(Integer)
+    setting: Mapped[list[str]] = mapped_column(ARRAY(String(20)), default=list)
+    responsivity: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
+    evidence_level: Mapped[int] = mapped_column(Integer, default=0)
+    not_recommended: Mapped[bool] = mapped_column(Boolean, default=False)
+    references: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    last_review: Mapped[date | None] = mapped_column(Date)
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    author_role: Mapped[str] = mapped_column(String(200), default="")
+    author_structure: Mapped[str] = mapped_column(String(200), default="")
+    author_contact: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Ranking scores as stored in the index ({"_": global, "<factor slug>": per factor}),
+    # kept here too so that the degraded path orders exactly like Meilisearch.
+    scores: Mapped[dict] = mapped_column(JSONB, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set by the catalogue service on an edit (not on a score refresh): "last edit" for curators.
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    risk_factors: Mapped[list[RiskFactor]] = relationship(
+        secondary=tool_risk_factors, order_by=RiskFactor.position, lazy="selectin"
+    )
+    supports: Mapped[list[Support]] = relationship(
+        back_populates="tool", order_by="Support.position", cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+
+    @property
+    def risk_factor_slugs(self) -> list[str]:
+        return [f.slug for f in self.risk_factors]
+
+    @property
+    def total_minutes(self) -> int | None:
+        """Time needed for one session, preparation included: the "at a glance" figure."""
+        if self.minutes_per_session is None and self.preparation_minutes is None:
+            return None
+        return (self.minutes_per_session or 0) + (self.preparation_minutes or 0)
+
+
+class Support(Base):
+    """A downloadable file of a tool. The bytes live on disk under a generated path."""
+
+    __tablename__ = "supports"
+    __table_args__ = (UniqueConstraint("tool_id", "filename", name="uq_supports_tool_filename"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tool_id: Mapped[int] = mapped_column(ForeignKey("tools.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    filename: Mapped[str] = mapped_column(String(200))
+    stored_path: Mapped[str] = mapped_column(String(300), unique=True)
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    tool: Mapped[Tool] = relationship(back_populates="supports")

@@ -1,0 +1,1 @@
+"""marshmallow schemas: validation at the HTTP and import boundaries only."""

@@ -1,0 +1,38 @@
+"""Index operations for commands and the back office: rebuild by swap, status."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from app.indexing import (
+    bump_generation, index_uid, meili, published_batches, published_count, record_state, settings_for,
+)
+from app.models import IndexState
+from app.models.base import utcnow
+from indexer import sync
+from indexer.client import MeiliError
+
+
+def rebuild_index(session: Session, progress: Callable[[int], None] = lambda n: None) -> int:
+    """Fresh index from PostgreSQL, swapped in atomically; flushes the new state."""
+    count = sync.rebuild(meili(), index_uid(), settings_for(session), published_batches(session),
+                         progress)
+    record_state(session, last_rebuild_at=utcnow())
+    bump_generation(session)
+    return count
+
+
+def index_status(session: Session) -> dict:
+    state = session.get(IndexState, "tools")
+    try:
+        indexed, error = sync.document_count(meili(), index_uid()), ""
+    except MeiliError as exc:
+        indexed, error = None, str(exc)
+    return {
+        "published": published_count(session), "indexed": indexed, "index_error": error,
+        "last_rebuild_at": state.last_rebuild_at if state else None,
+        "last_sync_at": state.last_sync_at if state else None,
+        "last_error": state.last_error if state else "",
+        "last_error_at": state.last_error_at if state else None,
+    }

@@ -1,0 +1,9 @@
+"""HTML pages (DSFR, French, usable without JavaScript)."""
+from flask import Flask
+
+
+def register_web(app: Flask) -> None:
+    from app.web import auth_views, search_views, tool_views
+    app.register_blueprint(search_views.bp)
+    app.register_blueprint(tool_views.bp)
+    app.register_blueprint(auth_views.bp)

@@ -1,0 +1,80 @@
+"""The tool sheet, its supports' downloads and officers' feedback."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from marshmallow import ValidationError
+
+from app import vocabulary as v
+from app.auth import current_user, has_role, public, role_required
+from app.db import db
+from app.markdown_render import render
+from app.models import Support
+from app.schemas.feedback import COMMENT_MAX, FeedbackSchema
+from app.services import feedback as feedback_service
+from app.services.catalogue import get_tool
+from app.services.supports import support_path
+
+bp = Blueprint("tools", __name__)
+
+
+def _visible_tool(slug: str):
+    tool = get_tool(db.session, slug)
+    if tool is None or (tool.status != "published" and not has_role(current_user(), "curator")):
+        abort(404)
+    return tool
+
+
+def _render_sheet(tool, errors=None, form=None, status=200):
+    average, count, distribution = feedback_service.summary(db.session, tool)
+    mine = feedback_service.of_user(db.session, tool, current_user())
+    return render_template(
+        "tool.html", tool=tool, v=v, instructions=render(tool.instructions),
+        average=average, count=count, distribution=distribution,
+        feedback=feedback_service.for_tool(db.session, tool), mine=mine,
+        errors=errors or {}, form=form or {}, comment_max=COMMENT_MAX,
+        factor_options=lambda t: [(f.slug, f.label) for f in t.risk_factors],
+        modality_options=[(m.slug, m.label) for m in v.MODALITIES],
+    ), status
+
+
+@bp.get("/outils/<slug>")
+@public
+def tool_sheet(slug: str):
+    return _render_sheet(_visible_tool(slug))
+
+
+@bp.get("/outils/<slug>/supports/<int:support_id>/<filename>")
+@public
+def download_support(slug: str, support_id: int, filename: str):
+    tool = _visible_tool(slug)
+    support = db.session.get(Support, support_id)
+    if support is None or support.tool_id != tool.id or support.filename != filename:
+        abort(404)
+    path = support_path(support)
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=support.content_type, as_attachment=True,
+                     download_name=support.filename, max_age=3600, etag=support.sha256)
+
+
+@bp.post("/outils/<slug>/avis")
+@role_required("agent")
+def give_feedback(slug: str):
+    tool = _visible_tool(slug)
+    if tool.status != "published":
+        abort(404)
+    try:
+        data = FeedbackSchema().load(request.form)
+        feedback_service.rate(db.session, tool, current_user(), **data)
+    except ValidationError as exc:
+        return _render_sheet(tool, {k: " ".join(m) for k, m in exc.messages.items()},
+                             request.form, 400)
+    except feedback_service.FeedbackError as exc:
+        return _render_sheet(tool, {k: " ".join(m) for k, m in exc.errors.items()}, request.form, 400)
+    db.commit()
+    if getattr(g, "index_error", None):
+        flash("Votre avis est enregistré. Le classement sera mis à jour dès que le moteur de "
+              "recherche sera de nouveau disponible.", "warning")
+    else:
+        flash("Merci, votre avis est enregistré. Le classement des outils en tient compte.", "success")
+    return redirect(url_for("tools.tool_sheet", slug=tool.slug) + "#avis", code=303)

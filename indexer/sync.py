@@ -1,0 +1,94 @@
+"""Writing documents to the live index, rebuilding it by swap, and reading its state."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+from indexer.client import MeiliClient, MeiliError
+
+BATCH_SIZE = 1000
+
+
+def ensure_index(client: MeiliClient, uid: str, settings: dict) -> None:
+    """Create the index if missing and push its settings (settings before documents)."""
+    if client.get_index(uid) is None:
+        client.run("POST", "/indexes", {"uid": uid, "primaryKey": "id"})
+    client.run("PATCH", f"/indexes/{uid}/settings", settings)
+
+
+def push_settings(client: MeiliClient, uid: str, settings: dict) -> None:
+    client.run("PATCH", f"/indexes/{uid}/settings", settings)
+
+
+def upsert(client: MeiliClient, uid: str, documents: list[dict]) -> None:
+    """Add or replace documents and wait until Meilisearch has applied them."""
+    if documents:
+        client.run("POST", f"/indexes/{uid}/documents?primaryKey=id", documents)
+
+
+def delete(client: MeiliClient, uid: str, ids: list[int]) -> None:
+    if ids:
+        client.run("POST", f"/indexes/{uid}/documents/delete-batch", list(ids))
+
+
+def document_count(client: MeiliClient, uid: str) -> int | None:
+    """Documents in the index, or None when it does not exist."""
+    try:
+        return client.request("GET", f"/indexes/{uid}/stats")["numberOfDocuments"]
+    except MeiliError as exc:
+        if exc.code == "index_not_found":
+            return None
+        raise
+
+
+def rebuild(
+    client: MeiliClient,
+    live_uid: str,
+    settings: dict,
+    batches: Iterable[list[dict]],
+    progress: Callable[[int], None] = lambda n: None,
+) -> int:
+    """Build a fresh index beside the live one, then swap it in atomically.
+
+    Settings go into the new index before any document; batches are sent without waiting
+    so that Meilisearch indexes while the next batch is built; every task's outcome is read
+    before the swap. On failure the new index is deleted and the live one is left as it was.
+    Returns the number of documents indexed.
+    """
+    new_uid = f"{live_uid}__build_{int(time.time() * 1000)}"
+    client.run("POST", "/indexes", {"uid": new_uid, "primaryKey": "id"})
+    try:
+        client.run("PATCH", f"/indexes/{new_uid}/settings", settings)
+        pending: list[tuple[int, int]] = []
+        total = 0
+        for batch in batches:
+            if not batch:
+                continue
+            accepted = client.request("POST", f"/indexes/{new_uid}/documents?primaryKey=id",
+                                      json=batch, timeout=120)
+            pending.append((accepted["taskUid"], len(batch)))
+            total += len(batch)
+            # read finished tasks as we go, so the bar moves while we send
+            while pending and _done(client, pending[0][0]):
+                progress(pending.pop(0)[1])
+        for task_uid, size in pending:
+            client.wait_task(task_uid, timeout=1800)
+            progress(size)
+        if client.get_index(live_uid) is None:
+            client.run("POST", "/indexes", {"uid": live_uid, "primaryKey": "id"})
+        client.run("POST", "/swap-indexes", [{"indexes": [live_uid, new_uid]}])
+    except BaseException:
+        try:
+            client.request("DELETE", f"/indexes/{new_uid}")
+        except MeiliError:
+            pass
+        raise
+    client.run("DELETE", f"/indexes/{new_uid}")
+    return total
+
+
+def _done(client: MeiliClient, task_uid: int) -> bool:
+    task = client.request("GET", f"/tasks/{task_uid}")
+    if task["status"] in ("failed", "canceled"):
+        client.wait_task(task_uid)  # raises with the task's error
+    return task["status"] == "succeeded"

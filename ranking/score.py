@@ -1,0 +1,95 @@
+"""A tool's score: a weighted mean of signals, with non-recommended tools in a lower tier.
+
+Scores of recommended tools lie in [1, 2], those of *non recommandé* tools in [0, 1):
+whatever the weights, a non-recommended tool never outranks a recommended one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ranking.signals import (
+    RatingStats, evidence_signal, freshness_signal, rating_signal, smoothed_rating, usage_signal,
+)
+from ranking.weights import Weights
+
+GLOBAL_KEY = "_"
+
+
+@dataclass(frozen=True)
+class ScoreBreakdown:
+    """Each signal's value and weighted contribution: what the preview shows to support staff."""
+
+    signals: dict[str, float]
+    contributions: dict[str, float]
+    tier: int
+    score: float
+
+
+def score_tool(
+    *,
+    ratings: RatingStats,
+    evidence_level: int,
+    not_recommended: bool,
+    weights: Weights,
+    prior_mean: float,
+    last_review: date | None = None,
+    today: date | None = None,
+) -> ScoreBreakdown:
+    smoothed = smoothed_rating(ratings, prior_mean, weights.prior_strength)
+    signals = {
+        "rating": rating_signal(smoothed),
+        "evidence": evidence_signal(evidence_level),
+        "usage": usage_signal(ratings.count),
+        "freshness": freshness_signal(last_review, today or date.today()),
+    }
+    return _combine(signals, not_recommended, weights)
+
+
+def _combine(signals: dict[str, float], not_recommended: bool, weights: Weights) -> ScoreBreakdown:
+    w = {name: getattr(weights, name) for name in signals}
+    total_weight = sum(w.values())
+    contributions = {
+        name: (w[name] * value / total_weight if total_weight else 0.0)
+        for name, value in signals.items()
+    }
+    within = min(sum(contributions.values()), 1.0)
+    tier = 0 if not_recommended else 1
+    if not_recommended:
+        within = min(within, 0.999999)
+    return ScoreBreakdown(signals, contributions, tier, round(tier + within, 6))
+
+
+def tool_scores(
+    *,
+    overall: RatingStats,
+    per_factor: dict[str, RatingStats],
+    factors: list[str],
+    evidence_level: int,
+    not_recommended: bool,
+    weights: Weights,
+    prior_mean: float,
+    last_review: date | None = None,
+    today: date | None = None,
+) -> dict[str, float]:
+    """Global score (key "_") and one score per risk factor the tool works on.
+
+    A factor's rating is the feedback given for that factor, smoothed toward the tool's own
+    smoothed rating, itself smoothed toward the catalogue mean: feedback given for a factor
+    counts most for that factor, and a factor without its own feedback inherits the tool's.
+    """
+    common = dict(
+        evidence_level=evidence_level, not_recommended=not_recommended, weights=weights,
+        last_review=last_review, today=today,
+    )
+    scores = {GLOBAL_KEY: score_tool(ratings=overall, prior_mean=prior_mean, **common).score}
+    tool_mean = smoothed_rating(overall, prior_mean, weights.prior_strength)
+    for factor in factors:
+        stats = per_factor.get(factor, RatingStats())
+        factor_weights = Weights(**{**weights.as_dict(), "prior_strength": weights.factor_prior_strength})
+        # usage counts all of the tool's ratings, not only this factor's
+        breakdown = score_tool(ratings=stats, prior_mean=tool_mean, **{**common, "weights": factor_weights})
+        usage = usage_signal(overall.count)
+        signals = {**breakdown.signals, "usage": usage}
+        scores[factor] = _combine(signals, not_recommended, weights).score
+    return scores

@@ -1,0 +1,132 @@
+"""Shared fixtures: real PostgreSQL and real Meilisearch, each test isolated.
+
+Isolation: every test runs inside an outer transaction that is rolled back (the app's
+sessions join it with savepoints), and gets its own Meilisearch index, deleted afterwards.
+Services: DATABASE_URL / MEILI_URL when set, else the private ones of app.devstack, started
+here if needed. A missing service is an error, never a skip.
+"""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+import psycopg
+import pytest
+from alembic import command
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+from app import create_app
+from app.commands.db_commands import alembic_config
+from app.config import Config
+from app.db import RominSession, db
+from indexer.client import MeiliClient
+
+
+@pytest.fixture(scope="session")
+def service_env():
+    from app.devstack import ensure_services
+    env = ensure_services()
+    return env
+
+
+def _test_database_url(url: str) -> str:
+    if os.environ.get("TEST_DATABASE_URL"):
+        return os.environ["TEST_DATABASE_URL"]
+    return re.sub(r"/[^/?]+(\?|$)", r"/romin_test\1", url, count=1)
+
+
+def _create_database_if_missing(url: str) -> None:
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    name = re.search(r"/([^/?]+)(?:\?|$)", plain).group(1)
+    admin = re.sub(r"/[^/?]+(\?|$)", r"/postgres\1", plain, count=1)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+@pytest.fixture(scope="session")
+def database_url(service_env):
+    url = _test_database_url(service_env["DATABASE_URL"])
+    _create_database_if_missing(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url, service_env):
+    """The test database, migrated once with the real Alembic migrations."""
+    app = create_app(_config(database_url, service_env, "unused"))
+    with app.app_context():
+        command.upgrade(alembic_config(), "head")
+    engine = create_engine(database_url, future=True)
+    yield engine
+    engine.dispose()
+
+
+def _config(database_url, service_env, index_uid, **overrides) -> Config:
+    values = dict(
+        SQLALCHEMY_DATABASE_URI=database_url, MEILI_URL=service_env["MEILI_URL"],
+        MEILI_MASTER_KEY=service_env.get("MEILI_MASTER_KEY", ""), MEILI_INDEX=index_uid,
+        SECRET_KEY="test-secret-key-for-the-test-suite-only", TESTING=True,
+        WTF_CSRF_ENABLED=False,
+    )
+    values.update(overrides)
+    return Config(**values)
+
+
+@pytest.fixture
+def meili_client(service_env):
+    return MeiliClient(service_env["MEILI_URL"], service_env.get("MEILI_MASTER_KEY"))
+
+
+@pytest.fixture
+def app_factory(engine, database_url, service_env, meili_client, tmp_path):
+    """Builds an app bound to this test's transaction and index; cleans both up."""
+    connection = engine.connect()
+    outer = connection.begin()
+    created = []
+
+    def factory(**overrides):
+        uid = f"test_{uuid.uuid4().hex[:12]}"
+        config = _config(database_url, service_env, uid, SUPPORTS_DIR=str(tmp_path / "supports"),
+                         **overrides)
+        app = create_app(config)
+        db.session_factory = sessionmaker(bind=connection, class_=RominSession,
+                                          join_transaction_mode="create_savepoint",
+                                          expire_on_commit=False)
+        created.append(app)
+        with app.app_context():
+            from app.indexing import settings_for
+            from app.services.reference_data import ensure_risk_factors
+            from indexer.sync import ensure_index
+            ensure_risk_factors(db.session)
+            db.session.commit()
+            ensure_index(meili_client, uid, settings_for(db.session))
+        return app
+
+    yield factory
+    for app in created:
+        try:
+            meili_client.request("DELETE", f"/indexes/{app.config['MEILI_INDEX']}")
+        except Exception:
+            pass
+        db.engine.dispose()
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def app(app_factory):
+    return app_factory()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield app
