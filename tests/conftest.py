@@ -130,3 +130,49 @@ def client(app):
 def ctx(app):
     with app.app_context():
         yield app
+
+
+@pytest.fixture
+def make_tool(ctx):
+    """Creates a tool through the catalogue service and commits (so it reaches the index)."""
+    from app.services.catalogue import save_tool
+    counter = iter(range(1, 10_000))
+
+    def make(**fields):
+        n = next(counter)
+        data = {"title": f"Outil de test {n}", "summary": f"Résumé de l'outil {n}.",
+                "risk_factors": ["addictions"], "status": "published", "kind": "outil",
+                "stages": ["contemplation"], "modality": "individuelle", "sessions": "1",
+                "setting": ["ouvert"], "evidence_level": 0}
+        data.update(fields)
+        tool = save_tool(db.session, data)
+        db.session.commit()
+        return tool
+
+    return make
+
+
+@pytest.fixture
+def make_user(ctx):
+    from app.services.accounts import create_user
+    counter = iter(range(1, 10_000))
+
+    def make(role="agent", password=None):
+        user = create_user(db.session, f"{role}{next(counter)}-{uuid.uuid4().hex[:6]}@justice.test",
+                           role, password)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def token_for(ctx):
+    from app.auth import create_token
+
+    def make(user):
+        raw = create_token(user)
+        db.session.commit()
+        return {"Authorization": f"Bearer {raw}"}
+
+    return make

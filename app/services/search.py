@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.indexing import current_generation, index_uid, meili
 from app.models import Feedback, RiskFactor, Tool, tool_risk_factors
 from app.services.factor_resolver import FactorTerms, factor_terms, resolve
-from indexer.client import MeiliError
+from indexer.client import MeiliError, MeiliUnavailable
 from indexer.search import SIDEBAR_FACETS, SearchQuery, SearchResult, run_search
 
 log = logging.getLogger(__name__)
@@ -103,23 +103,35 @@ def search(session: Session, query: SearchQuery, *, as_text: bool = False) -> Se
     key = _cache_key(query)
     generation = current_generation(session)
     cache = _cache()
-    cached = cache.get(generation, key)
-    if cached is not None:
-        result, counts = cached
-        return SearchAnswer(query, result, False, resolved, typed, counts)
+    if query.factor and query.factor not in _factor_slugs(session, cache, generation):
+        empty = SearchResult([], 0, {name: {} for name in SIDEBAR_FACETS}, query.page, query.per_page)
+        return SearchAnswer(query, empty, False, resolved, typed, {})
     try:
-        result = run_search(meili(), index_uid(), query)
-        counts = result.facets.get("risk_factors", {}) if not query.factor and not query.text \
-            and not query.facets and not query.min_evidence else None
+        result = cache.get(generation, key)
+        if result is None:
+            result = run_search(meili(), index_uid(), query)
+            cache.put(generation, key, result)
+        counts = cache.get(generation, "factor-counts")
         if counts is None:
             counts = _factor_counts_from_index()
-        cache.put(generation, key, (result, counts))
+            cache.put(generation, "factor-counts", counts)
         return SearchAnswer(query, result, False, resolved, typed, counts)
     except MeiliError as exc:
-        log.warning("search degraded to PostgreSQL: %s", type(exc).__name__)
-        result = search_database(session, query)
-        counts = factor_counts_database(session)
-        return SearchAnswer(query, result, True, resolved, typed, counts)
+        if isinstance(exc, MeiliUnavailable):
+            log.warning("search degraded to PostgreSQL: %s", type(exc).__name__)
+        else:
+            # Not an outage: a refused query is a bug to see in the logs; officers still get answers.
+            log.error("search refused by Meilisearch, degraded to PostgreSQL: %s", exc.code)
+        return SearchAnswer(query, search_database(session, query), True, resolved, typed,
+                            factor_counts_database(session))
+
+
+def _factor_slugs(session: Session, cache: SearchCache, generation: int) -> frozenset[str]:
+    slugs = cache.get(generation, "factor-slugs")
+    if slugs is None:
+        slugs = frozenset(session.scalars(select(RiskFactor.slug)))
+        cache.put(generation, "factor-slugs", slugs)
+    return slugs
 
 
 def _cache_key(query: SearchQuery) -> tuple:
