@@ -30,9 +30,9 @@ def create_app(config: Config | dict | None = None) -> Flask:
     csrf.init_app(app)
     auth.init_app(app)
     assets.init_app(app)
-    errors.init_app(app)
     register_web(app)
     register_api(app)
+    errors.init_app(app)  # after the API: its handlers answer HTML pages, flask-smorest's JSON
 
     @app.after_request
     def _commit(response):

@@ -37,8 +37,9 @@ def render_error(code: int, detail: str | None = None):
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        if _wants_json() and getattr(exc, "data", None):
-            return exc  # flask-smorest answers validation errors itself
+        if _wants_json():
+            # flask-smorest's JSON errors, with the messages per field
+            return app.extensions["romin_api"].handle_http_exception(exc)
         return render_error(exc.code or 500, getattr(exc, "description", None)
                             if exc.code in (400, 413) and exc.description
                             and not exc.description.startswith(("The browser", "The server")) else None)

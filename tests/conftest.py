@@ -14,6 +14,7 @@ import uuid
 import psycopg
 import pytest
 from alembic import command
+from flask import has_app_context
 from sqlalchemy import create_engine
 from sqlalchemy.orm import sessionmaker
 
@@ -132,8 +133,20 @@ def ctx(app):
         yield app
 
 
+def _in_context(app, work):
+    """Run `work` in the current app context, or in a fresh one that ends with it.
+
+    Requests made by the test client reuse an app context that is already pushed (and its
+    `g`), so helpers used around requests must not leave one open.
+    """
+    if has_app_context():
+        return work()
+    with app.app_context():
+        return work()
+
+
 @pytest.fixture
-def make_tool(ctx):
+def make_tool(app):
     """Creates a tool through the catalogue service and commits (so it reaches the index)."""
     from app.services.catalogue import save_tool
     counter = iter(range(1, 10_000))
@@ -145,34 +158,41 @@ def make_tool(ctx):
                 "stages": ["contemplation"], "modality": "individuelle", "sessions": "1",
                 "setting": ["ouvert"], "evidence_level": 0}
         data.update(fields)
-        tool = save_tool(db.session, data)
-        db.session.commit()
-        return tool
+
+        def work():
+            tool = save_tool(db.session, data)
+            db.session.commit()
+            return tool
+        return _in_context(app, work)
 
     return make
 
 
 @pytest.fixture
-def make_user(ctx):
+def make_user(app):
     from app.services.accounts import create_user
     counter = iter(range(1, 10_000))
 
     def make(role="agent", password=None):
-        user = create_user(db.session, f"{role}{next(counter)}-{uuid.uuid4().hex[:6]}@justice.test",
-                           role, password)
-        db.session.commit()
-        return user
+        def work():
+            user = create_user(db.session, f"{role}{next(counter)}-{uuid.uuid4().hex[:6]}@justice.test",
+                               role, password)
+            db.session.commit()
+            return user
+        return _in_context(app, work)
 
     return make
 
 
 @pytest.fixture
-def token_for(ctx):
+def token_for(app):
     from app.auth import create_token
 
     def make(user):
-        raw = create_token(user)
-        db.session.commit()
-        return {"Authorization": f"Bearer {raw}"}
+        def work():
+            raw = create_token(db.session.merge(user))
+            db.session.commit()
+            return {"Authorization": f"Bearer {raw}"}
+        return _in_context(app, work)
 
     return make

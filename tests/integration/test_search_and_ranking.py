@@ -1,10 +1,14 @@
 """A CPIP's query on real PostgreSQL and Meilisearch: best first, facets, typos, pagination."""
 from __future__ import annotations
 
+import pytest
+
 from app.db import db
 from app.services import feedback as feedback_service
 from app.services.search import search
 from indexer.search import SearchQuery
+
+pytestmark = pytest.mark.usefixtures("ctx")
 
 
 def titles(answer):
