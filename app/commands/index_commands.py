@@ -1,6 +1,9 @@
 """`romin index settings|rebuild|status`: the search index."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import click
 
 from app.cli import commit, fail
@@ -37,6 +40,50 @@ def register(cli: click.Group) -> None:
         commit()
         click.echo(f"{count} outil(s) publiés indexés.")
 
+    @index_group.command("reconcile", help="Compare la base et l'index (identifiants, empreintes) et répare.")
+    def reconcile():
+        from app.services.index_admin import reconcile_index
+        try:
+            repair = reconcile_index(db.session)
+        except MeiliError as exc:
+            db.session.rollback()
+            fail(f"Réconciliation impossible : {exc}")
+        commit()
+        click.echo(f"{len(repair.upserted)} document(s) renvoyé(s), {len(repair.deleted)} supprimé(s).")
+        for tool_id in repair.upserted:
+            click.echo(f"  renvoyé : outil {tool_id}")
+        for tool_id in repair.deleted:
+            click.echo(f"  supprimé : outil {tool_id}")
+
+    @index_group.command("worker", help="Répare l'index en continu (réconciliation périodique).")
+    @click.option("--interval", default=30.0, show_default=True, help="Secondes entre deux passes.")
+    @click.option("--once", is_flag=True, help="Une seule passe, puis s'arrête.")
+    def worker(interval: float, once: bool):
+        import logging
+        import time
+        from app.services.index_admin import reconcile_index
+        log = logging.getLogger("romin.worker")
+        heartbeat = Path(os.environ.get("WORKER_HEARTBEAT", "/tmp/romin-worker.heartbeat"))
+        while True:
+            try:
+                repair = reconcile_index(db.session)
+                commit()
+                if repair.changed:
+                    log.info("index repaired: %d sent, %d deleted", len(repair.upserted), len(repair.deleted))
+            except MeiliError as exc:
+                db.session.rollback()
+                log.error("index worker pass failed: %s", exc)
+            except Exception:
+                db.session.rollback()
+                log.exception("index worker pass failed")
+            finally:
+                db.session.close()
+            # liveness for the container health check: a pass ran, whatever its outcome
+            heartbeat.touch()
+            if once:
+                return
+            time.sleep(interval)
+
     @index_group.command("status", help="Compare la base et l'index.")
     def status():
         from app.services.index_admin import index_status
@@ -51,6 +98,5 @@ def register(cli: click.Group) -> None:
         if state["last_error"]:
             click.echo(f"Dernière erreur            : {state['last_error_at']} {state['last_error']}")
         if state["indexed"] != state["published"]:
-            sys_exit = 2
-            click.secho("L'index diffère de la base : lancez `romin index rebuild`.", fg="yellow")
-            raise SystemExit(sys_exit)
+            click.secho("L'index diffère de la base : lancez `romin index reconcile`.", fg="yellow")
+            raise SystemExit(2)

@@ -36,3 +36,16 @@ def index_status(session: Session) -> dict:
         "last_error": state.last_error if state else "",
         "last_error_at": state.last_error_at if state else None,
     }
+
+
+def reconcile_index(session: Session):
+    """Repair every difference between PostgreSQL and the index; returns what was repaired."""
+    from indexer.reconcile import reconcile
+    client, uid = meili(), index_uid()
+    if client.get_index(uid) is None:
+        sync.ensure_index(client, uid, settings_for(session))
+    repair = reconcile(client, uid, published_batches(session))
+    if repair.changed:
+        bump_generation(session)
+    record_state(session, last_sync_at=utcnow())
+    return repair

@@ -96,3 +96,21 @@ def test_every_document_carries_every_score_field(ctx, meili_client):
     for slug in ("attitudes", "personnalite", "entourage", "loisirs", "famille", "emploi", "addictions"):
         assert isinstance(doc[f"score_{slug}"], float)
     assert doc["content_hash"]
+
+
+def test_reconcile_repairs_missing_stale_and_extra_documents(ctx, meili_client):
+    from app.services.index_admin import reconcile_index
+    uid = ctx.config["MEILI_INDEX"]
+    kept, missing, stale = (save_tool(db.session, _tool(title=f"Outil {n}")) for n in range(3))
+    db.session.commit()
+    meili_client.run("POST", f"/indexes/{uid}/documents/delete-batch", [missing.id])
+    meili_client.run("PUT", f"/indexes/{uid}/documents", [{"id": stale.id, "title": "périmé",
+                                                           "content_hash": "x"}])
+    meili_client.run("POST", f"/indexes/{uid}/documents", [{"id": 999_999_999, "title": "fantôme"}])
+    repair = reconcile_index(db.session)
+    db.session.commit()
+    assert sorted(repair.upserted) == sorted([missing.id, stale.id])
+    assert repair.deleted == [999_999_999]
+    again = reconcile_index(db.session)
+    assert not again.changed
+    assert _indexed_ids(ctx, meili_client) == {kept.id, missing.id, stale.id}
