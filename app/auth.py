@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from app.db import db
 from app.models import ApiToken, User
-from app.models.base import utcnow
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "romin_"

@@ -31,8 +31,10 @@ class ToolInSchema(Schema):
     risk_factors = fields.List(fields.String(), required=True, validate=validate.Length(
         min=1, error="Indiquez au moins un facteur de risque."))
     stages = fields.List(fields.String(validate=_one_of(v.STAGES, "Stade")), load_default=list)
-    modality = fields.String(allow_none=True, load_default=None, validate=_one_of(v.MODALITIES, "Modalité"))
-    sessions = fields.String(allow_none=True, load_default=None, validate=_one_of(v.SESSIONS, "Nombre de séances"))
+    modality = fields.String(allow_none=True, load_default=None,
+                             validate=_one_of(v.MODALITIES, "Modalité"))
+    sessions = fields.String(allow_none=True, load_default=None,
+                             validate=_one_of(v.SESSIONS, "Nombre de séances"))
     minutes_per_session = fields.Integer(allow_none=True, load_default=None,
                                          validate=validate.Range(min=1, max=1440))
     preparation_minutes = fields.Integer(allow_none=True, load_default=None,

@@ -13,8 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
 from flask import current_app
-from sqlalchemy import Float, String, and_, cast, func, literal, or_, select, type_coerce
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Float, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.indexing import current_generation, index_uid, meili

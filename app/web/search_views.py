@@ -1,7 +1,7 @@
 """The search page: one criterion, the risk factor, and the tools best first."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from marshmallow import ValidationError
 
 from app import vocabulary as v
@@ -89,13 +89,13 @@ def _render(factors, answer, state, errors, url_with):
     kept = {k: state[k] for k in ("facteur", "q", "texte") if k in state}
     return render_template(
         "search.html", has_filters=len(kept) < len({k: 1 for k in state if k != "page"}),
-        clear_filters_url=url_for("search.search_page", **kept), factors=factors, factor_labels={f.slug: f.label for f in factors},
-        answer=answer, state=state, errors=errors, facet_sidebar=FACET_SIDEBAR,
+        clear_filters_url=url_for("search.search_page", **kept), factors=factors,
+        factor_labels={f.slug: f.label for f in factors}, answer=answer, state=state,
+        errors=errors, facet_sidebar=FACET_SIDEBAR,
         url_with=url_with, page_url=lambda n: url_with(page=n), v=v)
 
 
 def _per_page() -> int:
-    from flask import current_app
     return current_app.config["SEARCH_PER_PAGE"]
 
 

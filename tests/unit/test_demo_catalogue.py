@@ -182,7 +182,7 @@ def test_support_specs(catalogue, tools):
     filenames = [s["filename"] for _, s in supports]
     assert len(filenames) == len(set(filenames))
     assert sum(1 for t in tools if t["supports"]) >= 18
-    for tool, s in supports:
+    for _tool, s in supports:
         assert set(s) <= SUPPORT_KEYS and {"filename", "title", "sections"} <= set(s)
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*\.pdf", s["filename"]), s["filename"]
         assert s["title"].strip() and s["sections"], s["filename"]
