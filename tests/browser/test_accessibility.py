@@ -106,8 +106,6 @@ def test_screenshots(axe_page, live_server, catalogue):
 
 
 # -- what a person sees: layout and script health ----------------------------------------------
-# Known defects of the templates are marked xfail(strict=True): once a template is fixed, the
-# test passes, pytest reports XPASS as a failure, and the marker must simply be removed.
 
 def test_result_cards_fit_their_content(axe_page, live_server, catalogue):
     """DSFR sets `.fr-grid-row .fr-card { height: 100% }`: a card straight in a grid column
@@ -124,12 +122,6 @@ def test_result_cards_fit_their_content(axe_page, live_server, catalogue):
     assert boxes["footer"] >= boxes["cards"][-1][1], "le pied de page recouvre les résultats"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "templates/dsfr/header.html has no .fr-header__menu-links: below 992 px DSFR hides "
-    ".fr-header__tools-links, so « Se connecter » / « Se déconnecter » cannot be reached "
-    "(and dsfr.module.min.js throws on the missing element). Render the same btns-group in "
-    "<div class=\"fr-header__menu-links\"> inside .fr-header__menu. Remove this marker once "
-    "fixed."))
 def test_sign_in_is_reachable_on_a_phone(axe_page, live_server, catalogue):
     axe_page.set_viewport_size({"width": 375, "height": 800})
     axe_page.goto(f"{live_server}/recherche")
@@ -137,11 +129,6 @@ def test_sign_in_is_reachable_on_a_phone(axe_page, live_server, catalogue):
     assert any(link.is_visible() for link in links), "aucun lien « Se connecter » visible"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Two page errors: dsfr.module.min.js throws \"Cannot read properties of null (reading "
-    "'innerHTML')\" on every page (templates/dsfr/header.html lacks .fr-header__menu-links), and "
-    "templates/tool.html's `style=\"max-width: 24rem\"` on the ratings table is blocked by the "
-    "CSP (style-src 'self'): move it to app/static/romin.css. Remove this marker once fixed."))
 def test_pages_run_without_script_errors_or_csp_violations(page, live_server, catalogue,
                                                            sign_in):
     """In a normal context (CSP enforced), as officers' browsers load the pages."""
