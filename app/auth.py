@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort, g, redirect, request, session, url_for
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import db
 from app.models import ApiToken, User
@@ -128,4 +129,8 @@ def bearer_user() -> User | None:
 def init_app(app: Flask) -> None:
     @app.context_processor
     def _inject_user():
-        return {"current_user": current_user(), "has_role": has_role}
+        try:
+            user = current_user()
+        except SQLAlchemyError:  # the database is down: the 503 page still renders
+            g.user = user = None
+        return {"current_user": user, "has_role": has_role}

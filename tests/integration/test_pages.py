@@ -185,3 +185,20 @@ def test_errors_are_french_pages_with_security_headers(client):
 def test_dsfr_is_served_by_the_app(client):
     response = client.get("/dsfr/dsfr.min.css")
     assert response.status_code == 200 and b".fr-btn" in response.data
+
+
+def test_database_down_is_a_french_503_never_a_traceback(service_env):
+    from app import create_app
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://romin@127.0.0.1:9/romin",
+                      "SECRET_KEY": "x" * 40, "MEILI_URL": service_env["MEILI_URL"]})
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["uid"] = 1  # a signed-in officer: the header must not need the database
+    for path in ("/recherche?facteur=addictions", "/outils/balance-decisionnelle"):
+        response = client.get(path)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 503 and "Service momentanément indisponible" in html
+        assert "Traceback" not in html and "OperationalError" not in html
+    api = client.get("/api/v1/risk-factors", headers={"Authorization": "Bearer romin_x"})
+    assert api.status_code == 503 and api.is_json
+    assert client.get("/healthz").status_code == 503
