@@ -1,0 +1,157 @@
+"""Support staff tune the ranking: weights with a preview, saving with a note, history, rollback."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from app.auth import current_user, has_role, role_required
+from app.db import db
+from app.services import weights as service
+from app.services.scoring import current_weights
+from app.services.search import known_factors
+from ranking import WEIGHT_BOUNDS
+
+bp = Blueprint("weights", __name__, url_prefix="/pilotage/classement")
+
+
+@bp.record_once
+def _template_globals(state) -> None:
+    """`has_role` for macros imported without context (the header's "Classement" link)."""
+    state.app.jinja_env.globals.setdefault("has_role", has_role)
+
+
+def _form_values(form) -> dict[str, str]:
+    return {name: form.get(name, "") for name in WEIGHT_BOUNDS}
+
+
+def _display(value: float) -> str:
+    return f"{value:g}".replace(".", ",")
+
+
+def _render(*, form_values: dict | None = None, factor: str | None = None, note: str = "",
+            errors: dict | None = None, preview=None, status: int = 200):
+    factors = known_factors(db.session)
+    weights = current_weights(db.session)
+    latest = service.latest_version(db.session)
+    current = weights.as_dict()
+    if form_values is None:
+        form_values = {name: _display(value) for name, value in current.items()}
+    return render_template(
+        "weights.html", help=service.HELP, bounds=WEIGHT_BOUNDS, current=current,
+        display=_display, form_values=form_values,
+        factor_options=[(f.slug, f.label) for f in factors],
+        factor=factor if factor is not None else (factors[0].slug if factors else ""),
+        note=note, errors=errors or {}, preview=preview, latest=latest,
+        signal_labels=service.SIGNAL_LABELS, note_max=service.NOTE_MAX,
+    ), status
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    try:
+        moment = moment.astimezone(ZoneInfo("Europe/Paris"))
+    except ZoneInfoNotFoundError:
+        pass
+    return moment.strftime("%d/%m/%Y à %H:%M")
+
+
+def _flat(errors: dict[str, list[str]]) -> dict[str, str]:
+    return {key: " ".join(messages) for key, messages in errors.items()}
+
+
+@bp.get("")
+@role_required("staff")
+def weights_page():
+    return _render()
+
+
+@bp.post("/apercu")
+@role_required("staff")
+def preview_page():
+    """The top 10 of a risk factor, now and with the weights typed: nothing is written."""
+    values = _form_values(request.form)
+    factor = request.form.get("facteur", "")
+    note = request.form.get("note", "")
+    proposed, errors = service.validate_values(values, current_weights(db.session))
+    errors = _flat(errors)
+    if factor not in {f.slug for f in known_factors(db.session)}:
+        errors["facteur"] = "Choisissez le facteur de risque dont vous voulez voir le classement."
+    if errors:
+        return _render(form_values=values, factor=factor, note=note, errors=errors, status=400)
+    result = service.preview(db.session, factor, proposed)
+    db.rollback()  # a preview never writes
+    return _render(form_values=values, factor=factor, note=note, preview=result)
+
+
+@bp.post("")
+@role_required("staff")
+def save():
+    values = _form_values(request.form)
+    factor = request.form.get("facteur", "")
+    note = request.form.get("note", "")
+    try:
+        version = service.save_weights(db.session, values, note, current_user())
+    except service.WeightsError as exc:
+        db.rollback()
+        return _render(form_values=values, factor=factor, note=note, errors=_flat(exc.errors),
+                       status=400)
+    version_id = version.id
+    db.commit()
+    _flash_saved(f"Nouveaux poids enregistrés (version n° {version_id}).")
+    return redirect(url_for("weights.weights_page"), code=303)
+
+
+def _flash_saved(message: str) -> None:
+    if getattr(g, "index_error", None):
+        flash(message + " Les scores sont recalculés, mais le moteur de recherche n'a pas pu être "
+              "mis à jour : le classement suivra dès qu'il sera de nouveau disponible "
+              "(ou après « romin index rebuild »).", "warning")
+    else:
+        flash(message + " Les scores de tous les outils sont recalculés et la recherche suit "
+              "déjà le nouveau classement.", "success")
+
+
+@bp.get("/historique")
+@role_required("staff")
+def history_page():
+    return _render_history()
+
+
+def _render_history(errors: dict | None = None, notes: dict | None = None, status: int = 200):
+    return render_template(
+        "weights_history.html", entries=service.history(db.session), help=service.HELP,
+        names=list(WEIGHT_BOUNDS), display=_display, when=_when, errors=errors or {},
+        notes=notes or {},
+        note_max=service.NOTE_MAX,
+    ), status
+
+
+@bp.post("/historique/<int:version_id>/retablir")
+@role_required("staff")
+def rollback(version_id: int):
+    note = request.form.get(f"note-{version_id}", request.form.get("note", ""))
+    try:
+        version = service.rollback_to(db.session, version_id, note, current_user())
+    except LookupError:
+        abort(404)
+    except service.WeightsError as exc:
+        db.rollback()
+        return _render_history({version_id: " ".join(m for ms in exc.errors.values() for m in ms)},
+                               {version_id: note}, 400)
+    new_id = version.id
+    db.commit()
+    _flash_saved(f"Les poids de la version n° {version_id} sont rétablis "
+                 f"(nouvelle version n° {new_id}).")
+    return redirect(url_for("weights.history_page"), code=303)
