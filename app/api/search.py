@@ -1,7 +1,7 @@
 """GET /api/v1/search: the tools best first, with facet counts."""
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
@@ -9,6 +9,7 @@ from app.api.auth import token_required
 from app.db import db
 from app.schemas.search import ApiSearchArgs, to_query
 from app.services.search import known_factors, search
+from app.services.usage import record
 
 blp = Blueprint("search_api", __name__, url_prefix="/api/v1/search",
                 description="Recherche d'outils par facteur de risque.")
@@ -42,6 +43,7 @@ class Search(MethodView):
             abort(422, errors={"query": {"risk_factor": ["Facteur de risque inconnu."]}},
                   message="Paramètres invalides.")
         answer = search(db.session, to_query(args, current_app.config["SEARCH_PER_PAGE"]))
+        record("search", answer=answer, user=g.api_user)
         facets = {FACET_NAMES[k]: {str(value): count for value, count in v.items()}
                   for k, v in answer.result.facets.items() if k in FACET_NAMES}
         for name in FACET_NAMES.values():

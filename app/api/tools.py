@@ -12,6 +12,7 @@ from app.schemas.feedback import FeedbackSchema
 from app.schemas.tool import ToolInSchema, ToolOutSchema, ToolPatchSchema
 from app.services import feedback as feedback_service
 from app.services.catalogue import CatalogueError, get_tool, save_tool
+from app.services.usage import record
 
 blp = Blueprint("tools_api", __name__, url_prefix="/api/v1/tools",
                 description="Fiches outils et retours d'expérience.")
@@ -89,6 +90,7 @@ class ToolFeedback(MethodView):
             feedback = feedback_service.rate(db.session, tool, g.api_user, **data)
         except feedback_service.FeedbackError as exc:
             abort(422, errors={"json": exc.errors}, message="Données invalides.")
+        record("feedback", tool=tool, user=g.api_user, risk_factor=data.get("risk_factor"))
         return {"rating": feedback.rating, "comment": feedback.comment,
                 "risk_factor": feedback.risk_factor.slug if feedback.risk_factor else None,
                 "tool": tool_out(tool)["rating"]}

@@ -9,6 +9,7 @@ from app.auth import public
 from app.db import db
 from app.schemas.search import FACET_ARGUMENTS, PageSearchArgs, to_query
 from app.services.search import known_factors, search
+from app.services.usage import record
 
 bp = Blueprint("search", __name__)
 
@@ -64,6 +65,7 @@ def search_page():
         errors["facteur"] = "Ce facteur de risque n'existe pas : choisissez-en un dans la liste."
         args["factor"] = None
     answer = search(db.session, to_query(args, _per_page()), as_text=args.get("as_text", False))
+    record("search", answer=answer)
     state = _page_args(args)
     if answer.resolved_factor:
         state.pop("q", None)

@@ -13,6 +13,7 @@ from app.schemas.feedback import COMMENT_MAX, FeedbackSchema
 from app.services import feedback as feedback_service
 from app.services.catalogue import get_tool
 from app.services.supports import support_path
+from app.services.usage import record
 
 bp = Blueprint("tools", __name__)
 
@@ -40,7 +41,9 @@ def _render_sheet(tool, errors=None, form=None, status=200):
 @bp.get("/outils/<slug>")
 @public
 def tool_sheet(slug: str):
-    return _render_sheet(_visible_tool(slug))
+    tool = _visible_tool(slug)
+    record("view", tool=tool)
+    return _render_sheet(tool)
 
 
 @bp.get("/outils/<slug>/supports/<int:support_id>/<filename>")
@@ -53,6 +56,7 @@ def download_support(slug: str, support_id: int, filename: str):
     path = support_path(support)
     if not path.is_file():
         abort(404)
+    record("download", tool=tool)
     return send_file(path, mimetype=support.content_type, as_attachment=True,
                      download_name=support.filename, max_age=3600, etag=support.sha256)
 
@@ -72,6 +76,7 @@ def give_feedback(slug: str):
     except feedback_service.FeedbackError as exc:
         return _render_sheet(tool, {k: " ".join(m) for k, m in exc.errors.items()}, request.form, 400)
     db.commit()
+    record("feedback", tool=tool, risk_factor=data.get("risk_factor"))
     if getattr(g, "index_error", None):
         flash("Votre avis est enregistré. Le classement sera mis à jour dès que le moteur de "
               "recherche sera de nouveau disponible.", "warning")
