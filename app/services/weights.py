@@ -98,6 +98,8 @@ HELP: dict[str, WeightHelp] = {
 
 SIGNAL_LABELS = {"rating": "Avis", "evidence": "Preuve", "usage": "Expérience",
                  "freshness": "Fraîcheur"}
+SHORT_LABELS = {**SIGNAL_LABELS, "prior_strength": "Prudence (notes)",
+                "factor_prior_strength": "Prudence (par facteur)"}
 
 # -- validation ------------------------------------------------------------------------------
 

@@ -132,6 +132,7 @@ def history_page():
 def _render_history(errors: dict | None = None, notes: dict | None = None, status: int = 200):
     return render_template(
         "weights_history.html", entries=service.history(db.session), help=service.HELP,
+        short_labels=service.SHORT_LABELS,
         names=list(WEIGHT_BOUNDS), display=_display, when=_when, errors=errors or {},
         notes=notes or {},
         note_max=service.NOTE_MAX,
