@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, lazyload, load_only
 
 from app.models import RankingWeightsVersion, RiskFactor, Tool, User, tool_risk_factors
 from app.services.scoring import (
@@ -213,9 +213,9 @@ def rollback_to(session: Session, version_id: int, note: str, user: User | None
 def recompute_all_scores(session: Session, weights: Weights, batch_size: int | None = None) -> int:
     """Every tool's stored scores, in batches by id, with one catalogue mean. Returns the count.
 
-    Per batch: the tools (with their risk factors, one more query), their feedback statistics
-    (one query), then a flush of the changed rows. Each flush lets the session hooks mark the
-    tools for the index; the batch is then dropped from the session to keep memory flat.
+    Per batch: the tools' scoring columns only (not their long texts), their risk factors (one
+    more query), their feedback statistics (one query), then a flush of the changed rows. Each
+    flush lets the session hooks mark the tools for the index.
     """
     batch_size = batch_size or BATCH_SIZE
     session.flush()
@@ -224,14 +224,14 @@ def recompute_all_scores(session: Session, weights: Weights, batch_size: int | N
     while True:
         tools = list(session.scalars(
             select(Tool).where(Tool.id > last_id).order_by(Tool.id).limit(batch_size)
-            .options(lazyload(Tool.supports))))
+            .options(load_only(Tool.id, Tool.evidence_level, Tool.not_recommended,
+                               Tool.last_review, Tool.scores),
+                     lazyload(Tool.supports))))
         if not tools:
             return count
         last_id = tools[-1].id
         refresh_scores(session, tools, weights, mean)
         session.flush()
-        for tool in tools:
-            session.expunge(tool)
         count += len(tools)
 
 
