@@ -108,19 +108,30 @@ def mark(session: Session, tool_ids: Iterable[int]) -> None:
 
 
 def sync_tools(session: Session, tool_ids: set[int]) -> None:
-    """Push the current state of these tools: published ones upserted, the others deleted."""
-    tools = list(session.scalars(
-        select(Tool).where(Tool.id.in_(tool_ids))
-        .options(selectinload(Tool.risk_factors), selectinload(Tool.supports))
-    ))
-    published = [t for t in tools if t.status == "published"]
-    gone = sorted(tool_ids - {t.id for t in published})
+    """Push the current state of these tools: published ones upserted, the others deleted.
+
+    In batches, so that a change touching every tool (new ranking weights) never becomes one
+    huge request.
+    """
     factor_slugs = [f.slug for f in all_factors(session)]
     client, uid = meili(), index_uid()
     if client.get_index(uid) is None:  # never let Meilisearch create it without its settings
         sync.ensure_index(client, uid, settings_for(session))
-    sync.upsert(client, uid, documents(session, published, factor_slugs))
-    sync.delete(client, uid, gone)
+    published: set[int] = set()
+
+    def batches() -> Iterator[list[dict]]:
+        ids = sorted(tool_ids)
+        for start in range(0, len(ids), sync.BATCH_SIZE):
+            tools = list(session.scalars(
+                select(Tool).where(Tool.id.in_(ids[start:start + sync.BATCH_SIZE]),
+                                   Tool.status == "published")
+                .options(selectinload(Tool.risk_factors), selectinload(Tool.supports))
+            ))
+            published.update(t.id for t in tools)
+            yield documents(session, tools, factor_slugs)
+
+    sync.upsert_batches(client, uid, batches())
+    sync.delete(client, uid, sorted(tool_ids - published))
 
 
 def record_state(session: Session, **values) -> None:

@@ -41,6 +41,30 @@ def document_count(client: MeiliClient, uid: str) -> int | None:
         raise
 
 
+def upsert_batches(
+    client: MeiliClient, uid: str, batches: Iterable[list[dict]],
+    progress: Callable[[int], None] = lambda n: None,
+) -> int:
+    """Send batches without waiting between them (Meilisearch indexes while the next batch is
+    built), then read every task's outcome; raise on the first failed one. Returns the count."""
+    pending: list[tuple[int, int]] = []
+    total = 0
+    for batch in batches:
+        if not batch:
+            continue
+        accepted = client.request("POST", f"/indexes/{uid}/documents?primaryKey=id",
+                                  json=batch, timeout=120)
+        pending.append((accepted["taskUid"], len(batch)))
+        total += len(batch)
+        # read finished tasks as we go, so a progress bar moves while we send
+        while pending and _done(client, pending[0][0]):
+            progress(pending.pop(0)[1])
+    for task_uid, size in pending:
+        client.wait_task(task_uid, timeout=1800)
+        progress(size)
+    return total
+
+
 def rebuild(
     client: MeiliClient,
     live_uid: str,
@@ -59,21 +83,7 @@ def rebuild(
     client.run("POST", "/indexes", {"uid": new_uid, "primaryKey": "id"})
     try:
         client.run("PATCH", f"/indexes/{new_uid}/settings", settings)
-        pending: list[tuple[int, int]] = []
-        total = 0
-        for batch in batches:
-            if not batch:
-                continue
-            accepted = client.request("POST", f"/indexes/{new_uid}/documents?primaryKey=id",
-                                      json=batch, timeout=120)
-            pending.append((accepted["taskUid"], len(batch)))
-            total += len(batch)
-            # read finished tasks as we go, so the bar moves while we send
-            while pending and _done(client, pending[0][0]):
-                progress(pending.pop(0)[1])
-        for task_uid, size in pending:
-            client.wait_task(task_uid, timeout=1800)
-            progress(size)
+        total = upsert_batches(client, new_uid, batches, progress)
         if client.get_index(live_uid) is None:
             client.run("POST", "/indexes", {"uid": live_uid, "primaryKey": "id"})
         client.run("POST", "/swap-indexes", [{"indexes": [live_uid, new_uid]}])
