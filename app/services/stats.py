@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Float, cast, false, func, literal, literal_column, select, union_all
+from sqlalchemy import (
+    Date, Float, Integer, cast, extract, false, func, literal, literal_column, select, type_coerce, union_all,
+)
 from sqlalchemy.orm import Session
 
 from app import vocabulary as v
 from app.models import Feedback, RiskFactor, Tool, tool_risk_factors
-from app.models.usage import UsageDaily, UsageEvent
+from app.models.usage import UsageDaily, UsageDailyFactor, UsageDailyTool, UsageEvent
 
 TZ_NAME = "Europe/Paris"
 TZ = ZoneInfo(TZ_NAME)
@@ -95,37 +97,50 @@ def rolled_through(session: Session) -> date | None:
 # Inlined constants, not bound parameters: an expression in both SELECT and GROUP BY must be
 # written identically for PostgreSQL to match them.
 TZ_SQL = literal_column(f"'{TZ_NAME}'")
-WEEK_SQL = literal_column("'week'")
 
 
 def event_day():
     return cast(func.timezone(TZ_SQL, UsageEvent.occurred_at), Date)
 
 
+def _rollup_for(dims: set[str]):
+    """The narrowest roll-up holding these columns."""
+    if dims <= {"risk_factor"}:
+        return UsageDailyFactor
+    if dims <= {"tool_id"}:
+        return UsageDailyTool
+    return UsageDaily
+
+
 def counts_source(session: Session, period: Period, kinds: tuple[str, ...],
-                  tool_id: int | None = None):
-    """(day, kind, risk_factor, tool_id, service, n) rows: roll-up then raw events."""
+                  dims: tuple[str, ...] = (), tool_id: int | None = None, per_day: bool = False):
+    """(day, kind, *dims, n) rows: the roll-up up to its last day, raw events after it.
+
+    `per_day`: the caller groups by day, so raw events are counted per day in the branch
+    itself; otherwise each is a row of n = 1 and PostgreSQL skips computing its day.
+    """
     watermark = rolled_through(session)
+    needed = set(dims) | ({"tool_id"} if tool_id is not None else set())
     parts = []
     if watermark is not None and watermark >= period.start:
-        daily = select(UsageDaily.day.label("day"), UsageDaily.kind.label("kind"),
-                       UsageDaily.risk_factor.label("risk_factor"),
-                       UsageDaily.tool_id.label("tool_id"), UsageDaily.service.label("service"),
-                       UsageDaily.count.label("n")).where(
-            UsageDaily.day >= period.start, UsageDaily.day <= min(period.end, watermark),
-            UsageDaily.kind.in_(kinds))
+        table = _rollup_for(needed)
+        daily = select(table.day.label("day"), table.kind.label("kind"),
+                       *[getattr(table, d).label(d) for d in dims], table.count.label("n")).where(
+            table.day >= period.start, table.day <= min(period.end, watermark), table.kind.in_(kinds))
         if tool_id is not None:
-            daily = daily.where(UsageDaily.tool_id == tool_id)
+            daily = daily.where(table.tool_id == tool_id)
         parts.append(daily)
     events_from = period.start if watermark is None else max(period.start, watermark + timedelta(days=1))
     if events_from <= period.end or not parts:
+        columns = [getattr(UsageEvent, d) for d in dims]
         events = select(event_day().label("day"), UsageEvent.kind.label("kind"),
-                        UsageEvent.risk_factor.label("risk_factor"),
-                        UsageEvent.tool_id.label("tool_id"), UsageEvent.service.label("service"),
-                        literal(1).label("n")).where(
+                        *[c.label(d) for c, d in zip(columns, dims)],
+                        (func.count() if per_day else literal(1)).label("n")).where(
             UsageEvent.occurred_at >= local_midnight(events_from),
             UsageEvent.occurred_at < local_midnight(period.end + timedelta(days=1)),
             UsageEvent.kind.in_(kinds))
+        if per_day:
+            events = events.group_by(event_day(), UsageEvent.kind, *columns)
         if events_from > period.end:
             events = events.where(false())
         if tool_id is not None:
@@ -135,9 +150,10 @@ def counts_source(session: Session, period: Period, kinds: tuple[str, ...],
 
 
 def _bucket(period: Period, day_column):
+    """The day itself, or the Monday of its week (date arithmetic: no time zone involved)."""
     if period.bucket == "day":
         return day_column
-    return cast(func.date_trunc(WEEK_SQL, day_column), Date)
+    return type_coerce(day_column - (cast(extract("isodow", day_column), Integer) - 1), Date)
 
 
 # -- the dashboard ----------------------------------------------------------------------------
@@ -151,7 +167,7 @@ def totals(session: Session, period: Period) -> dict[str, int]:
 
 def searches_over_time(session: Session, period: Period) -> list[tuple[date, str | None, int]]:
     """(bucket start, risk factor or None, searches)."""
-    source = counts_source(session, period, ("search",))
+    source = counts_source(session, period, ("search",), ("risk_factor",), per_day=True)
     bucket = _bucket(period, source.c.day).label("bucket")
     rows = session.execute(select(bucket, source.c.risk_factor, func.sum(source.c.n))
                            .group_by(bucket, source.c.risk_factor).order_by(bucket))
@@ -160,7 +176,7 @@ def searches_over_time(session: Session, period: Period) -> list[tuple[date, str
 
 def top_tools(session: Session, period: Period, kind: str, limit: int = 10) -> list[tuple[str, str, int]]:
     """(slug, title, count) of the tools most viewed or downloaded."""
-    source = counts_source(session, period, (kind,))
+    source = counts_source(session, period, (kind,), ("tool_id",))
     counted = (select(source.c.tool_id, func.sum(source.c.n).label("n"))
                .where(source.c.tool_id.is_not(None)).group_by(source.c.tool_id).subquery())
     rows = session.execute(select(Tool.slug, Tool.title, counted.c.n)
@@ -181,7 +197,8 @@ def empty_searches(session: Session, period: Period, limit: int = 30) -> list[tu
                UsageEvent.occurred_at >= local_midnight(period.start),
                UsageEvent.occurred_at < local_midnight(period.end + timedelta(days=1)))
         .group_by(UsageEvent.search_text, UsageEvent.risk_factor)
-        .order_by(n.desc(), UsageEvent.search_text).limit(limit))
+        .order_by(n.desc(), UsageEvent.search_text.nulls_last(), UsageEvent.risk_factor.nulls_last())
+        .limit(limit))
     return [(text, factor, int(count)) for text, factor, count in rows]
 
 
@@ -202,7 +219,7 @@ def coverage(session: Session) -> dict[tuple[str, str], int]:
 
 def downloaded_never_rated(session: Session, period: Period, limit: int = 20) -> list[tuple[str, str, int]]:
     """(slug, title, downloads) of the tools downloaded in the period that nobody has rated."""
-    source = counts_source(session, period, ("download",))
+    source = counts_source(session, period, ("download",), ("tool_id",))
     counted = (select(source.c.tool_id, func.sum(source.c.n).label("n"))
                .where(source.c.tool_id.is_not(None)).group_by(source.c.tool_id).subquery())
     rated = select(Feedback.id).where(Feedback.tool_id == Tool.id).exists()
@@ -228,7 +245,8 @@ def rating_distribution(session: Session, period: Period, tool_id: int | None = 
 
 def tool_activity(session: Session, period: Period, tool_id: int) -> list[tuple[date, str, int]]:
     """(bucket start, kind, count) of a tool's views, downloads and feedback."""
-    source = counts_source(session, period, ("view", "download", "feedback"), tool_id=tool_id)
+    source = counts_source(session, period, ("view", "download", "feedback"), tool_id=tool_id,
+                           per_day=True)
     bucket = _bucket(period, source.c.day).label("bucket")
     rows = session.execute(select(bucket, source.c.kind, func.sum(source.c.n))
                            .group_by(bucket, source.c.kind).order_by(bucket))
@@ -237,10 +255,10 @@ def tool_activity(session: Session, period: Period, tool_id: int) -> list[tuple[
 
 def tool_views_by_factor(session: Session, period: Period, tool_id: int) -> list[tuple[str | None, int]]:
     """Views of a tool per risk factor of the search it was opened from (None: not from one)."""
-    source = counts_source(session, period, ("view",), tool_id=tool_id)
+    source = counts_source(session, period, ("view",), ("risk_factor",), tool_id=tool_id)
     n = func.sum(source.c.n).label("n")
     rows = session.execute(select(source.c.risk_factor, n).group_by(source.c.risk_factor)
-                           .order_by(n.desc()))
+                           .order_by(n.desc(), source.c.risk_factor.nulls_last()))
     return [(factor, int(count)) for factor, count in rows]
 
 

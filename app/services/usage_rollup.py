@@ -15,7 +15,7 @@ from typing import Callable
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.models.usage import UsageDaily, UsageEvent
+from app.models.usage import UsageDaily, UsageDailyFactor, UsageDailyTool, UsageEvent
 from app.services.stats import TZ, event_day, local_midnight, rolled_through
 
 DELETE_BATCH = 50_000
@@ -54,8 +54,9 @@ def days_to_roll(session: Session, through: date, since: date | None = None) -> 
 
 
 def rollup_day(session: Session, day: date) -> int:
-    """Replace `day`'s aggregates by a count of its events; returns the aggregate rows written."""
-    session.execute(delete(UsageDaily).where(UsageDaily.day == day))
+    """Replace `day`'s aggregates by a count of its events; returns the usage_daily rows written."""
+    for table in (UsageDaily, UsageDailyFactor, UsageDailyTool):
+        session.execute(delete(table).where(table.day == day))
     counted = (select(event_day(), UsageEvent.kind, UsageEvent.risk_factor, UsageEvent.tool_id,
                       UsageEvent.service, func.count())
                .where(UsageEvent.occurred_at >= local_midnight(day),
@@ -64,6 +65,13 @@ def rollup_day(session: Session, day: date) -> int:
                          UsageEvent.service))
     result = session.execute(insert(UsageDaily).from_select(
         ["day", "kind", "risk_factor", "tool_id", "service", "count"], counted))
+    for table, dims in ((UsageDailyFactor, ("risk_factor",)), (UsageDailyTool, ("tool_id",))):
+        columns = [getattr(UsageDaily, d) for d in dims]
+        projected = (select(UsageDaily.day, UsageDaily.kind, *columns, func.sum(UsageDaily.count))
+                     .where(UsageDaily.day == day).group_by(UsageDaily.day, UsageDaily.kind, *columns))
+        if table is UsageDailyTool:
+            projected = projected.where(UsageDaily.tool_id.is_not(None))
+        session.execute(insert(table).from_select(["day", "kind", *dims, "count"], projected))
     return result.rowcount or 0
 
 

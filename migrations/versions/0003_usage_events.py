@@ -57,9 +57,37 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_usage_daily")),
     )
     op.create_index("ix_usage_daily_day_kind", "usage_daily", ["day", "kind"])
-    op.create_index(op.f("ix_usage_daily_tool_id"), "usage_daily", ["tool_id"])
+    op.create_index("ix_usage_daily_tool_id_day", "usage_daily", ["tool_id", "day"])
+
+    op.create_table(
+        "usage_daily_factors",
+        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("risk_factor", sa.String(length=40), nullable=True),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_usage_daily_factors")),
+    )
+    op.create_index("ix_usage_daily_factors_day_kind", "usage_daily_factors", ["day", "kind"])
+
+    op.create_table(
+        "usage_daily_tools",
+        sa.Column("id", sa.BigInteger(), sa.Identity(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("tool_id", sa.Integer(), nullable=True),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["tool_id"], ["tools.id"], ondelete="SET NULL",
+                                name=op.f("fk_usage_daily_tools_tool_id_tools")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_usage_daily_tools")),
+    )
+    op.create_index("ix_usage_daily_tools_kind_day", "usage_daily_tools", ["kind", "day"],
+                    postgresql_include=["tool_id", "count"])
+    op.create_index("ix_usage_daily_tools_tool_id_day", "usage_daily_tools", ["tool_id", "day"])
 
 
 def downgrade() -> None:
+    op.drop_table("usage_daily_tools")
+    op.drop_table("usage_daily_factors")
     op.drop_table("usage_daily")
     op.drop_table("usage_events")

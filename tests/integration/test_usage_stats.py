@@ -215,9 +215,12 @@ def known(app, make_tool, make_user):
     return {"a": a, "b": b, "period": stats.Period(start, end), "days": (d1, d2, d3)}
 
 
-def _figures(app, period):
+def _figures(app, period, tool=None):
     with app.app_context():
         s = db.session
+        per_tool = {} if tool is None else {
+            "activity": stats.tool_activity(s, period, tool.id),
+            "by_factor": stats.tool_views_by_factor(s, period, tool.id)}
         over_time = {}
         for _bucket, factor, n in stats.searches_over_time(s, period):
             over_time[factor] = over_time.get(factor, 0) + n
@@ -230,6 +233,7 @@ def _figures(app, period):
             "empty": stats.empty_searches(s, period),
             "ratings": stats.rating_distribution(s, period),
             "coverage": stats.coverage(s),
+            **per_tool,
         }
 
 
@@ -266,7 +270,8 @@ def test_a_year_of_statistics_renders_per_week(app, staff_client, make_user, kno
 
 
 def test_rollup_gives_the_same_figures_and_is_idempotent(app, known):
-    before = _figures(app, known["period"])
+    before = _figures(app, known["period"], known["b"])
+    assert before["by_factor"] == [("emploi", 1), (None, 1)]
     runner = app.test_cli_runner()
     result = runner.invoke(args=["stats", "rollup"])
     assert result.exit_code == 0, result.output
@@ -274,7 +279,7 @@ def test_rollup_gives_the_same_figures_and_is_idempotent(app, known):
         first = sorted(db.session.execute(select(UsageDaily.day, UsageDaily.kind, UsageDaily.risk_factor,
                                                  UsageDaily.tool_id, UsageDaily.count)).all(), key=str)
         assert stats.rolled_through(db.session) == known["period"].end
-    assert _figures(app, known["period"]) == before
+    assert _figures(app, known["period"], known["b"]) == before
     depuis = (known["period"].start - timedelta(days=5)).isoformat()
     again = runner.invoke(args=["stats", "rollup", "--depuis", depuis])
     assert again.exit_code == 0, again.output
