@@ -112,10 +112,15 @@ def create_token(user: User) -> str:
 def user_for_token(raw: str) -> User | None:
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(raw)))
-    if token is None or not token.user.is_active:
+    from app.indexing import generation_query
+    # One round trip for the token's user and the index generation the search cache needs.
+    row = db.session.execute(
+        select(User, generation_query()).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _digest(raw))).first()
+    if row is None or not row[0].is_active:
         return None
-    return token.user
+    g.romin_generation = row[1] or 0
+    return row[0]
 
 
 def bearer_user() -> User | None:

@@ -22,8 +22,11 @@ class Database:
 
     def init_app(self, app: Flask) -> None:
         url = app.config["SQLALCHEMY_DATABASE_URI"]
-        self.engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
-                                    future=True)
+        # No pre-ping: it costs a round trip per request (bench/). After a PostgreSQL restart
+        # the first request that meets a dead connection fails with the 503 page and the pool is
+        # invalidated, so service resumes by itself.
+        self.engine = create_engine(url, pool_pre_ping=False, pool_recycle=300, pool_size=5,
+                                    max_overflow=5)
         self.session_factory = sessionmaker(bind=self.engine, class_=RominSession,
                                             expire_on_commit=False)
         app.extensions["romin_db"] = self

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Iterator
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import event, func, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from app.models import Feedback, IndexState, RiskFactor, Support, Tool
+from app.models import Feedback, IndexState, RiskFactor, Support, Tool, tool_risk_factors
 from app.models.base import utcnow
 from app.services.scoring import rating_stats
 from indexer.client import MeiliClient, MeiliError
@@ -38,47 +38,69 @@ def settings_for(session: Session) -> dict:
     return index_settings([(f.slug, f.label, list(f.synonyms)) for f in all_factors(session)])
 
 
-def tool_data(session: Session, tools: list[Tool]) -> list[ToolData]:
-    stats = rating_stats(session, [t.id for t in tools])
-    data = []
-    for tool in tools:
-        overall, _per_factor = stats[tool.id]
-        data.append(ToolData(
-            id=tool.id, slug=tool.slug, title=tool.title, kind=tool.kind, phase=tool.phase,
-            summary=tool.summary, instructions=tool.instructions, precautions=tool.precautions,
-            protective_factors=tool.protective_factors,
-            risk_factors=[(f.slug, f.label, list(f.synonyms)) for f in tool.risk_factors],
-            stages=list(tool.stages), modality=tool.modality, sessions=tool.sessions,
-            minutes_per_session=tool.minutes_per_session,
-            preparation_minutes=tool.preparation_minutes, setting=list(tool.setting),
-            responsivity=list(tool.responsivity), evidence_level=tool.evidence_level,
-            not_recommended=tool.not_recommended, rating_average=overall.average,
-            rating_count=overall.count, scores=dict(tool.scores or {}),
-            supports_count=len(tool.supports), last_review=tool.last_review,
-            updated_at=tool.updated_at,
-        ))
-    return data
+# Columns a search document is built from. Plain rows, not ORM objects: a rebuild reads every
+# tool, and loading objects with their relationships cost most of the time Meilisearch spent
+# waiting for the next batch (bench/profile_rebuild.py).
+_DOC_COLUMNS = ("id", "slug", "title", "kind", "phase", "summary", "instructions", "precautions",
+                "protective_factors", "stages", "modality", "sessions", "minutes_per_session",
+                "preparation_minutes", "setting", "responsivity", "evidence_level",
+                "not_recommended", "scores", "last_review", "updated_at")
 
 
-def documents(session: Session, tools: list[Tool], factor_slugs: list[str]) -> list[dict]:
-    return [build_document(d, factor_slugs) for d in tool_data(session, tools)]
+def _documents(session: Session, rows: list, factors: dict[int, RiskFactor],
+               factor_slugs: list[str]) -> list[dict]:
+    """Documents for a batch of tool rows: links, support counts and ratings in one query each."""
+    ids = [r.id for r in rows]
+    linked: dict[int, list[RiskFactor]] = {}
+    for tool_id, factor_id in session.execute(
+            select(tool_risk_factors.c.tool_id, tool_risk_factors.c.risk_factor_id)
+            .where(tool_risk_factors.c.tool_id.in_(ids))):
+        linked.setdefault(tool_id, []).append(factors[factor_id])
+    supports = dict(session.execute(select(Support.tool_id, func.count())
+                                    .where(Support.tool_id.in_(ids)).group_by(Support.tool_id)).all())
+    stats = rating_stats(session, ids)
+    batch = []
+    for r in rows:
+        overall, _per_factor = stats[r.id]
+        tool_factors = sorted(linked.get(r.id, []), key=lambda f: f.position)
+        batch.append(build_document(ToolData(
+            id=r.id, slug=r.slug, title=r.title, kind=r.kind, phase=r.phase, summary=r.summary,
+            instructions=r.instructions, precautions=r.precautions,
+            protective_factors=r.protective_factors,
+            risk_factors=[(f.slug, f.label, list(f.synonyms)) for f in tool_factors],
+            stages=list(r.stages), modality=r.modality, sessions=r.sessions,
+            minutes_per_session=r.minutes_per_session, preparation_minutes=r.preparation_minutes,
+            setting=list(r.setting), responsivity=list(r.responsivity),
+            evidence_level=r.evidence_level, not_recommended=r.not_recommended,
+            rating_average=overall.average, rating_count=overall.count,
+            scores=dict(r.scores or {}), supports_count=supports.get(r.id, 0),
+            last_review=r.last_review, updated_at=r.updated_at,
+        ), factor_slugs))
+    return batch
 
 
-def published_batches(session: Session, size: int = sync.BATCH_SIZE) -> Iterator[list[dict]]:
-    """Documents of every published tool, in batches, by id (keyset pagination)."""
-    factor_slugs = [f.slug for f in all_factors(session)]
+def published_batches(session: Session, ids: Iterable[int] | None = None,
+                      size: int = sync.BATCH_SIZE) -> Iterator[list[dict]]:
+    """Documents of the published tools (all of them, or those among `ids`), in batches."""
+    factor_list = all_factors(session)
+    factors = {f.id: f for f in factor_list}
+    factor_slugs = [f.slug for f in factor_list]
+    columns = [getattr(Tool, name) for name in _DOC_COLUMNS]
+    published = select(*columns).where(Tool.status == "published").order_by(Tool.id)
+    if ids is not None:
+        wanted = sorted(set(ids))
+        for start in range(0, len(wanted), size):
+            rows = session.execute(published.where(Tool.id.in_(wanted[start:start + size]))).all()
+            if rows:
+                yield _documents(session, rows, factors, factor_slugs)
+        return
     last_id = 0
-    while True:
-        tools = list(session.scalars(
-            select(Tool).where(Tool.status == "published", Tool.id > last_id)
-            .options(selectinload(Tool.risk_factors), selectinload(Tool.supports))
-            .order_by(Tool.id).limit(size)
-        ))
-        if not tools:
+    while True:  # keyset pagination by id
+        rows = session.execute(published.where(Tool.id > last_id).limit(size)).all()
+        if not rows:
             return
-        last_id = tools[-1].id
-        yield documents(session, tools, factor_slugs)
-        session.expunge_all()
+        last_id = rows[-1].id
+        yield _documents(session, rows, factors, factor_slugs)
 
 
 def published_count(session: Session) -> int:
@@ -113,22 +135,15 @@ def sync_tools(session: Session, tool_ids: set[int]) -> None:
     In batches, so that a change touching every tool (new ranking weights) never becomes one
     huge request.
     """
-    factor_slugs = [f.slug for f in all_factors(session)]
     client, uid = meili(), index_uid()
     if client.get_index(uid) is None:  # never let Meilisearch create it without its settings
         sync.ensure_index(client, uid, settings_for(session))
     published: set[int] = set()
 
     def batches() -> Iterator[list[dict]]:
-        ids = sorted(tool_ids)
-        for start in range(0, len(ids), sync.BATCH_SIZE):
-            tools = list(session.scalars(
-                select(Tool).where(Tool.id.in_(ids[start:start + sync.BATCH_SIZE]),
-                                   Tool.status == "published")
-                .options(selectinload(Tool.risk_factors), selectinload(Tool.supports))
-            ))
-            published.update(t.id for t in tools)
-            yield documents(session, tools, factor_slugs)
+        for batch in published_batches(session, tool_ids):
+            published.update(doc["id"] for doc in batch)
+            yield batch
 
     sync.upsert_batches(client, uid, batches())
     sync.delete(client, uid, sorted(tool_ids - published))
@@ -151,8 +166,18 @@ def bump_generation(session: Session) -> None:
                     .values(generation=IndexState.generation + 1))
 
 
+def generation_query():
+    return select(IndexState.generation).where(IndexState.name == "tools").scalar_subquery()
+
+
 def current_generation(session: Session) -> int:
-    return session.scalar(select(IndexState.generation).where(IndexState.name == "tools")) or 0
+    """The index generation, read once per request (a request is one transaction anyway)."""
+    if has_request_context() and "romin_generation" in g:
+        return g.romin_generation
+    value = session.scalar(select(generation_query())) or 0
+    if has_request_context():
+        g.romin_generation = value
+    return value
 
 
 def sync_after_commit(tool_ids: set[int]) -> None:

@@ -90,7 +90,7 @@ class MeiliClient:
                 raise MeiliError(f"tâche Meilisearch {task_uid} toujours en cours après {timeout} s",
                                  "timeout", task)
             time.sleep(delay)
-            delay = min(delay * 1.5, 0.5)
+            delay = min(delay * 1.5, 0.05)  # a rebuild's tail waits on this
 
     def run(self, method: str, path: str, json: Any = None, timeout: float = 600.0) -> dict:
         """Send a request that enqueues a task and wait for its outcome."""

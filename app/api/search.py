@@ -8,7 +8,7 @@ from flask_smorest import Blueprint, abort
 from app.api.auth import token_required
 from app.db import db
 from app.schemas.search import ApiSearchArgs, to_query
-from app.services.search import known_factors, search
+from app.services.search import factor_slugs, search
 from app.services.usage import record
 
 blp = Blueprint("search_api", __name__, url_prefix="/api/v1/search",
@@ -36,10 +36,10 @@ def _hit(hit: dict) -> dict:
 @blp.route("")
 class Search(MethodView):
     @token_required("agent")
-    @blp.arguments(ApiSearchArgs, location="query", as_kwargs=False)
+    @blp.arguments(ApiSearchArgs(), location="query", as_kwargs=False)
     def get(self, args):
         """Outils correspondant à un facteur de risque et/ou à un texte, les meilleurs d'abord."""
-        if args.get("factor") and args["factor"] not in {f.slug for f in known_factors(db.session)}:
+        if args.get("factor") and args["factor"] not in factor_slugs(db.session):
             abort(422, errors={"query": {"risk_factor": ["Facteur de risque inconnu."]}},
                   message="Paramètres invalides.")
         answer = search(db.session, to_query(args, current_app.config["SEARCH_PER_PAGE"]))

@@ -102,7 +102,7 @@ def search(session: Session, query: SearchQuery, *, as_text: bool = False) -> Se
     key = _cache_key(query)
     generation = current_generation(session)
     cache = _cache()
-    if query.factor and query.factor not in _factor_slugs(session, cache, generation):
+    if query.factor and query.factor not in factor_slugs(session):
         empty = SearchResult([], 0, {name: {} for name in SIDEBAR_FACETS}, query.page, query.per_page)
         return SearchAnswer(query, empty, False, resolved, typed, {})
     try:
@@ -125,7 +125,9 @@ def search(session: Session, query: SearchQuery, *, as_text: bool = False) -> Se
                             factor_counts_database(session))
 
 
-def _factor_slugs(session: Session, cache: SearchCache, generation: int) -> frozenset[str]:
+def factor_slugs(session: Session) -> frozenset[str]:
+    """Known risk factor slugs, cached with the answers (a factor edit bumps the generation)."""
+    generation, cache = current_generation(session), _cache()
     slugs = cache.get(generation, "factor-slugs")
     if slugs is None:
         slugs = frozenset(session.scalars(select(RiskFactor.slug)))
