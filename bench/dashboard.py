@@ -16,6 +16,7 @@ Steps:
 Prints median and spread (min–max) in milliseconds. Aim (issue 4, point 9): under one second.
 Figures, not a test: nothing is asserted.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,6 +42,7 @@ def bench_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if not url:
         from app.devstack import ensure_services
+
         url = ensure_services()["DATABASE_URL"]
     return re.sub(r"/[^/?]+(\?|$)", rf"/{BENCH_DB}\1", url, count=1)
 
@@ -55,9 +57,15 @@ def recreate_database(url: str) -> None:
 
 def make_app(url: str):
     from app import create_app
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-" + "x" * 32,
-                       "MEILI_URL": os.environ.get("MEILI_URL", "http://127.0.0.1:1"),
-                       "WTF_CSRF_ENABLED": False})
+
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench-" + "x" * 32,
+            "MEILI_URL": os.environ.get("MEILI_URL", "http://127.0.0.1:1"),
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
 
 
 def build(app, tools: int, events: int) -> None:
@@ -76,33 +84,61 @@ def build(app, tools: int, events: int) -> None:
         for n in range(tools):
             # a few factor × stage pairs left empty on purpose: the coverage matrix has gaps
             tool_stages = [stages[(n + k) % 5] for k in range(1 + n % 2)]
-            rows.append({
-                "slug": f"outil-bench-{n}", "title": f"Outil de banc d'essai n° {n}", "kind": "outil",
-                "phase": "intervention", "summary": "", "instructions": "", "precautions": "",
-                "protective_factors": "", "stages": tool_stages, "setting": [], "responsivity": [],
-                "evidence_level": n % 5, "not_recommended": False, "references": [],
-                "author_name": "", "author_role": "", "author_structure": "", "author_contact": "",
-                "status": "published", "is_demo": False, "scores": {"_": 0.5},
-            })
+            rows.append(
+                {
+                    "slug": f"outil-bench-{n}",
+                    "title": f"Outil de banc d'essai n° {n}",
+                    "kind": "outil",
+                    "phase": "intervention",
+                    "summary": "",
+                    "instructions": "",
+                    "precautions": "",
+                    "protective_factors": "",
+                    "stages": tool_stages,
+                    "setting": [],
+                    "responsivity": [],
+                    "evidence_level": n % 5,
+                    "not_recommended": False,
+                    "references": [],
+                    "author_name": "",
+                    "author_role": "",
+                    "author_structure": "",
+                    "author_contact": "",
+                    "status": "published",
+                    "is_demo": False,
+                    "scores": {"_": 0.5},
+                }
+            )
         ids = session.scalars(insert(Tool).returning(Tool.id), rows).all()
         links = []
         for n, tool_id in enumerate(ids):
             first = FACTORS[n % 7]
             links.append({"tool_id": tool_id, "risk_factor_id": factor_ids[first]})
             if n % 3 == 0:
-                links.append({"tool_id": tool_id, "risk_factor_id": factor_ids[FACTORS[(n + 3) % 7]]})
+                links.append(
+                    {"tool_id": tool_id, "risk_factor_id": factor_ids[FACTORS[(n + 3) % 7]]}
+                )
         # precontemplation × loisirs stays empty: a gap to find on the page
-        session.execute(insert(tool_risk_factors), [
-            link for link in links
-            if not (link["risk_factor_id"] == factor_ids["loisirs"]
-                    and "precontemplation" in rows[ids.index(link["tool_id"])]["stages"])])
+        session.execute(
+            insert(tool_risk_factors),
+            [
+                link
+                for link in links
+                if not (
+                    link["risk_factor_id"] == factor_ids["loisirs"]
+                    and "precontemplation" in rows[ids.index(link["tool_id"])]["stages"]
+                )
+            ],
+        )
         from app.services.accounts import create_user
+
         create_user(session, "bench-staff@bench.romin.invalid", "staff", "un mot de passe solide")
         session.commit()
 
         say(f"{events:,} events over 365 days (INSERT ... SELECT generate_series)")
         started = time.perf_counter()
-        session.execute(text("""
+        session.execute(
+            text("""
             INSERT INTO usage_events (occurred_at, kind, pseudonym, service, risk_factor, facets,
                                       text_typed, results, tool_id, search_text)
             SELECT occurred_at, kind, md5('u' || (random() * 3000)::int), service,
@@ -115,19 +151,23 @@ def build(app, tools: int, events: int) -> None:
                    kind = 'search' AND r_factor >= 0.6,
                    CASE WHEN kind = 'search' THEN CASE WHEN r_empty < 0.05 THEN 0
                                                        ELSE 1 + (r_empty * 40)::int END END,
-                   CASE WHEN kind <> 'search' THEN :first_tool + floor(:tools * r_tool ^ 2)::int END,
+                   CASE WHEN kind <> 'search'
+                        THEN :first_tool + floor(:tools * r_tool ^ 2)::int END,
                    CASE WHEN kind = 'search' AND r_empty < 0.05 AND r_factor >= 0.6
                         THEN 'texte introuvable ' || (r_empty * 2000)::int END
             FROM (
                 SELECT now() - random() * interval '365 days' AS occurred_at,
                        CASE WHEN r_kind < 0.40 THEN 'search' WHEN r_kind < 0.75 THEN 'view'
                             WHEN r_kind < 0.95 THEN 'download' ELSE 'feedback' END AS kind,
-                       CASE WHEN random() < 0.92 THEN 'SPIP ' || lpad((1 + (random() * 100)::int)::text, 3, '0')
+                       CASE WHEN random() < 0.92
+                            THEN 'SPIP ' || lpad((1 + (random() * 100)::int)::text, 3, '0')
                             ELSE 'DISP ' || (1 + (random() * 9)::int) END AS service,
                        random() AS r_factor, random() AS r_empty, random() AS r_tool
                 FROM (SELECT random() AS r_kind FROM generate_series(1, :events)) AS g
             ) AS e
-        """), {"events": events, "tools": tools, "first_tool": min(ids)})
+        """),
+            {"events": events, "tools": tools, "first_tool": min(ids)},
+        )
         session.commit()
         say(f"inserted in {time.perf_counter() - started:.1f} s")
     analyze(app)
@@ -135,6 +175,7 @@ def build(app, tools: int, events: int) -> None:
 
 def analyze(app) -> None:
     from app.db import db
+
     with app.app_context():
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE usage_events"))
@@ -147,6 +188,7 @@ def run_queries(app, period) -> None:
     from app.db import db
     from app.services import stats
     from app.services.stats_report import DASHBOARD
+
     with app.test_request_context():
         for builder in DASHBOARD.values():
             builder(db.session, period)
@@ -158,6 +200,7 @@ def section_times(app, period) -> dict[str, float]:
     from app.db import db
     from app.services import stats
     from app.services.stats_report import DASHBOARD
+
     out = {}
     with app.test_request_context():
         for name, builder in DASHBOARD.items():
@@ -186,6 +229,7 @@ def fmt(times: list[float]) -> str:
 
 def measure(app, client, label: str, repeat: int) -> None:
     from app.services import stats
+
     end = stats.today()
     for days in (30, 365):
         period = stats.Period(end - timedelta(days=days - 1), end)
@@ -195,13 +239,16 @@ def measure(app, client, label: str, repeat: int) -> None:
             response = client.get(url)
             assert response.status_code == 200, response.status_code
             response.close()
+
         queries = timed(lambda: run_queries(app, period), repeat)
         pages = timed(page, repeat)
         print(f"{label:<22} {days:>3} days  queries: {fmt(queries)}")
         print(f"{label:<22} {days:>3} days  page:    {fmt(pages)}")
     slow = section_times(app, stats.Period(end - timedelta(days=364), end))
-    print(f"{label:<22} 365 days  per section (ms): "
-          + ", ".join(f"{k} {v:.0f}" for k, v in slow.items()))
+    print(
+        f"{label:<22} 365 days  per section (ms): "
+        + ", ".join(f"{k} {v:.0f}" for k, v in slow.items())
+    )
 
 
 def main() -> None:
@@ -225,6 +272,7 @@ def main() -> None:
     from app.models.usage import UsageDaily, UsageDailyFactor, UsageDailyTool, UsageEvent
     from app.services import stats
     from app.services.usage_rollup import rollup
+
     with app.app_context():
         count = db.session.scalar(select(func.count()).select_from(UsageEvent))
         staff = db.session.scalar(select(User.id).where(User.role == "staff"))
@@ -245,11 +293,15 @@ def main() -> None:
         rollup(db.session, stats.today() - timedelta(days=1), commit=db.session.commit)
         db.session.commit()
         took = time.perf_counter() - started
-        sizes = {t.__tablename__: db.session.scalar(select(func.count()).select_from(t))
-                 for t in (UsageDaily, UsageDailyFactor, UsageDailyTool)}
+        sizes = {
+            t.__tablename__: db.session.scalar(select(func.count()).select_from(t))
+            for t in (UsageDaily, UsageDailyFactor, UsageDailyTool)
+        }
     analyze(app)
-    print(f"roll-up of 365 days: {took:.1f} s; rows: "
-          + ", ".join(f"{name} {n:,}" for name, n in sizes.items()))
+    print(
+        f"roll-up of 365 days: {took:.1f} s; rows: "
+        + ", ".join(f"{name} {n:,}" for name, n in sizes.items())
+    )
     measure(app, client, "rolled up + today raw", args.repeat)
 
 

@@ -4,13 +4,23 @@ An event holds no name and no e-mail: only a keyed pseudonym of the account (HMA
 without the server's secret), the officer's service, and what the page was about. Typed search
 text is kept only for searches that found nothing, cut short, and erased after the retention.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from sqlalchemy import (
-    BigInteger, Boolean, CheckConstraint, Date, DateTime, ForeignKey, Identity, Index, Integer,
-    String, text,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -26,25 +36,31 @@ class UsageEvent(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('search','view','download','feedback')", name="kind_known"),
         # Privacy in the schema itself: text only on a search that found nothing.
-        CheckConstraint("search_text IS NULL OR (kind = 'search' AND results = 0)",
-                        name="text_only_when_empty"),
+        CheckConstraint(
+            "search_text IS NULL OR (kind = 'search' AND results = 0)", name="text_only_when_empty"
+        ),
         Index("ix_usage_events_kind_occurred_at", "kind", "occurred_at"),
-        Index("ix_usage_events_empty_searches", "occurred_at",
-              postgresql_where=text("kind = 'search' AND results = 0")),
+        Index(
+            "ix_usage_events_empty_searches",
+            "occurred_at",
+            postgresql_where=text("kind = 'search' AND results = 0"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
-                                                  server_default=text("now()"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, server_default=text("now()"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(12))
     pseudonym: Mapped[str | None] = mapped_column(String(64))
     service: Mapped[str | None] = mapped_column(String(200))
     risk_factor: Mapped[str | None] = mapped_column(String(40))
-    facets: Mapped[dict] = mapped_column(JSONB, default=dict,
-                                         server_default=text("'{}'::jsonb"))
+    facets: Mapped[dict] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
     text_typed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     results: Mapped[int | None] = mapped_column(Integer)
-    tool_id: Mapped[int | None] = mapped_column(ForeignKey("tools.id", ondelete="SET NULL"), index=True)
+    tool_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tools.id", ondelete="SET NULL"), index=True
+    )
     search_text: Mapped[str | None] = mapped_column(String(SEARCH_TEXT_MAX))
 
 
@@ -71,6 +87,7 @@ class UsageDaily(Base):
 # million events made 820,000 daily rows). The dashboard reads these instead: a few dozen rows
 # a day per risk factor, a few hundred per tool.
 
+
 class UsageDailyFactor(Base):
     """usage_daily summed over tools and services: per day, kind and risk factor."""
 
@@ -89,7 +106,9 @@ class UsageDailyTool(Base):
 
     __tablename__ = "usage_daily_tools"
     __table_args__ = (
-        Index("ix_usage_daily_tools_kind_day", "kind", "day", postgresql_include=["tool_id", "count"]),
+        Index(
+            "ix_usage_daily_tools_kind_day", "kind", "day", postgresql_include=["tool_id", "count"]
+        ),
         Index("ix_usage_daily_tools_tool_id_day", "tool_id", "day"),
     )
 

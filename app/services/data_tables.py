@@ -4,6 +4,7 @@ The CSV is what French Excel opens directly: UTF-8 with a byte order mark, semic
 fields, decimal commas. A text cell starting with = + - @ (or a tab or carriage return) would be
 run as a formula by a spreadsheet: it is prefixed with an apostrophe (CSV injection).
 """
+
 from __future__ import annotations
 
 import csv
@@ -18,7 +19,7 @@ BOM = "\ufeff"
 
 @dataclass
 class DataTable:
-    name: str            # the CSV's file name, without extension
+    name: str  # the CSV's file name, without extension
     caption: str
     columns: Sequence[str]
     rows: Sequence[Sequence] = field(default_factory=list)

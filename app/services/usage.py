@@ -11,6 +11,7 @@ on same-origin navigation, see the Referrer-Policy): when it is a search page, t
 that search's risk factor and facets. A browser that strips the Referer loses the link, nothing
 else.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,12 +39,16 @@ _DIGITS = re.compile(r"\d+")
 
 # -- pure helpers ---------------------------------------------------------------------------
 
+
 def stats_secret(config) -> bytes:
     """STATS_SECRET, or a key derived from SECRET_KEY under a label of its own."""
     if config.get("STATS_SECRET"):
         return config["STATS_SECRET"].encode()
-    return hmac.new(config["SECRET_KEY"].encode(), b"romin/usage-pseudonym/v1",
-                    hashlib.sha256).hexdigest().encode()
+    return (
+        hmac.new(config["SECRET_KEY"].encode(), b"romin/usage-pseudonym/v1", hashlib.sha256)
+        .hexdigest()
+        .encode()
+    )
 
 
 def pseudonym(user_id: int, secret: bytes) -> str:
@@ -65,25 +70,35 @@ def search_fields(answer) -> dict | None:
     of results is the same search, so only its first page counts.
     """
     from app.schemas.search import FACET_ARGUMENTS
+
     query = answer.query
     if query.page > 1:
         return None
     names = {attribute: name for name, (_page, _api, attribute) in FACET_ARGUMENTS.items()}
-    facets = {names.get(attribute, attribute): str(value) for attribute, value in query.facets.items()}
+    facets = {
+        names.get(attribute, attribute): str(value) for attribute, value in query.facets.items()
+    }
     if query.min_evidence is not None:
         facets["min_evidence"] = str(query.min_evidence)
     typed = (answer.typed_text or "").strip()
     if not (query.factor or typed or facets):
         return None
     total = answer.result.total
-    return {"risk_factor": query.factor, "facets": facets, "text_typed": bool(typed),
-            "results": total, "search_text": cut_search_text(typed) if total == 0 else None}
+    return {
+        "risk_factor": query.factor,
+        "facets": facets,
+        "text_typed": bool(typed),
+        "results": total,
+        "search_text": cut_search_text(typed) if total == 0 else None,
+    }
 
 
 # -- recording -----------------------------------------------------------------------------
 
-def record(kind: str, *, user=_CURRENT_USER, answer=None, tool=None,
-           risk_factor: str | None = None) -> None:
+
+def record(
+    kind: str, *, user=_CURRENT_USER, answer=None, tool=None, risk_factor: str | None = None
+) -> None:
     """Note an event of this request; it is written after the response. Never raises."""
     try:
         row = _row(kind, user, answer, tool, risk_factor)
@@ -100,10 +115,20 @@ def _row(kind, user, answer, tool, risk_factor) -> dict | None:
         return None
     if user is _CURRENT_USER:
         from app.auth import current_user
+
         user = current_user()
-    row = {"occurred_at": utcnow(), "kind": kind, "pseudonym": None, "service": None,
-           "risk_factor": risk_factor, "facets": {}, "text_typed": False, "results": None,
-           "tool_id": tool.id if tool is not None else None, "search_text": None}
+    row = {
+        "occurred_at": utcnow(),
+        "kind": kind,
+        "pseudonym": None,
+        "service": None,
+        "risk_factor": risk_factor,
+        "facets": {},
+        "text_typed": False,
+        "results": None,
+        "tool_id": tool.id if tool is not None else None,
+        "search_text": None,
+    }
     if user is not None:
         row["pseudonym"] = pseudonym(user.id, stats_secret(current_app.config))
         row["service"] = (user.service or "").strip()[:200] or None
@@ -122,22 +147,30 @@ def _referring_search() -> tuple[str | None, dict]:
     from app.schemas.search import FACET_ARGUMENTS, FACET_CHOICES
     from app.services.search import resolve_text
     from app.models import RiskFactor
+
     referrer = request.referrer
     if not referrer:
         return None, {}
     parts = urlsplit(referrer)
     if (parts.netloc and parts.netloc != request.host) or parts.path not in (
-            url_for("search.search_page"), url_for("search.home")):
+        url_for("search.search_page"),
+        url_for("search.home"),
+    ):
         return None, {}
     args = {key: values[0] for key, values in parse_qs(parts.query).items() if values}
     factor = args.get("facteur", "")[:40] or None
     if factor is None and args.get("q") and not args.get("texte"):
         factor = resolve_text(db.session, args["q"][:200])
-    if factor is not None and db.session.scalar(
-            select(RiskFactor.id).where(RiskFactor.slug == factor)) is None:
+    if (
+        factor is not None
+        and db.session.scalar(select(RiskFactor.id).where(RiskFactor.slug == factor)) is None
+    ):
         factor = None
-    facets = {name: args[page_name] for name, (page_name, _api, _attr) in FACET_ARGUMENTS.items()
-              if args.get(page_name) in FACET_CHOICES[name]}
+    facets = {
+        name: args[page_name]
+        for name, (page_name, _api, _attr) in FACET_ARGUMENTS.items()
+        if args.get(page_name) in FACET_CHOICES[name]
+    }
     if factor is None and not facets:
         return None, {}
     return factor, facets
@@ -177,8 +210,9 @@ def write_events(rows: list[dict]) -> None:
     """One short transaction in a session of its own, bounded in time."""
     session = db.session_factory()
     try:
-        session.execute(text("SELECT set_config('statement_timeout', :ms, true)"),
-                        {"ms": str(WRITE_TIMEOUT_MS)})
+        session.execute(
+            text("SELECT set_config('statement_timeout', :ms, true)"), {"ms": str(WRITE_TIMEOUT_MS)}
+        )
         session.execute(insert(UsageEvent), rows)
         session.commit()
     except Exception:

@@ -6,6 +6,7 @@ gaps, so the last rolled day is a watermark: the dashboard reads the roll-up up 
 raw events after it. Retention erases the text of old searches and deletes events once their
 days are rolled up; the aggregates stay.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,8 +40,10 @@ def days_to_roll(session: Session, through: date, since: date | None = None) -> 
     first = first_event_day(session)
     if since is not None:
         if first is None or since < first:
-            raise RollupError("Impossible de recalculer des jours dont les événements ont été "
-                              "purgés : seuls leurs agrégats subsistent.")
+            raise RollupError(
+                "Impossible de recalculer des jours dont les événements ont été "
+                "purgés : seuls leurs agrégats subsistent."
+            )
         start = since
     else:
         watermark = rolled_through(session)
@@ -57,26 +60,52 @@ def rollup_day(session: Session, day: date) -> int:
     """Replace `day`'s aggregates by a count of its events; returns the usage_daily rows written."""
     for table in (UsageDaily, UsageDailyFactor, UsageDailyTool):
         session.execute(delete(table).where(table.day == day))
-    counted = (select(event_day(), UsageEvent.kind, UsageEvent.risk_factor, UsageEvent.tool_id,
-                      UsageEvent.service, func.count())
-               .where(UsageEvent.occurred_at >= local_midnight(day),
-                      UsageEvent.occurred_at < local_midnight(day + timedelta(days=1)))
-               .group_by(event_day(), UsageEvent.kind, UsageEvent.risk_factor, UsageEvent.tool_id,
-                         UsageEvent.service))
-    result = session.execute(insert(UsageDaily).from_select(
-        ["day", "kind", "risk_factor", "tool_id", "service", "count"], counted))
+    counted = (
+        select(
+            event_day(),
+            UsageEvent.kind,
+            UsageEvent.risk_factor,
+            UsageEvent.tool_id,
+            UsageEvent.service,
+            func.count(),
+        )
+        .where(
+            UsageEvent.occurred_at >= local_midnight(day),
+            UsageEvent.occurred_at < local_midnight(day + timedelta(days=1)),
+        )
+        .group_by(
+            event_day(),
+            UsageEvent.kind,
+            UsageEvent.risk_factor,
+            UsageEvent.tool_id,
+            UsageEvent.service,
+        )
+    )
+    result = session.execute(
+        insert(UsageDaily).from_select(
+            ["day", "kind", "risk_factor", "tool_id", "service", "count"], counted
+        )
+    )
     for table, dims in ((UsageDailyFactor, ("risk_factor",)), (UsageDailyTool, ("tool_id",))):
         columns = [getattr(UsageDaily, d) for d in dims]
-        projected = (select(UsageDaily.day, UsageDaily.kind, *columns, func.sum(UsageDaily.count))
-                     .where(UsageDaily.day == day).group_by(UsageDaily.day, UsageDaily.kind, *columns))
+        projected = (
+            select(UsageDaily.day, UsageDaily.kind, *columns, func.sum(UsageDaily.count))
+            .where(UsageDaily.day == day)
+            .group_by(UsageDaily.day, UsageDaily.kind, *columns)
+        )
         if table is UsageDailyTool:
             projected = projected.where(UsageDaily.tool_id.is_not(None))
         session.execute(insert(table).from_select(["day", "kind", *dims, "count"], projected))
     return result.rowcount or 0
 
 
-def rollup(session: Session, through: date, since: date | None = None,
-           progress: Callable[[int], None] | None = None, commit: Callable[[], None] | None = None) -> int:
+def rollup(
+    session: Session,
+    through: date,
+    since: date | None = None,
+    progress: Callable[[int], None] | None = None,
+    commit: Callable[[], None] | None = None,
+) -> int:
     """Roll up every day to (re)compute; commits after each day when `commit` is given."""
     written = 0
     for day in days_to_roll(session, through, since):
@@ -97,21 +126,33 @@ class PurgeReport:
 
 
 def erase_old_texts(session: Session, cutoff: date) -> int:
-    result = session.execute(update(UsageEvent).where(
-        UsageEvent.occurred_at < local_midnight(cutoff), UsageEvent.search_text.is_not(None))
-        .values(search_text=None))
+    result = session.execute(
+        update(UsageEvent)
+        .where(UsageEvent.occurred_at < local_midnight(cutoff), UsageEvent.search_text.is_not(None))
+        .values(search_text=None)
+    )
     return result.rowcount or 0
 
 
 def old_events_count(session: Session, cutoff: date) -> int:
-    return session.scalar(select(func.count()).select_from(UsageEvent)
-                          .where(UsageEvent.occurred_at < local_midnight(cutoff))) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(UsageEvent)
+            .where(UsageEvent.occurred_at < local_midnight(cutoff))
+        )
+        or 0
+    )
 
 
 def delete_old_events(session: Session, cutoff: date, batch: int = DELETE_BATCH) -> int:
     """Delete one batch of events older than `cutoff`; returns how many (0: done)."""
-    ids = (select(UsageEvent.id).where(UsageEvent.occurred_at < local_midnight(cutoff))
-           .limit(batch).scalar_subquery())
+    ids = (
+        select(UsageEvent.id)
+        .where(UsageEvent.occurred_at < local_midnight(cutoff))
+        .limit(batch)
+        .scalar_subquery()
+    )
     result = session.execute(delete(UsageEvent).where(UsageEvent.id.in_(ids)))
     return result.rowcount or 0
 

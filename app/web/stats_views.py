@@ -1,4 +1,5 @@
 """The usage dashboard (support staff) and one tool's statistics (curators), with CSV exports."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -35,17 +36,29 @@ def _csv(name: str, text: str, period: stats.Period, prefix: str = "romin") -> R
 
 
 def _common(period, errors):
-    return {"period": period, "errors": errors, "form": _form(period),
-            "retention_days": current_app.config["STATS_RETENTION_DAYS"],
-            "rolled_through": stats.rolled_through(db.session)}
+    return {
+        "period": period,
+        "errors": errors,
+        "form": _form(period),
+        "retention_days": current_app.config["STATS_RETENTION_DAYS"],
+        "rolled_through": stats.rolled_through(db.session),
+    }
 
 
 def _shortcuts(period: stats.Period) -> list[tuple[str, str]]:
     end = period.end
     links = [("30 derniers jours", url_for("stats.dashboard"))]
     for days, label in ((90, "90 jours"), (365, "12 mois")):
-        links.append((f"{label} jusqu'au {end:%d/%m/%Y}", url_for(
-            "stats.dashboard", du=(end - timedelta(days=days - 1)).isoformat(), au=end.isoformat())))
+        links.append(
+            (
+                f"{label} jusqu'au {end:%d/%m/%Y}",
+                url_for(
+                    "stats.dashboard",
+                    du=(end - timedelta(days=days - 1)).isoformat(),
+                    au=end.isoformat(),
+                ),
+            )
+        )
     return links
 
 
@@ -58,8 +71,13 @@ def dashboard():
     sections = [build(db.session, period) for build in DASHBOARD.values()]
     for section in sections:
         section.csv_url = url_for("stats.dashboard_csv", name=section.name, **_query(period))
-    return render_template("stats.html", sections=sections, totals=stats.totals(db.session, period),
-                           shortcuts=_shortcuts(period), **_common(period, errors))
+    return render_template(
+        "stats.html",
+        sections=sections,
+        totals=stats.totals(db.session, period),
+        shortcuts=_shortcuts(period),
+        **_common(period, errors),
+    )
 
 
 @bp.get("/statistiques/<name>.csv")
@@ -87,11 +105,17 @@ def tool_stats(slug: str):
     tool = _tool(slug)
     period, errors = stats.parse_period(request.args)
     if errors:
-        return render_template("stats_tool.html", tool=tool, sections=[], **_common(None, errors)), 400
+        return render_template(
+            "stats_tool.html", tool=tool, sections=[], **_common(None, errors)
+        ), 400
     sections = [build(db.session, period, tool) for build in TOOL.values()]
     for section in sections:
-        section.csv_url = url_for("stats.tool_csv", slug=tool.slug, name=section.name, **_query(period))
-    return render_template("stats_tool.html", tool=tool, sections=sections, **_common(period, errors))
+        section.csv_url = url_for(
+            "stats.tool_csv", slug=tool.slug, name=section.name, **_query(period)
+        )
+    return render_template(
+        "stats_tool.html", tool=tool, sections=sections, **_common(period, errors)
+    )
 
 
 @bp.get("/outils/<slug>/statistiques/<name>.csv")
@@ -103,5 +127,7 @@ def tool_csv(slug: str, name: str):
         abort(404)
     period, errors = stats.parse_period(request.args)
     if errors:
-        return render_template("stats_tool.html", tool=tool, sections=[], **_common(None, errors)), 400
+        return render_template(
+            "stats_tool.html", tool=tool, sections=[], **_common(None, errors)
+        ), 400
     return _csv(name, to_csv(build(db.session, period, tool).table), period, prefix=tool.slug)

@@ -1,4 +1,5 @@
 """Server-rendered SVG charts, the CSV cells behind the tables, and the usage helpers (pure)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -34,14 +35,25 @@ def _assert_accessible(root: ET.Element, title: str) -> None:
 
 
 def test_bar_chart_labels_every_bar_with_its_name_and_value():
-    root = _parse(charts.bar_chart("top", "Outils les plus consultés", "Trois outils.",
-                                   [("Balance décisionnelle", 12), ("Ligne de vie", 6), ("Photolangage", 3)]))
+    root = _parse(
+        charts.bar_chart(
+            "top",
+            "Outils les plus consultés",
+            "Trois outils.",
+            [("Balance décisionnelle", 12), ("Ligne de vie", 6), ("Photolangage", 3)],
+        )
+    )
     _assert_accessible(root, "Outils les plus consultés")
     texts = _texts(root)
     for expected in ("Balance décisionnelle", "12", "Ligne de vie", "6", "Photolangage", "3"):
         assert expected in texts
     widths = [float(r.get("width")) for r in root.iter(f"{SVG}rect")]
     assert widths[0] == max(widths) and widths[0] == pytest.approx(2 * widths[1])
+
+
+def test_large_values_are_written_the_french_way():
+    root = _parse(charts.bar_chart("grand", "Titre", "Desc.", [("Outil", 15710), ("Note", 4.25)]))
+    assert "15\u202f710" in _texts(root) and "4,2" in _texts(root)
 
 
 def test_bar_chart_escapes_what_it_is_given():
@@ -54,16 +66,24 @@ def test_bar_chart_escapes_what_it_is_given():
 
 
 def test_empty_chart_says_so_in_words():
-    root = _parse(charts.bar_chart("vide", "Titre", "Rien.", [], empty="Aucune donnée sur la période."))
+    root = _parse(
+        charts.bar_chart("vide", "Titre", "Rien.", [], empty="Aucune donnée sur la période.")
+    )
     _assert_accessible(root, "Titre")
     assert _texts(root) == ["Aucune donnée sur la période."]
 
 
 def test_small_multiples_name_each_series_in_text_and_share_one_scale():
-    root = _parse(charts.small_multiples(
-        "recherches", "Recherches par facteur", "Deux facteurs sur trois jours.",
-        ["01/10/2026", "02/10/2026", "03/10/2026"], [("Addictions", [4, 0, 2]), ("Emploi", [1, 1, 0])],
-        total_label="recherches"))
+    root = _parse(
+        charts.small_multiples(
+            "recherches",
+            "Recherches par facteur",
+            "Deux facteurs sur trois jours.",
+            ["01/10/2026", "02/10/2026", "03/10/2026"],
+            [("Addictions", [4, 0, 2]), ("Emploi", [1, 1, 0])],
+            total_label="recherches",
+        )
+    )
     _assert_accessible(root, "Recherches par facteur")
     texts = _texts(root)
     assert "Addictions" in texts and "Emploi" in texts
@@ -74,8 +94,16 @@ def test_small_multiples_name_each_series_in_text_and_share_one_scale():
 
 
 def test_matrix_marks_gaps_in_words_not_only_with_colour():
-    root = _parse(charts.matrix("couverture", "Couverture", "Une lacune.", ["Addictions", "Loisirs"],
-                                ["Précontemplation", "Action"], [[2, 1], [0, 3]]))
+    root = _parse(
+        charts.matrix(
+            "couverture",
+            "Couverture",
+            "Une lacune.",
+            ["Addictions", "Loisirs"],
+            ["Précontemplation", "Action"],
+            [[2, 1], [0, 3]],
+        )
+    )
     _assert_accessible(root, "Couverture")
     texts = _texts(root)
     assert texts.count("0 — lacune") == 1
@@ -87,7 +115,7 @@ def test_matrix_marks_gaps_in_words_not_only_with_colour():
 
 
 def test_csv_cells_are_escaped_against_formula_injection():
-    for dangerous in ("=1+1", "+33 6", "-2", "@SUM(A1)", "\tx", "=HYPERLINK(\"http://x\")"):
+    for dangerous in ("=1+1", "+33 6", "-2", "@SUM(A1)", "\tx", '=HYPERLINK("http://x")'):
         assert csv_cell(dangerous).startswith("'")
     assert csv_cell("alcool") == "alcool"
     assert csv_cell(-3) == "-3"  # numbers are data, not formulas
@@ -112,7 +140,9 @@ def test_pseudonym_is_keyed_stable_and_not_the_id():
     assert first != pseudonym(43, secret)
     assert first != pseudonym(42, stats_secret({"STATS_SECRET": "", "SECRET_KEY": "j" * 32}))
     assert first != pseudonym(42, stats_secret({"STATS_SECRET": "autre", "SECRET_KEY": "k" * 32}))
-    assert stats_secret({"STATS_SECRET": "", "SECRET_KEY": "k" * 32}) != b"k" * 32  # a label of its own
+    assert (
+        stats_secret({"STATS_SECRET": "", "SECRET_KEY": "k" * 32}) != b"k" * 32
+    )  # a label of its own
 
 
 def test_search_text_is_cut_to_five_words_and_80_characters():
@@ -123,18 +153,25 @@ def test_search_text_is_cut_to_five_words_and_80_characters():
 
 
 def _answer(factor=None, typed="", facets=None, total=0, page=1, min_evidence=None):
-    query = SimpleNamespace(factor=factor, facets=facets or {}, page=page, min_evidence=min_evidence)
+    query = SimpleNamespace(
+        factor=factor, facets=facets or {}, page=page, min_evidence=min_evidence
+    )
     return SimpleNamespace(query=query, typed_text=typed, result=SimpleNamespace(total=total))
 
 
 def test_search_fields_keep_text_only_when_nothing_was_found():
     found = search_fields(_answer("addictions", "alcool", {"stages": "action"}, total=4))
-    assert found == {"risk_factor": "addictions", "facets": {"stage": "action"}, "text_typed": True,
-                     "results": 4, "search_text": None}
+    assert found == {
+        "risk_factor": "addictions",
+        "facets": {"stage": "action"},
+        "text_typed": True,
+        "results": 4,
+        "search_text": None,
+    }
     empty = search_fields(_answer(None, "jonglage à trois balles", total=0))
     assert empty["search_text"] == "jonglage à trois balles" and empty["results"] == 0
-    assert search_fields(_answer()) is None                       # the bare landing page
-    assert search_fields(_answer("addictions", page=2)) is None   # turning pages is the same search
+    assert search_fields(_answer()) is None  # the bare landing page
+    assert search_fields(_answer("addictions", page=2)) is None  # turning pages is the same search
 
 
 def test_period_defaults_and_french_errors():
