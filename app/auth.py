@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from functools import wraps
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -109,14 +110,37 @@ def create_token(user: User) -> str:
     return raw
 
 
+# digest -> (expiry, user): verified tokens, per process, for API_TOKEN_CACHE_SECONDS. A token
+# deleted or an account deactivated stops working within that delay (10 s by default).
+_verified_tokens: dict[str, tuple[float, User]] = {}
+_VERIFIED_TOKENS_MAX = 2000
+
+
 def user_for_token(raw: str) -> User | None:
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
+    ttl = current_app.config["API_TOKEN_CACHE_SECONDS"]
+    digest = _digest(raw)
+    cached = _verified_tokens.get(digest) if ttl > 0 else None
+    if cached is not None and cached[0] > time.monotonic():
+        # a copy bound to this request's session, made without any query
+        return db.session.merge(cached[1], load=False)
+    user = _load_token_user(digest)
+    if user is not None and ttl > 0:
+        if len(_verified_tokens) >= _VERIFIED_TOKENS_MAX:
+            _verified_tokens.clear()
+        db.session.expunge(user)  # the cached instance never belongs to any session
+        _verified_tokens[digest] = (time.monotonic() + ttl, user)
+        user = db.session.merge(user, load=False)
+    return user
+
+
+def _load_token_user(digest: str) -> User | None:
     from app.indexing import generation_query
     # One round trip for the token's user and the index generation the search cache needs.
     row = db.session.execute(
         select(User, generation_query()).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _digest(raw))).first()
+        .where(ApiToken.token_hash == digest)).first()
     if row is None or not row[0].is_active:
         return None
     g.romin_generation = row[1] or 0

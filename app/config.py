@@ -33,6 +33,10 @@ class Config:
         # Key of the usage pseudonyms; empty: derived from SECRET_KEY (app.services.usage).
         self.STATS_SECRET = env.get("STATS_SECRET", "")
         self.STATS_RETENTION_DAYS = int(env.get("STATS_RETENTION_DAYS", "90"))
+        # In-memory index generation kept by PostgreSQL NOTIFY (off in tests, whose
+        # transactions never commit; app/generation.py).
+        self.SEARCH_GENERATION_LISTENER = _bool("SEARCH_GENERATION_LISTENER", True)
+        self.API_TOKEN_CACHE_SECONDS = float(env.get("API_TOKEN_CACHE_SECONDS", "10"))
         self.PRODUCTION = _bool("ROMIN_PRODUCTION", False)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

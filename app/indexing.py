@@ -17,6 +17,7 @@ from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Feedback, IndexState, RiskFactor, Support, Tool, tool_risk_factors
+from app.generation import CHANNEL, GenerationListener, wait_for
 from app.models.base import utcnow
 from app.services.scoring import rating_stats
 from indexer.client import MeiliClient, MeiliError
@@ -158,23 +159,41 @@ def record_state(session: Session, **values) -> None:
         setattr(state, key, value)
 
 
-def bump_generation(session: Session) -> None:
-    """Tell every process's search cache that the index changed."""
+def bump_generation(session: Session) -> int:
+    """Tell every process's search cache that the index changed (delivered on commit)."""
     record_state(session)
     session.flush()
-    session.execute(update(IndexState).where(IndexState.name == "tools")
-                    .values(generation=IndexState.generation + 1))
+    value = session.scalar(update(IndexState).where(IndexState.name == "tools")
+                           .values(generation=IndexState.generation + 1)
+                           .returning(IndexState.generation))
+    session.execute(select(func.pg_notify(CHANNEL, str(value))))
+    return value
 
 
 def generation_query():
     return select(IndexState.generation).where(IndexState.name == "tools").scalar_subquery()
 
 
+def generation_listener() -> GenerationListener | None:
+    """This process's listener, started on first use (after gunicorn forks its workers)."""
+    if not current_app.config["SEARCH_GENERATION_LISTENER"]:
+        return None
+    listener = current_app.extensions.get("romin_generation")
+    if listener is None or not listener.alive:
+        listener = GenerationListener(current_app.config["SQLALCHEMY_DATABASE_URI"])
+        current_app.extensions["romin_generation"] = listener
+    return listener
+
+
 def current_generation(session: Session) -> int:
-    """The index generation, read once per request (a request is one transaction anyway)."""
+    """The index generation: from memory when the listener is connected, else from the
+    database, once per request (a request is one transaction anyway)."""
     if has_request_context() and "romin_generation" in g:
         return g.romin_generation
-    value = session.scalar(select(generation_query())) or 0
+    listener = generation_listener()
+    value = listener.value if listener is not None else None
+    if value is None:
+        value = session.scalar(select(generation_query())) or 0
     if has_request_context():
         g.romin_generation = value
     return value
@@ -192,8 +211,13 @@ def sync_after_commit(tool_ids: set[int]) -> None:
             record_state(session, last_error=str(exc)[:2000], last_error_at=utcnow())
             if has_request_context():
                 g.index_error = str(exc)
-        bump_generation(session)  # even a half-applied batch makes cached answers stale
+        generation = bump_generation(session)  # even a half-applied batch makes answers stale
         session.commit()
+    # Read your own writes: the notice reaches every process at about the same time; once this
+    # one has it, the officer's next page (served by any worker) sees the change.
+    listener = generation_listener()
+    if listener is not None:
+        wait_for(listener, lambda value: value is None or value >= generation, timeout=0.5)
 
 
 def _changed_tool_ids(session: Session) -> set[int]:
