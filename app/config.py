@@ -37,6 +37,9 @@ class Config:
         # transactions never commit; app/generation.py).
         self.SEARCH_GENERATION_LISTENER = _bool("SEARCH_GENERATION_LISTENER", True)
         self.API_TOKEN_CACHE_SECONDS = float(env.get("API_TOKEN_CACHE_SECONDS", "10"))
+        # Usage events are written by a writer thread at most every this many seconds
+        # (0: right after each response, in its thread; tests).
+        self.USAGE_BUFFER_SECONDS = float(env.get("USAGE_BUFFER_SECONDS", "1.0"))
         self.PRODUCTION = _bool("ROMIN_PRODUCTION", False)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
