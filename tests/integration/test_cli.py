@@ -71,3 +71,18 @@ def test_user_and_token_creation(app, client):
         assert token not in stored and all(len(h) == 64 for h in stored)
         user = db.session.scalar(select(User).where(User.email == "cpip@justice.test"))
         assert user.password_hash.startswith("$argon2")
+
+
+def test_scores_refresh_recomputes_against_todays_catalogue_mean(app, make_tool, make_user):
+    from app.services import feedback as feedback_service
+    first = make_tool(title="Premier")
+    second = make_tool(title="Second")
+    with app.app_context():
+        for _ in range(5):
+            feedback_service.rate(db.session, db.session.merge(second), make_user(), rating=1)
+        db.session.commit()
+        stale = db.session.get(Tool, first.id).scores["_"]
+    result = app.test_cli_runner().invoke(args=["scores", "refresh"])
+    assert result.exit_code == 0 and "outil(s) recalculé(s)" in result.output
+    with app.app_context():
+        assert db.session.get(Tool, first.id).scores["_"] < stale  # the mean fell to 1
