@@ -396,7 +396,8 @@ def _start_meili(state_dir: Path, port: int, key: str) -> None:
     data = state_dir / "meili"
     data.mkdir(parents=True, exist_ok=True)
     log_path = state_dir / "meili.log"
-    cmd = [str(_meili_binary()), "--http-addr", f"127.0.0.1:{port}", "--master-key", key,
+    # `--master-key=KEY` in one argument: a key starting with "-" must not read as a flag
+    cmd = [str(_meili_binary()), "--http-addr", f"127.0.0.1:{port}", f"--master-key={key}",
            "--no-analytics", "--env", "development", "--max-indexing-memory", "1GiB",
            "--db-path", str(data / "data.ms"), "--dump-dir", str(data / "dumps"),
            "--snapshot-dir", str(data / "snapshots"), "--log-level", "WARN"]

@@ -121,3 +121,12 @@ def test_cli_prints_only_shell_exports(state_dir):
                             cwd=Path(devstack.REPO_ROOT), timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"http://127.0.0.1:{os.environ['ROMIN_MEILI_PORT']}"
+
+
+def test_a_master_key_starting_with_a_dash_still_starts_meilisearch(state_dir):
+    """token_urlsafe may start a key with "-": it must not be read as a command-line flag."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    key = "-G" + "x" * 40
+    url = devstack.ensure_meili(state_dir, key)
+    auth = {"Authorization": f"Bearer {key}"}
+    assert requests.get(f"{url}/indexes", headers=auth, timeout=5).status_code == 200
