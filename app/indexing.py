@@ -1,11 +1,11 @@
 """The app's side of the search index: which tools changed, their documents, syncing after commit.
 
-Session hooks record the ids of tools whose search document may have changed; once the
-transaction has committed (never before, never for a rollback) the documents are rebuilt from
-the database and pushed. A Meilisearch failure is logged, recorded in `index_state` and shown
-to the person who made the edit; the database keeps the edit, and `romin index rebuild` (or the
-outbox worker, when it exists) repairs the index. `sync_after_commit` is the one place an
-outbox can slot in.
+Session hooks record the ids of tools whose search document may have changed and, just before
+the commit, write one outbox row per tool in the same transaction (transactional outbox). Once
+the transaction has committed (never before, never for a rollback) the request pushes those
+rows itself; what fails stays queued for `romin index worker`, which retries with backoff and
+parks what keeps failing. Documents are always rebuilt from the database's current state, so
+duplicate or out-of-order rows converge to it.
 """
 from __future__ import annotations
 
@@ -13,20 +13,22 @@ import logging
 from collections.abc import Iterable, Iterator
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Feedback, IndexState, RiskFactor, Support, Tool, tool_risk_factors
+from app.models import Feedback, IndexOutbox, IndexState, RiskFactor, Support, Tool, tool_risk_factors
 from app.generation import CHANNEL, GenerationListener, wait_for
 from app.models.base import utcnow
+from app.services.outbox import drain
 from app.services.scoring import rating_stats
-from indexer.client import MeiliClient, MeiliError
+from indexer.client import MeiliClient
 from indexer.documents import ToolData, build_document
 from indexer.settings import index_settings
 from indexer import sync
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "romin_index_pending"
+OUTBOX_KEY = "romin_index_outbox"
 
 
 # -- reading the catalogue for the index -------------------------------------------------
@@ -199,24 +201,29 @@ def current_generation(session: Session) -> int:
     return value
 
 
-def sync_after_commit(tool_ids: set[int]) -> None:
-    """Runs once the edit is committed, in a session of its own."""
+def sync_after_commit(outbox_ids: list[int]) -> None:
+    """Once the edit is committed: push what its outbox rows name, in a session of its own.
+
+    Rows another process already holds are skipped (SKIP LOCKED); a failure leaves them queued
+    with a backoff for `romin index worker`, and is shown to the person who made the edit.
+    """
     factory = current_app.extensions["romin_db"].session_factory
     with factory() as session:
-        try:
-            sync_tools(session, tool_ids)
-            record_state(session, last_sync_at=utcnow())
-        except MeiliError as exc:
-            log.error("index sync failed for %d tool(s): %s", len(tool_ids), exc)
-            record_state(session, last_error=str(exc)[:2000], last_error_at=utcnow())
+        result = drain(session, sync_tools, outbox_ids)
+        if result.error:
+            log.error("index sync failed, %d outbox row(s) queued again", result.failed + result.parked)
+            record_state(session, last_error=result.error, last_error_at=utcnow())
             if has_request_context():
-                g.index_error = str(exc)
-        generation = bump_generation(session)  # even a half-applied batch makes answers stale
+                g.index_error = result.error
+        elif result.done:
+            record_state(session, last_sync_at=utcnow())
+        # even a half-applied batch makes cached answers stale
+        generation = bump_generation(session) if result.done or result.error else None
         session.commit()
     # Read your own writes: the notice reaches every process at about the same time; once this
     # one has it, the officer's next page (served by any worker) sees the change.
     listener = generation_listener()
-    if listener is not None:
+    if generation is not None and listener is not None:
         wait_for(listener, lambda value: value is None or value >= generation, timeout=0.5)
 
 
@@ -241,12 +248,27 @@ def install_session_hooks(session_class) -> None:
     def _after_flush(session, _flush_context):
         mark(session, _changed_tool_ids(session))
 
+    @event.listens_for(session_factory, "before_commit")
+    def _before_commit(session):
+        """The outbox rows join the change's own transaction: flush first, so that they name
+        everything this transaction changed (after_flush collects the ids)."""
+        session.flush()
+        pending = session.info.pop(PENDING_KEY, None)
+        if pending:
+            now = utcnow()
+            ids = session.scalars(insert(IndexOutbox).returning(IndexOutbox.id), [
+                {"tool_id": tool_id, "created_at": now, "attempts": 0, "next_attempt_at": now,
+                 "last_error": "", "parked": False} for tool_id in sorted(pending)]).all()
+            session.info.setdefault(OUTBOX_KEY, []).extend(ids)
+
     @event.listens_for(session_factory, "after_commit")
     def _after_commit(session):
-        pending = session.info.pop(PENDING_KEY, None)
-        if pending and session.info.get("romin_sync", True):
-            sync_after_commit(set(pending))
+        ids = session.info.pop(OUTBOX_KEY, None)
+        if ids and session.info.get("romin_sync", True):
+            sync_after_commit(ids)
 
     @event.listens_for(session_factory, "after_rollback")
     def _after_rollback(session):
+        # session.info outlives a transaction: nothing of a rolled-back one may linger
         session.info.pop(PENDING_KEY, None)
+        session.info.pop(OUTBOX_KEY, None)

@@ -55,21 +55,43 @@ def register(cli: click.Group) -> None:
         for tool_id in repair.deleted:
             click.echo(f"  supprimé : outil {tool_id}")
 
-    @index_group.command("worker", help="Répare l'index en continu (réconciliation périodique).")
-    @click.option("--interval", default=30.0, show_default=True, help="Secondes entre deux passes.")
+    @index_group.command("worker", help="Vide la file d'indexation (outbox) en continu, répare l'index.")
+    @click.option("--interval", default=2.0, show_default=True, help="Secondes entre deux passes.")
+    @click.option("--reconcile-every", default=600.0, show_default=True,
+                  help="Secondes entre deux réconciliations complètes (filet de sécurité).")
     @click.option("--once", is_flag=True, help="Une seule passe, puis s'arrête.")
-    def worker(interval: float, once: bool):
+    def worker(interval: float, reconcile_every: float, once: bool):
         import logging
         import time
+        from app.indexing import bump_generation, record_state, sync_tools
+        from app.models.base import utcnow
         from app.services.index_admin import reconcile_index
+        from app.services.outbox import drain
         log = logging.getLogger("romin.worker")
         heartbeat = Path(os.environ.get("WORKER_HEARTBEAT", "/tmp/romin-worker.heartbeat"))
+        last_reconcile = 0.0
         while True:
             try:
-                repair = reconcile_index(db.session)
-                commit()
-                if repair.changed:
-                    log.info("index repaired: %d sent, %d deleted", len(repair.upserted), len(repair.deleted))
+                while True:  # drain every due row, batch after batch
+                    result = drain(db.session, sync_tools)
+                    if result.done or result.error:
+                        if result.error:
+                            record_state(db.session, last_error=result.error, last_error_at=utcnow())
+                            log.error("outbox batch failed (%d queued again, %d parked)",
+                                      result.failed, result.parked)
+                        else:
+                            record_state(db.session, last_sync_at=utcnow())
+                        bump_generation(db.session)
+                    commit()
+                    if not result.done:
+                        break
+                if time.monotonic() - last_reconcile >= reconcile_every:
+                    repair = reconcile_index(db.session)
+                    commit()
+                    last_reconcile = time.monotonic()
+                    if repair.changed:
+                        log.info("index repaired: %d sent, %d deleted",
+                                 len(repair.upserted), len(repair.deleted))
             except MeiliError as exc:
                 db.session.rollback()
                 log.error("index worker pass failed: %s", exc)
@@ -84,6 +106,13 @@ def register(cli: click.Group) -> None:
                 return
             time.sleep(interval)
 
+    @index_group.command("retry-parked", help="Remet en file les entrées d'indexation parquées.")
+    def retry_parked_command():
+        from app.services.outbox import retry_parked
+        count = retry_parked(db.session)
+        commit()
+        click.echo(f"{count} entrée(s) remise(s) en file.")
+
     @index_group.command("status", help="Compare la base et l'index.")
     def status():
         from app.services.index_admin import index_status
@@ -95,6 +124,9 @@ def register(cli: click.Group) -> None:
             click.echo(f"Documents dans l'index     : {state['indexed']}")
         click.echo(f"Dernière reconstruction    : {state['last_rebuild_at'] or 'jamais'}")
         click.echo(f"Dernière synchronisation   : {state['last_sync_at'] or 'jamais'}")
+        click.echo(f"File d'indexation          : {state['pending']} en attente"
+                   + (f" (la plus ancienne : {state['oldest_pending_at']})" if state["pending"] else "")
+                   + f", {state['parked']} parquée(s)")
         if state["last_error"]:
             click.echo(f"Dernière erreur            : {state['last_error_at']} {state['last_error']}")
         if state["indexed"] != state["published"]:

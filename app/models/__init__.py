@@ -5,8 +5,9 @@ from app.models.accounts import ApiToken, User
 from app.models.feedback import Feedback
 from app.models.ranking import RankingWeightsVersion
 from app.models.index_state import IndexState
+from app.models.outbox import IndexOutbox
 
 __all__ = [
     "Base", "RiskFactor", "Support", "Tool", "tool_risk_factors", "ApiToken", "User",
-    "Feedback", "RankingWeightsVersion", "IndexState",
+    "Feedback", "RankingWeightsVersion", "IndexState", "IndexOutbox",
 ]

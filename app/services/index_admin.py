@@ -29,7 +29,9 @@ def index_status(session: Session) -> dict:
         indexed, error = sync.document_count(meili(), index_uid()), ""
     except MeiliError as exc:
         indexed, error = None, str(exc)
+    from app.services.outbox import pending_summary
     return {
+        **pending_summary(session),
         "published": published_count(session), "indexed": indexed, "index_error": error,
         "last_rebuild_at": state.last_rebuild_at if state else None,
         "last_sync_at": state.last_sync_at if state else None,

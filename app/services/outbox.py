@@ -1,0 +1,96 @@
+"""Draining the index outbox: claim due rows (SKIP LOCKED, so several workers never take the
+same row), push the tools' current state, mark the rows done only once Meilisearch confirmed.
+
+A failed push is retried with exponential backoff; after MAX_ATTEMPTS the row is parked with its
+error, for a person to look at. Duplicate and out-of-order rows are harmless: each push reads the
+tool's current state from the database.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.models import IndexOutbox
+from app.models.base import utcnow
+from indexer.client import MeiliError
+
+MAX_ATTEMPTS = 8
+BATCH = 1000
+
+
+def backoff(attempts: int) -> timedelta:
+    """2, 4, 8... seconds, at most ten minutes."""
+    return timedelta(seconds=min(2 ** attempts, 600))
+
+
+@dataclass
+class Drained:
+    done: int = 0
+    failed: int = 0
+    parked: int = 0
+    error: str = ""
+
+
+def claim(session: Session, ids: list[int] | None = None, limit: int = BATCH) -> list[IndexOutbox]:
+    """Lock pending rows for this transaction: the given ones, or the due ones."""
+    query = select(IndexOutbox).where(IndexOutbox.done_at.is_(None))
+    if ids is not None:
+        query = query.where(IndexOutbox.id.in_(ids))
+    else:
+        query = query.where(~IndexOutbox.parked, IndexOutbox.next_attempt_at <= func.now())
+    return list(session.scalars(query.order_by(IndexOutbox.id).limit(limit)
+                                .with_for_update(skip_locked=True)))
+
+
+def drain(session: Session, push, ids: list[int] | None = None) -> Drained:
+    """Claim, push with `push(session, tool_ids)`, record the outcome; flushes, never commits."""
+    rows = claim(session, ids)
+    result = Drained()
+    if not rows:
+        return result
+    try:
+        push(session, {row.tool_id for row in rows})
+    except MeiliError as exc:
+        result.error = str(exc)[:2000]
+        now = utcnow()
+        for row in rows:
+            row.attempts += 1
+            row.last_error = result.error
+            row.next_attempt_at = now + backoff(row.attempts)
+            if row.attempts >= MAX_ATTEMPTS:
+                row.parked = True
+                result.parked += 1
+            else:
+                result.failed += 1
+    else:
+        now = utcnow()
+        for row in rows:
+            row.done_at = now
+        result.done = len(rows)
+    session.flush()
+    return result
+
+
+def pending_summary(session: Session) -> dict:
+    """Pending rows and the age of the oldest, parked rows: what the status shows."""
+    pending = select(func.count(), func.min(IndexOutbox.created_at)).where(
+        IndexOutbox.done_at.is_(None), ~IndexOutbox.parked)
+    count, oldest = session.execute(pending).one()
+    parked = session.scalar(select(func.count()).where(IndexOutbox.done_at.is_(None), IndexOutbox.parked))
+    return {"pending": count, "oldest_pending_at": oldest, "parked": parked}
+
+
+def retry_parked(session: Session) -> int:
+    """Put parked rows back in the queue (a person fixed the cause)."""
+    result = session.execute(update(IndexOutbox).where(IndexOutbox.parked, IndexOutbox.done_at.is_(None))
+                             .values(parked=False, attempts=0, next_attempt_at=func.now()))
+    return result.rowcount
+
+
+def purge_done(session: Session, older_than: timedelta = timedelta(days=7)) -> int:
+    from sqlalchemy import delete
+    result = session.execute(delete(IndexOutbox).where(IndexOutbox.done_at < utcnow() - older_than))
+    return result.rowcount
