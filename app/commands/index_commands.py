@@ -66,7 +66,7 @@ def register(cli: click.Group) -> None:
         from app.indexing import bump_generation, record_state, sync_tools
         from app.models.base import utcnow
         from app.services.index_admin import reconcile_index
-        from app.services.outbox import drain
+        from app.services.outbox import drain, purge_done
         log = logging.getLogger("romin.worker")
         heartbeat = Path(os.environ.get("WORKER_HEARTBEAT", "/tmp/romin-worker.heartbeat"))
         last_reconcile = 0.0
@@ -87,6 +87,7 @@ def register(cli: click.Group) -> None:
                         break
                 if time.monotonic() - last_reconcile >= reconcile_every:
                     repair = reconcile_index(db.session)
+                    purge_done(db.session)  # done rows are kept a week, for the record
                     commit()
                     last_reconcile = time.monotonic()
                     if repair.changed:

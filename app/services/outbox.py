@@ -10,20 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import IndexOutbox
 from app.models.base import utcnow
 from indexer.client import MeiliError
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 12  # about eight minutes of failures before a row is parked
 BATCH = 1000
 
 
 def backoff(attempts: int) -> timedelta:
-    """2, 4, 8... seconds, at most ten minutes."""
-    return timedelta(seconds=min(2 ** attempts, 600))
+    """2, 4, 8... seconds, at most a minute: once Meilisearch is back, edits arrive soon."""
+    return timedelta(seconds=min(2 ** attempts, 60))
 
 
 @dataclass
@@ -91,6 +91,5 @@ def retry_parked(session: Session) -> int:
 
 
 def purge_done(session: Session, older_than: timedelta = timedelta(days=7)) -> int:
-    from sqlalchemy import delete
     result = session.execute(delete(IndexOutbox).where(IndexOutbox.done_at < utcnow() - older_than))
     return result.rowcount
