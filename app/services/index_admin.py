@@ -5,19 +5,31 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from sqlalchemy import select
+
 from app.indexing import (
-    bump_generation, index_uid, meili, published_batches, published_count, record_state, settings_for,
+    bump_generation, index_uid, meili, published_batches, published_count, record_state,
+    settings_for, sync_tools,
 )
-from app.models import IndexState
+from app.models import IndexOutbox, IndexState
 from app.models.base import utcnow
 from indexer import sync
 from indexer.client import MeiliError
 
 
 def rebuild_index(session: Session, progress: Callable[[int], None] = lambda n: None) -> int:
-    """Fresh index from PostgreSQL, swapped in atomically; flushes the new state."""
+    """Fresh index from PostgreSQL, swapped in atomically; flushes the new state.
+
+    Edits go on meanwhile and reach the old index: once the new one is live, every tool whose
+    outbox row was written since the rebuild started is pushed again, so no edit is lost.
+    """
+    started = utcnow()
     count = sync.rebuild(meili(), index_uid(), settings_for(session), published_batches(session),
                          progress)
+    edited = set(session.scalars(select(IndexOutbox.tool_id)
+                                 .where(IndexOutbox.created_at >= started)))
+    if edited:
+        sync_tools(session, edited)
     record_state(session, last_rebuild_at=utcnow())
     bump_generation(session)
     return count

@@ -140,3 +140,23 @@ def test_the_worker_command_drains_and_reports(app_factory):
         assert db.session.get(Tool, tool.id) is not None
     status = up.test_cli_runner().invoke(args=["index", "status"])
     assert "File d'indexation" in status.output
+
+
+def test_an_edit_made_while_a_rebuild_runs_is_not_lost(ctx, meili_client, monkeypatch):
+    from app.services import index_admin
+    tool = save_tool(db.session, _tool(title="Avant la reconstruction"))
+    db.session.commit()
+    real_batches = index_admin.published_batches
+
+    def batches_then_an_edit(session):
+        snapshot = list(real_batches(session))  # read before the edit, as a long rebuild would
+        with ctx.app_context():  # a curator's request, committed while the rebuild goes on
+            save_tool(db.session, {"title": "Modifié pendant la reconstruction"},
+                      db.session.get(Tool, tool.id))
+            db.session.commit()
+        yield from snapshot
+
+    monkeypatch.setattr(index_admin, "published_batches", batches_then_an_edit)
+    index_admin.rebuild_index(db.session)
+    db.session.commit()
+    assert _document(ctx, meili_client, tool.id)["title"] == "Modifié pendant la reconstruction"
