@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.models import Feedback, IndexOutbox, IndexState, RiskFactor, Support, Tool, tool_risk_factors
 from app.generation import CHANNEL, GenerationListener, wait_for
 from app.models.base import utcnow
-from app.services.outbox import drain
+from app.services.outbox import Drained, drain
 from app.services.scoring import rating_stats
 from indexer.client import MeiliClient
 from indexer.documents import ToolData, build_document
@@ -201,6 +201,22 @@ def current_generation(session: Session) -> int:
     return value
 
 
+def push_outbox(session: Session, outbox_ids: list[int] | None = None) -> tuple[Drained, int | None]:
+    """Push pending outbox rows (these ones, or the due ones) and record the outcome in
+    `index_state`; returns it and the new index generation (None when nothing was pushed).
+    Flushes, never commits: the caller's transaction holds the rows' locks until it commits."""
+    result = drain(session, sync_tools, outbox_ids)
+    if result.error:
+        log.error("index push failed: %d outbox row(s) queued again, %d parked",
+                  result.failed, result.parked)
+        record_state(session, last_error=result.error, last_error_at=utcnow())
+    elif result.done:
+        record_state(session, last_sync_at=utcnow())
+    # even a half-applied batch makes cached answers stale
+    generation = bump_generation(session) if result.done or result.error else None
+    return result, generation
+
+
 def sync_after_commit(outbox_ids: list[int]) -> None:
     """Once the edit is committed: push what its outbox rows name, in a session of its own.
 
@@ -209,17 +225,10 @@ def sync_after_commit(outbox_ids: list[int]) -> None:
     """
     factory = current_app.extensions["romin_db"].session_factory
     with factory() as session:
-        result = drain(session, sync_tools, outbox_ids)
-        if result.error:
-            log.error("index sync failed, %d outbox row(s) queued again", result.failed + result.parked)
-            record_state(session, last_error=result.error, last_error_at=utcnow())
-            if has_request_context():
-                g.index_error = result.error
-        elif result.done:
-            record_state(session, last_sync_at=utcnow())
-        # even a half-applied batch makes cached answers stale
-        generation = bump_generation(session) if result.done or result.error else None
+        result, generation = push_outbox(session, outbox_ids)
         session.commit()
+    if result.error and has_request_context():
+        g.index_error = result.error
     # Read your own writes: the notice reaches every process at about the same time; once this
     # one has it, the officer's next page (served by any worker) sees the change.
     listener = generation_listener()

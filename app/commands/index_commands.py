@@ -63,25 +63,16 @@ def register(cli: click.Group) -> None:
     def worker(interval: float, reconcile_every: float, once: bool):
         import logging
         import time
-        from app.indexing import bump_generation, record_state, sync_tools
-        from app.models.base import utcnow
+        from app.indexing import push_outbox
         from app.services.index_admin import reconcile_index
-        from app.services.outbox import drain, purge_done
+        from app.services.outbox import purge_done
         log = logging.getLogger("romin.worker")
         heartbeat = Path(os.environ.get("WORKER_HEARTBEAT", "/tmp/romin-worker.heartbeat"))
         last_reconcile = 0.0
         while True:
             try:
                 while True:  # drain every due row, batch after batch
-                    result = drain(db.session, sync_tools)
-                    if result.done or result.error:
-                        if result.error:
-                            record_state(db.session, last_error=result.error, last_error_at=utcnow())
-                            log.error("outbox batch failed (%d queued again, %d parked)",
-                                      result.failed, result.parked)
-                        else:
-                            record_state(db.session, last_sync_at=utcnow())
-                        bump_generation(db.session)
+                    result, _generation = push_outbox(db.session)
                     commit()
                     if not result.done:
                         break
