@@ -14,16 +14,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import IndexOutbox
-from app.models.base import utcnow
 from indexer.client import MeiliError
 
 MAX_ATTEMPTS = 12  # about eight minutes of failures before a row is parked
 BATCH = 1000
-
-
-def backoff(attempts: int) -> timedelta:
-    """2, 4, 8... seconds, at most a minute: once Meilisearch is back, edits arrive soon."""
-    return timedelta(seconds=min(2 ** attempts, 60))
 
 
 @dataclass
@@ -34,43 +28,45 @@ class Drained:
     error: str = ""
 
 
-def claim(session: Session, ids: list[int] | None = None, limit: int = BATCH) -> list[IndexOutbox]:
-    """Lock pending rows for this transaction: the given ones, or the due ones."""
-    query = select(IndexOutbox).where(IndexOutbox.done_at.is_(None))
+def claim(session: Session, ids: list[int] | None = None, limit: int = BATCH) -> list:
+    """Lock pending rows for this transaction (the given ones, or the due ones): (id, tool_id, attempts)."""
+    query = select(IndexOutbox.id, IndexOutbox.tool_id, IndexOutbox.attempts).where(
+        IndexOutbox.done_at.is_(None))
     if ids is not None:
         query = query.where(IndexOutbox.id.in_(ids))
     else:
         query = query.where(~IndexOutbox.parked, IndexOutbox.next_attempt_at <= func.now())
-    return list(session.scalars(query.order_by(IndexOutbox.id).limit(limit)
-                                .with_for_update(skip_locked=True)))
+    return session.execute(query.order_by(IndexOutbox.id).limit(limit)
+                           .with_for_update(skip_locked=True)).all()
 
 
 def drain(session: Session, push, ids: list[int] | None = None) -> Drained:
-    """Claim, push with `push(session, tool_ids)`, record the outcome; flushes, never commits."""
-    rows = claim(session, ids)
+    """Claim, push with `push(session, tool_ids)`, record the outcome; flushes, never commits.
+
+    Given ids (a request's own rows) are all handled, a change touching every tool included;
+    without ids, one batch of due rows (the worker loops)."""
     result = Drained()
+    chunks = [ids[n:n + BATCH] for n in range(0, len(ids), BATCH)] if ids is not None else [None]
+    rows = [row for chunk in chunks for row in claim(session, chunk)]
     if not rows:
         return result
+    claimed = [row.id for row in rows]
     try:
         push(session, {row.tool_id for row in rows})
     except MeiliError as exc:
         result.error = str(exc)[:2000]
-        now = utcnow()
-        for row in rows:
-            row.attempts += 1
-            row.last_error = result.error
-            row.next_attempt_at = now + backoff(row.attempts)
-            if row.attempts >= MAX_ATTEMPTS:
-                row.parked = True
-                result.parked += 1
-            else:
-                result.failed += 1
+        # backoff: 2, 4, 8... seconds, at most a minute, so edits arrive soon once it is back
+        attempts = IndexOutbox.attempts + 1
+        session.execute(update(IndexOutbox).where(IndexOutbox.id.in_(claimed)).values(
+            attempts=attempts, last_error=result.error, parked=attempts >= MAX_ATTEMPTS,
+            next_attempt_at=func.now() + func.make_interval(0, 0, 0, 0, 0, 0,
+                                                            func.least(func.power(2, attempts), 60))))
+        result.parked = sum(1 for row in rows if row.attempts + 1 >= MAX_ATTEMPTS)
+        result.failed = len(rows) - result.parked
     else:
-        now = utcnow()
-        for row in rows:
-            row.done_at = now
+        session.execute(update(IndexOutbox).where(IndexOutbox.id.in_(claimed))
+                        .values(done_at=func.now()))
         result.done = len(rows)
-    session.flush()
     return result
 
 
@@ -91,5 +87,5 @@ def retry_parked(session: Session) -> int:
 
 
 def purge_done(session: Session, older_than: timedelta = timedelta(days=7)) -> int:
-    result = session.execute(delete(IndexOutbox).where(IndexOutbox.done_at < utcnow() - older_than))
+    result = session.execute(delete(IndexOutbox).where(IndexOutbox.done_at < func.now() - older_than))
     return result.rowcount
