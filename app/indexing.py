@@ -13,10 +13,10 @@ import logging
 from collections.abc import Iterable, Iterator
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import event, func, insert, select, update
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.orm import Session
 
-from app.models import Feedback, IndexOutbox, IndexState, RiskFactor, Support, Tool, tool_risk_factors
+from app.models import Feedback, IndexState, RiskFactor, Support, Tool, tool_risk_factors
 from app.generation import CHANNEL, GenerationListener, wait_for
 from app.models.base import utcnow
 from app.services.outbox import Drained, drain
@@ -264,10 +264,13 @@ def install_session_hooks(session_class) -> None:
         session.flush()
         pending = session.info.pop(PENDING_KEY, None)
         if pending:
-            now = utcnow()
-            ids = session.scalars(insert(IndexOutbox).returning(IndexOutbox.id), [
-                {"tool_id": tool_id, "created_at": now, "attempts": 0, "next_attempt_at": now,
-                 "last_error": "", "parked": False} for tool_id in sorted(pending)]).all()
+            # One set-based INSERT (a weights change names every tool). clock_timestamp(), not
+            # now(): the row's time is the commit's, which a concurrent rebuild compares with.
+            ids = session.scalars(text(
+                "INSERT INTO index_outbox (tool_id, created_at, attempts, next_attempt_at,"
+                " last_error, parked) SELECT tool_id, clock_timestamp(), 0, clock_timestamp(),"
+                " '', false FROM unnest(CAST(:ids AS integer[])) AS tool_id RETURNING id"),
+                {"ids": sorted(pending)}).all()
             session.info.setdefault(OUTBOX_KEY, []).extend(ids)
 
     @event.listens_for(session_factory, "after_commit")
