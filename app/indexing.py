@@ -20,6 +20,7 @@ from app.models import Feedback, IndexState, RiskFactor, Support, Tool, tool_ris
 from app.generation import CHANNEL, GenerationListener, wait_for
 from app.models.base import utcnow
 from app.services.outbox import Drained, drain
+from app.services.reference_data import all_factors
 from app.services.scoring import rating_stats
 from indexer.client import MeiliClient
 from indexer.documents import ToolData, build_document
@@ -32,10 +33,6 @@ OUTBOX_KEY = "romin_index_outbox"
 
 
 # -- reading the catalogue for the index -------------------------------------------------
-
-def all_factors(session: Session) -> list[RiskFactor]:
-    return list(session.scalars(select(RiskFactor).order_by(RiskFactor.position)))
-
 
 def settings_for(session: Session) -> dict:
     return index_settings([(f.slug, f.label, list(f.synonyms)) for f in all_factors(session)])

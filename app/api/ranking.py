@@ -10,7 +10,7 @@ from app.api.auth import token_required
 from app.db import db
 from app.services import weights as service
 from app.services.scoring import current_weights
-from app.services.search import known_factors
+from app.services.search import factor_slugs
 from ranking import WEIGHT_BOUNDS
 
 blp = Blueprint("ranking_api", __name__, url_prefix="/api/v1/ranking",
@@ -124,7 +124,7 @@ class RankingPreview(MethodView):
         """
         proposed, errors = service.validate_values(data["weights"], current_weights(db.session))
         errors = _split(errors)
-        if data["risk_factor"] not in {f.slug for f in known_factors(db.session)}:
+        if data["risk_factor"] not in factor_slugs(db.session):
             errors["risk_factor"] = ["Facteur de risque inconnu."]
         if errors:
             _invalid(errors)

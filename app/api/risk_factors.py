@@ -7,7 +7,8 @@ from marshmallow import Schema, fields
 
 from app.api.auth import token_required
 from app.db import db
-from app.services.search import known_factors, search
+from app.services.reference_data import all_factors
+from app.services.search import search
 from indexer.search import SearchQuery
 
 blp = Blueprint("risk_factors", __name__, url_prefix="/api/v1/risk-factors",
@@ -30,4 +31,4 @@ class RiskFactors(MethodView):
         counts = search(db.session, SearchQuery(per_page=1)).factor_counts
         return [{"slug": f.slug, "label": f.label, "description": f.description,
                  "synonyms": list(f.synonyms), "tool_count": counts.get(f.slug, 0)}
-                for f in known_factors(db.session)]
+                for f in all_factors(db.session)]

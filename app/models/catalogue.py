@@ -87,13 +87,6 @@ class Tool(Base):
     def risk_factor_slugs(self) -> list[str]:
         return [f.slug for f in self.risk_factors]
 
-    @property
-    def total_minutes(self) -> int | None:
-        """Time needed for one session, preparation included: the "at a glance" figure."""
-        if self.minutes_per_session is None and self.preparation_minutes is None:
-            return None
-        return (self.minutes_per_session or 0) + (self.preparation_minutes or 0)
-
 
 class Support(Base):
     """A downloadable file of a tool. The bytes live on disk under a generated path."""

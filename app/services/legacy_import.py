@@ -20,7 +20,6 @@ from urllib.parse import unquote, urlparse
 import yaml
 from flask import current_app
 from marshmallow import ValidationError, fields, validate
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import vocabulary as v
@@ -29,7 +28,7 @@ from app.models.base import utcnow
 from app.schemas.tool import ToolInSchema
 from app.services.catalogue import CatalogueError, get_tool, save_tool, slugify
 from app.services.factor_resolver import FactorTerms, factor_terms, normalise, resolve
-from app.services.reference_data import ensure_risk_factors
+from app.services.reference_data import all_factors, ensure_risk_factors
 from app.services.supports import SupportRejected, add_support
 
 # The original field of each sheet field, to name it in messages the way the files spell it.
@@ -553,8 +552,7 @@ def import_directory(session: Session, directory: Path, files: list[Path],
     status = "published" if publish else "draft"
     report = ImportReport(directory=directory, status=status)
     ensure_risk_factors(session)
-    factors = session.scalars(select(RiskFactor).order_by(RiskFactor.position))
-    vocabulary = FactorVocabulary.load(factors)
+    vocabulary = FactorVocabulary.load(all_factors(session))
     imported: dict[str, str] = {}  # slug -> file, so that two files never write the same tool
     for path in files:
         outcome = FileOutcome(file=_display(directory, path), status="erreur")

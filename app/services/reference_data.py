@@ -8,6 +8,11 @@ from app.models import RiskFactor
 from app.vocabulary import RISK_FACTORS
 
 
+def all_factors(session: Session) -> list[RiskFactor]:
+    """Every risk factor, in the order officers see them."""
+    return list(session.scalars(select(RiskFactor).order_by(RiskFactor.position)))
+
+
 def ensure_risk_factors(session: Session) -> list[RiskFactor]:
     """Create missing factors; never overwrite what curators edited."""
     existing = {f.slug: f for f in session.scalars(select(RiskFactor))}

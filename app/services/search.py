@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.indexing import current_generation, index_uid, meili
 from app.models import Feedback, RiskFactor, Tool, tool_risk_factors
 from app.services.factor_resolver import FactorTerms, factor_terms, resolve
+from app.services.reference_data import all_factors
 from indexer.client import MeiliError, MeiliUnavailable
 from indexer.search import SIDEBAR_FACETS, SearchQuery, SearchResult, run_search
 
@@ -81,13 +82,9 @@ def _cache() -> SearchCache:
     return cache
 
 
-def known_factors(session: Session) -> list[RiskFactor]:
-    return list(session.scalars(select(RiskFactor).order_by(RiskFactor.position)))
-
-
 def resolve_text(session: Session, text: str) -> str | None:
     terms: list[FactorTerms] = [factor_terms(f.slug, f.label, list(f.synonyms))
-                                for f in known_factors(session)]
+                                for f in all_factors(session)]
     return resolve(text, terms)
 
 

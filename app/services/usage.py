@@ -25,7 +25,7 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 from flask import after_this_request, current_app, request, url_for
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, text
 from werkzeug.wsgi import ClosingIterator
 
 from app.db import db
@@ -149,8 +149,7 @@ def _row(kind, user, answer, tool, risk_factor) -> dict | None:
 def _referring_search() -> tuple[str | None, dict]:
     """The risk factor and facets of the search page this request came from, if it did."""
     from app.schemas.search import FACET_ARGUMENTS, FACET_CHOICES
-    from app.services.search import resolve_text
-    from app.models import RiskFactor
+    from app.services.search import factor_slugs, resolve_text
 
     referrer = request.referrer
     if not referrer:
@@ -165,10 +164,7 @@ def _referring_search() -> tuple[str | None, dict]:
     factor = args.get("facteur", "")[:40] or None
     if factor is None and args.get("q") and not args.get("texte"):
         factor = resolve_text(db.session, args["q"][:200])
-    if (
-        factor is not None
-        and db.session.scalar(select(RiskFactor.id).where(RiskFactor.slug == factor)) is None
-    ):
+    if factor is not None and factor not in factor_slugs(db.session):
         factor = None
     facets = {
         name: args[page_name]

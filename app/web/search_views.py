@@ -8,7 +8,8 @@ from app import vocabulary as v
 from app.auth import public
 from app.db import db
 from app.schemas.search import FACET_ARGUMENTS, PageSearchArgs, to_query
-from app.services.search import known_factors, search
+from app.services.reference_data import all_factors
+from app.services.search import search
 from app.services.usage import record
 
 bp = Blueprint("search", __name__)
@@ -55,7 +56,7 @@ def home():
 @bp.get("/recherche")
 @public
 def search_page():
-    factors = known_factors(db.session)
+    factors = all_factors(db.session)
     try:
         args = PageSearchArgs().load(request.args)
     except ValidationError as exc:

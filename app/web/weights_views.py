@@ -19,7 +19,8 @@ from app.auth import current_user, has_role, role_required
 from app.db import db
 from app.services import weights as service
 from app.services.scoring import current_weights
-from app.services.search import known_factors
+from app.services.reference_data import all_factors
+from app.services.search import factor_slugs
 from ranking import WEIGHT_BOUNDS
 
 bp = Blueprint("weights", __name__, url_prefix="/pilotage/classement")
@@ -41,7 +42,7 @@ def _display(value: float) -> str:
 
 def _render(*, form_values: dict | None = None, factor: str | None = None, note: str = "",
             errors: dict | None = None, preview=None, status: int = 200):
-    factors = known_factors(db.session)
+    factors = all_factors(db.session)
     weights = current_weights(db.session)
     latest = service.latest_version(db.session)
     current = weights.as_dict()
@@ -86,7 +87,7 @@ def preview_page():
     note = request.form.get("note", "")
     proposed, errors = service.validate_values(values, current_weights(db.session))
     errors = _flat(errors)
-    if factor not in {f.slug for f in known_factors(db.session)}:
+    if factor not in factor_slugs(db.session):
         errors["facteur"] = "Choisissez le facteur de risque dont vous voulez voir le classement."
     if errors:
         return _render(form_values=values, factor=factor, note=note, errors=errors, status=400)
