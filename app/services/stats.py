@@ -202,16 +202,19 @@ def totals(session: Session, period: Period) -> dict[str, int]:
     return {kind: found.get(kind, 0) for kind in ("search", "view", "download", "feedback")}
 
 
+def _per_bucket(session: Session, period: Period, source, column) -> list[tuple]:
+    """(bucket start, value of `column`, count) over the period's days, weeks or months."""
+    bucket = _bucket(period, source.c.day).label("bucket")
+    rows = session.execute(
+        select(bucket, column, func.sum(source.c.n)).group_by(bucket, column).order_by(bucket)
+    )
+    return [(b, value, int(n)) for b, value, n in rows]
+
+
 def searches_over_time(session: Session, period: Period) -> list[tuple[date, str | None, int]]:
     """(bucket start, risk factor or None, searches)."""
     source = counts_source(session, period, ("search",), ("risk_factor",), per_day=True)
-    bucket = _bucket(period, source.c.day).label("bucket")
-    rows = session.execute(
-        select(bucket, source.c.risk_factor, func.sum(source.c.n))
-        .group_by(bucket, source.c.risk_factor)
-        .order_by(bucket)
-    )
-    return [(b, factor, int(n)) for b, factor, n in rows]
+    return _per_bucket(session, period, source, source.c.risk_factor)
 
 
 def top_tools(
@@ -335,13 +338,7 @@ def tool_activity(session: Session, period: Period, tool_id: int) -> list[tuple[
     source = counts_source(
         session, period, ("view", "download", "feedback"), tool_id=tool_id, per_day=True
     )
-    bucket = _bucket(period, source.c.day).label("bucket")
-    rows = session.execute(
-        select(bucket, source.c.kind, func.sum(source.c.n))
-        .group_by(bucket, source.c.kind)
-        .order_by(bucket)
-    )
-    return [(b, kind, int(n)) for b, kind, n in rows]
+    return _per_bucket(session, period, source, source.c.kind)
 
 
 def tool_views_by_factor(
