@@ -35,6 +35,9 @@ def _render_sheet(tool, errors=None, form=None, status=200):
         errors=errors or {}, form=form or {}, comment_max=COMMENT_MAX,
         factor_options=lambda t: [(f.slug, f.label) for f in t.risk_factors],
         modality_options=[(m.slug, m.label) for m in v.MODALITIES],
+        # the factor of the search the sheet was opened from: the rating's default factor
+        searched_factor=request.args.get("facteur") if request.args.get("facteur")
+        in tool.risk_factor_slugs else None,
     ), status
 
 

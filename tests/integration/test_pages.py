@@ -202,3 +202,15 @@ def test_database_down_is_a_french_503_never_a_traceback(service_env):
     api = client.get("/api/v1/risk-factors", headers={"Authorization": "Bearer romin_x"})
     assert api.status_code == 503 and api.is_json
     assert client.get("/healthz").status_code == 503
+
+
+def test_a_sheet_opened_from_a_factor_search_rates_for_that_factor_by_default(client, make_tool, make_user):
+    tool = make_tool(risk_factors=["addictions", "emploi"])
+    results = client.get("/recherche?facteur=emploi").get_data(as_text=True)
+    assert f"/outils/{tool.slug}?facteur=emploi" in results
+    _login(client, make_user("agent", password="un mot de passe solide"))
+    sheet = client.get(f"/outils/{tool.slug}?facteur=emploi").get_data(as_text=True)
+    assert '<option value="emploi" selected>' in sheet
+    unknown = client.get(f"/outils/{tool.slug}?facteur=famille").get_data(as_text=True)
+    assert "selected>" not in unknown.split('id="risk_factor"')[1].split("</select>")[0].replace(
+        '<option value="" selected>', "")
