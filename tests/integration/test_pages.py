@@ -208,6 +208,8 @@ def test_a_sheet_opened_from_a_factor_search_rates_for_that_factor_by_default(cl
     tool = make_tool(risk_factors=["addictions", "emploi"])
     results = client.get("/recherche?facteur=emploi").get_data(as_text=True)
     assert f"/outils/{tool.slug}?facteur=emploi" in results
+    anonymous = client.get(f"/outils/{tool.slug}?facteur=emploi").get_data(as_text=True)
+    assert "next=/outils/" in anonymous and "facteur%3Demploi" in anonymous  # kept through sign-in
     _login(client, make_user("agent", password="un mot de passe solide"))
     sheet = client.get(f"/outils/{tool.slug}?facteur=emploi").get_data(as_text=True)
     assert '<option value="emploi" selected>' in sheet
