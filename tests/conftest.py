@@ -2,7 +2,8 @@
 
 Isolation: every test runs inside an outer transaction that is rolled back (the app's
 sessions join it with savepoints), and gets its own Meilisearch index, deleted afterwards.
-Services: DATABASE_URL / MEILI_URL when set, else the private ones of app.devstack, started
+The test database (TEST_DATABASE_URL, else `romin_test` beside DATABASE_URL) is dropped and
+migrated afresh at the start of each session. Services: DATABASE_URL / MEILI_URL when set, else the private ones of app.devstack, started
 here if needed. A missing service is an error, never a skip.
 """
 from __future__ import annotations
@@ -38,19 +39,20 @@ def _test_database_url(url: str) -> str:
     return re.sub(r"/[^/?]+(\?|$)", r"/romin_test\1", url, count=1)
 
 
-def _create_database_if_missing(url: str) -> None:
+def _recreate_database(url: str) -> None:
+    """A fresh database per test session, so the schema is always exactly the migrations'."""
     plain = url.replace("postgresql+psycopg://", "postgresql://")
     name = re.search(r"/([^/?]+)(?:\?|$)", plain).group(1)
     admin = re.sub(r"/[^/?]+(\?|$)", r"/postgres\1", plain, count=1)
     with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 @pytest.fixture(scope="session")
 def database_url(service_env):
     url = _test_database_url(service_env["DATABASE_URL"])
-    _create_database_if_missing(url)
+    _recreate_database(url)
     return url
 
 

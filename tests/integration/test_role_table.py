@@ -43,6 +43,11 @@ ROLE_TABLE = {
     ("GET", "/pilotage/statistiques/<name>.csv"): "staff",
     ("GET", "/pilotage/outils/<slug>/statistiques"): "curator",
     ("GET", "/pilotage/outils/<slug>/statistiques/<name>.csv"): "curator",
+    # -- back office: tools, workflow, revisions --
+    # -- back office: supports and comment moderation --
+    # -- back office: risk factors; export --
+    # -- back office: index health --
+    # -- ProConnect and admin --
 }
 ROLES = ("anonymous", "agent", "curator", "staff", "admin")
 GRANTS = {"public": set(ROLES), "agent": {"agent", "curator", "staff", "admin"},
