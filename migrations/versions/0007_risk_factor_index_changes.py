@@ -1,4 +1,4 @@
-"""Risk factor editing and index jobs (reserved; filled by the change that needs it).
+"""Risk factors reach the index: settings entries in the outbox (reserved; filled by the change that needs it).
 
 Revision ID: 0007
 Revises: 0006
