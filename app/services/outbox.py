@@ -79,10 +79,12 @@ def pending_summary(session: Session) -> dict:
     return {"pending": count, "oldest_pending_at": oldest, "parked": parked}
 
 
-def retry_parked(session: Session) -> int:
-    """Put parked rows back in the queue (a person fixed the cause)."""
-    result = session.execute(update(IndexOutbox).where(IndexOutbox.parked, IndexOutbox.done_at.is_(None))
-                             .values(parked=False, attempts=0, next_attempt_at=func.now()))
+def retry_parked(session: Session, ids: list[int] | None = None) -> int:
+    """Put parked rows (all, or these ones) back in the queue (a person fixed the cause)."""
+    query = update(IndexOutbox).where(IndexOutbox.parked, IndexOutbox.done_at.is_(None))
+    if ids is not None:
+        query = query.where(IndexOutbox.id.in_(ids))
+    result = session.execute(query.values(parked=False, attempts=0, next_attempt_at=func.now()))
     return result.rowcount
 
 
