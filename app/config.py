@@ -40,6 +40,11 @@ class Config:
         # Usage events are written by a writer thread at most every this many seconds
         # (0: right after each response, in its thread; tests).
         self.USAGE_BUFFER_SECONDS = float(env.get("USAGE_BUFFER_SECONDS", "1.0"))
+        # A rebuild job whose heartbeat stopped this long ago was left by a dead process.
+        self.INDEX_JOB_STALE_SECONDS = float(env.get("INDEX_JOB_STALE_SECONDS", "60"))
+        # Wait for a rebuild job's thread instead of answering at once (tests, whose sessions
+        # share one connection that two threads must not use together).
+        self.INDEX_JOB_WAIT = _bool("INDEX_JOB_WAIT", False)
         self.PRODUCTION = _bool("ROMIN_PRODUCTION", False)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

@@ -8,6 +8,7 @@ import click
 
 from app.cli import commit, fail
 from app.db import db
+from app.models import IndexJob
 from indexer.client import MeiliError
 
 
@@ -28,17 +29,28 @@ def register(cli: click.Group) -> None:
 
     @index_group.command("rebuild", help="Reconstruit l'index à neuf et le bascule d'un coup.")
     def rebuild():
-        from app.services.index_admin import rebuild_index
-        from app.indexing import published_count
-        total = published_count(db.session)
+        """Recorded as an index job like the back office's, so only one rebuild runs at a time
+        and the health page shows it; here it runs in the foreground with a progress bar."""
+        from flask import current_app
+        from app.services import index_jobs
         try:
-            with click.progressbar(length=total, label="Indexation", show_pos=True) as bar:
-                count = rebuild_index(db.session, progress=bar.update)
-        except MeiliError as exc:
+            job_id = index_jobs.start_job(db.session, index_jobs.stale_after(current_app),
+                                          label="commande « romin index rebuild »")
+        except index_jobs.JobAlreadyRunning as exc:
             db.session.rollback()
-            fail(f"Échec de la reconstruction, l'index en service est inchangé : {exc}")
+            running = exc.job
+            fail("Une reconstruction est déjà en cours"
+                 + (f" (lancée par {running.started_by} le {index_jobs.when(running.started_at)})"
+                    if running else "") + " : attendez qu'elle se termine.")
+        total = db.session.get(IndexJob, job_id).total
         commit()
-        click.echo(f"{count} outil(s) publiés indexés.")
+        with click.progressbar(length=total, label="Indexation", show_pos=True) as bar:
+            ok = index_jobs.execute(current_app._get_current_object(), job_id, progress=bar.update)
+        db.session.expire_all()
+        job = db.session.get(IndexJob, job_id)
+        if not ok:
+            fail(job.error)
+        click.echo(f"{job.done} outil(s) publiés indexés.")
 
     @index_group.command("reconcile", help="Compare la base et l'index (identifiants, empreintes) et répare.")
     def reconcile():
@@ -107,20 +119,40 @@ def register(cli: click.Group) -> None:
 
     @index_group.command("status", help="Compare la base et l'index.")
     def status():
-        from app.services.index_admin import index_status
+        from flask import current_app
+        from app.services import index_jobs
+        from app.services.index_admin import index_status, parked_entries
+        from app.services.index_jobs import age, when as _when
+        if index_jobs.close_stale(db.session, index_jobs.stale_after(current_app)):
+            commit()
         state = index_status(db.session)
         click.echo(f"Outils publiés (PostgreSQL) : {state['published']}")
         if state["indexed"] is None:
             click.echo(f"Documents dans l'index     : indisponible ({state['index_error']})")
         else:
             click.echo(f"Documents dans l'index     : {state['indexed']}")
-        click.echo(f"Dernière reconstruction    : {state['last_rebuild_at'] or 'jamais'}")
-        click.echo(f"Dernière synchronisation   : {state['last_sync_at'] or 'jamais'}")
+        running, last = state["running_job"], state["last_job"]
+        if running:
+            click.echo(f"Reconstruction en cours    : {running.done}/{running.total} documents, "
+                       f"lancée le {_when(running.started_at)} par {running.started_by}")
+        if last:
+            click.echo(f"Dernière reconstruction    : {last.state_label}, le {_when(last.started_at)} "
+                       f"par {last.started_by}, {last.done}/{last.total} documents"
+                       + (f" — {last.error}" if last.error else ""))
+        else:
+            click.echo(f"Dernière reconstruction    : {_when(state['last_rebuild_at']) or 'jamais'}")
+        click.echo(f"Dernière synchronisation   : {_when(state['last_sync_at']) or 'jamais'}")
         click.echo(f"File d'indexation          : {state['pending']} en attente"
-                   + (f" (la plus ancienne : {state['oldest_pending_at']})" if state["pending"] else "")
+                   + (f" (la plus ancienne attend depuis {age(state['oldest_pending_at'])})"
+                      if state["pending"] else "")
                    + f", {state['parked']} parquée(s)")
+        for entry in parked_entries(db.session, limit=10):
+            click.echo(f"  parquée n° {entry.id} : {entry.what}, {entry.attempts} essai(s) — {entry.error}")
+        if state["parked"] > 10:
+            click.echo(f"  … et {state['parked'] - 10} autre(s) (page « État de l'index »)")
         if state["last_error"]:
-            click.echo(f"Dernière erreur            : {state['last_error_at']} {state['last_error']}")
+            click.echo(f"Dernière erreur            : {_when(state['last_error_at'])} {state['last_error']}")
         if state["indexed"] != state["published"]:
             click.secho("L'index diffère de la base : lancez `romin index reconcile`.", fg="yellow")
             raise SystemExit(2)
+

@@ -6,9 +6,11 @@ def register_web(app: Flask) -> None:
     from app.web import auth_views, health_views, search_views, tool_views
     from app.web import stats_views
     from app.web import weights_views
+    from app.web import index_health_views
     app.register_blueprint(search_views.bp)
     app.register_blueprint(tool_views.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(health_views.bp)
     app.register_blueprint(stats_views.bp)
     app.register_blueprint(weights_views.bp)
+    app.register_blueprint(index_health_views.bp)

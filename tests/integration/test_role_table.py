@@ -47,6 +47,9 @@ ROLE_TABLE = {
     # -- back office: supports and comment moderation --
     # -- back office: risk factors; export --
     # -- back office: index health --
+    ("GET", "/gestion/index"): "curator",
+    ("POST", "/gestion/index/reconstruction"): "curator",
+    ("POST", "/gestion/index/reessayer"): "curator",
     # -- ProConnect and admin --
 }
 ROLES = ("anonymous", "agent", "curator", "staff", "admin")

@@ -1,0 +1,278 @@
+"""Index rebuilds as jobs: started from the back office (in a thread of the web process, so the
+app needs no worker) or from `romin index rebuild`, with their progress stored in PostgreSQL.
+
+One rebuild at a time, whatever the number of processes: a partial unique index allows a single
+running job. A job whose process died stays "running" in the table; it is recognised as stale
+(no heartbeat for a while, or its thread is gone from this very process) and closed as failed,
+so it never blocks the next rebuild.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.models import IndexJob, User
+from indexer.client import MeiliError
+
+log = logging.getLogger(__name__)
+
+REBUILD = "rebuild"
+HEARTBEAT_SECONDS = 5.0
+PROGRESS_WRITE_SECONDS = 0.5  # progress is written at most this often
+STALE_MESSAGE = ("Interrompue : le processus qui menait la reconstruction s'est arrêté. "
+                 "L'index en service est resté tel qu'il était.")
+
+# job id -> thread, for the jobs this process runs (a thread gone means the job is dead)
+_threads: dict[int, threading.Thread] = {}
+
+
+class JobAlreadyRunning(Exception):
+    """A second rebuild was asked for while one runs."""
+
+    def __init__(self, job: IndexJob | None):
+        super().__init__("Une reconstruction de l'index est déjà en cours.")
+        self.job = job
+
+
+@dataclass
+class JobView:
+    """What the health page and `romin index status` show of a job."""
+    id: int
+    state: str
+    started_at: object
+    finished_at: object
+    started_by: str
+    done: int
+    total: int
+    error: str
+
+    @property
+    def percent(self) -> int:
+        if self.state == "succeeded":
+            return 100
+        return min(100, int(self.done * 100 / self.total)) if self.total else 0
+
+    @property
+    def state_label(self) -> str:
+        return {"running": "en cours", "succeeded": "réussie", "failed": "échouée"}[self.state]
+
+
+def _view(job: IndexJob | None) -> JobView | None:
+    if job is None:
+        return None
+    return JobView(id=job.id, state=job.state, started_at=job.started_at, finished_at=job.finished_at,
+                   started_by=job.started_by_label or "inconnu", done=job.done, total=job.total,
+                   error=job.error)
+
+
+def when(moment: datetime | None) -> str:
+    """Paris time, for the health page and `romin index status`."""
+    if moment is None:
+        return ""
+    try:
+        moment = moment.astimezone(ZoneInfo("Europe/Paris"))
+    except ZoneInfoNotFoundError:
+        pass
+    return moment.strftime("%d/%m/%Y à %H:%M:%S")
+
+
+def age(moment: datetime | None) -> str:
+    """"40 s", "3 min", "2 h 5 min": how long an entry has been waiting."""
+    if moment is None:
+        return ""
+    seconds = max(0, int((datetime.now(timezone.utc) - moment).total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min"
+    return f"{hours // 24} jours"
+
+
+def _here() -> tuple[str, int]:
+    return socket.gethostname()[:255], os.getpid()
+
+
+def stale_after(app: Flask) -> timedelta:
+    return timedelta(seconds=float(app.config.get("INDEX_JOB_STALE_SECONDS", 60)))
+
+
+def close_stale(session: Session, stale: timedelta) -> int:
+    """Close running jobs left by a dead process: no heartbeat for `stale`, or run by this
+    process in a thread that no longer exists. Flushes."""
+    host, pid = _here()
+    dead_here = [job_id for job_id, thread in list(_threads.items()) if not thread.is_alive()]
+    for job_id in dead_here:
+        _threads.pop(job_id, None)
+    running_here = list(_threads)
+    ours_but_gone = and_(IndexJob.host == host, IndexJob.pid == pid,
+                         IndexJob.id.not_in(running_here))
+    result = session.execute(
+        update(IndexJob)
+        .where(IndexJob.state == "running",
+               or_(IndexJob.heartbeat_at < func.clock_timestamp() - stale, ours_but_gone))
+        .values(state="failed", finished_at=func.clock_timestamp(), error=STALE_MESSAGE)
+        .execution_options(synchronize_session=False))
+    return result.rowcount
+
+
+def running_job(session: Session, kind: str = REBUILD) -> JobView | None:
+    return _view(session.scalar(select(IndexJob).where(IndexJob.kind == kind,
+                                                       IndexJob.state == "running")
+                                .execution_options(populate_existing=True)))
+
+
+def latest_job(session: Session, kind: str = REBUILD, finished: bool = False) -> JobView | None:
+    query = select(IndexJob).where(IndexJob.kind == kind)
+    if finished:
+        query = query.where(IndexJob.state != "running")
+    return _view(session.scalar(query.order_by(IndexJob.id.desc()).limit(1)
+                                .execution_options(populate_existing=True)))
+
+
+def start_job(session: Session, stale: timedelta, user: User | None = None, label: str = "",
+              kind: str = REBUILD) -> int:
+    """Record a new running job and return its id; raise JobAlreadyRunning if one runs.
+
+    Flushes; the caller commits before the job starts (its thread reads the row)."""
+    from app.indexing import published_count
+    close_stale(session, stale)
+    host, pid = _here()
+    job = IndexJob(kind=kind, state="running", started_by=user,
+                   started_by_label=label or (user.display_name or user.email if user else ""),
+                   host=host, pid=pid, total=published_count(session), done=0, error="")
+    try:
+        with session.begin_nested():
+            session.add(job)
+    except IntegrityError:
+        raise JobAlreadyRunning(running_job(session, kind)) from None
+    return job.id
+
+
+class _Recorder:
+    """Writes a job's progress and heartbeat in short transactions of their own, so they are
+    seen by every process while the rebuild's own transaction is still open."""
+
+    def __init__(self, factory: sessionmaker, job_id: int):
+        self.factory, self.job_id = factory, job_id
+        self.done = 0
+        self._lock = threading.Lock()
+        self._written_at = 0.0
+
+    def _write(self, **values) -> None:
+        with self._lock, self.factory() as session:
+            session.info["romin_sync"] = False
+            session.execute(update(IndexJob).where(IndexJob.id == self.job_id)
+                            .values(heartbeat_at=func.clock_timestamp(), **values))
+            session.commit()
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        now = time.monotonic()
+        if now - self._written_at >= PROGRESS_WRITE_SECONDS:
+            self._written_at = now
+            self._write(done=self.done)
+
+    def heartbeat(self) -> None:
+        self._write()
+
+    def finish(self, state: str, error: str = "", done: int | None = None) -> None:
+        self._write(state=state, error=error[:2000], finished_at=func.clock_timestamp(),
+                    done=self.done if done is None else done)
+
+
+def _drop_leftover_builds(uid: str) -> None:
+    """Indexes half-built by a rebuild whose process died: no rebuild runs but this one."""
+    from app.indexing import meili
+    client = meili()
+    answer = client.request("GET", "/indexes?limit=1000")
+    for index in answer.get("results", []):
+        if index["uid"].startswith(f"{uid}__build_"):
+            client.request("DELETE", f"/indexes/{index['uid']}")
+
+
+def execute(app: Flask, job_id: int, progress: Callable[[int], None] = lambda n: None,
+            heartbeat: bool = True) -> bool:
+    """Run a recorded rebuild job to its end in the calling thread; True if it succeeded.
+
+    The rebuild reads and writes in a session of its own; progress goes through the recorder.
+    A failure leaves the live index as it was (rebuild by swap) and is stored with the job."""
+    from app.indexing import index_uid
+    from app.services.index_admin import rebuild_index
+    factory = app.extensions["romin_db"].session_factory
+    recorder = _Recorder(factory, job_id)
+    stop = threading.Event()
+    beat = None
+    if heartbeat:
+        def beat_loop():
+            while not stop.wait(HEARTBEAT_SECONDS):
+                try:
+                    recorder.heartbeat()
+                except Exception:  # the database may be briefly away: the next beat retries
+                    log.warning("index job %s: heartbeat not written", job_id)
+        beat = threading.Thread(target=beat_loop, name=f"index-job-{job_id}-heartbeat", daemon=True)
+        beat.start()
+
+    def advance(count: int) -> None:
+        recorder.advance(count)
+        progress(count)
+
+    try:
+        with app.app_context():
+            with factory() as work:
+                try:
+                    _drop_leftover_builds(index_uid())
+                    count = rebuild_index(work, progress=advance)
+                    work.commit()
+                except MeiliError as exc:
+                    work.rollback()
+                    log.error("index job %s failed: %s", job_id, exc)
+                    recorder.finish("failed", f"Échec de la reconstruction, l'index en service "
+                                              f"est inchangé : {exc}")
+                    return False
+                except Exception as exc:
+                    work.rollback()
+                    log.exception("index job %s failed", job_id)
+                    recorder.finish("failed", f"Erreur inattendue ({type(exc).__name__}) ; "
+                                              "l'index en service est inchangé.")
+                    return False
+            recorder.finish("succeeded", done=count)
+            return True
+    finally:
+        stop.set()
+        if beat is not None:
+            beat.join(timeout=HEARTBEAT_SECONDS + 1)
+
+
+def launch(app: Flask, job_id: int) -> None:
+    """Run the job in a thread of this process and return at once (the request answers now).
+
+    INDEX_JOB_WAIT (tests bound to one connection) waits for the thread instead."""
+    wait = bool(app.config.get("INDEX_JOB_WAIT"))
+
+    def run():
+        try:
+            execute(app, job_id, heartbeat=not wait)
+        except Exception:  # recorded by execute when it can; else the job goes stale
+            log.exception("index job %s: could not record its end", job_id)
+
+    thread = threading.Thread(target=run, name=f"index-job-{job_id}", daemon=True)
+    _threads[job_id] = thread
+    thread.start()
+    if wait:
+        thread.join()

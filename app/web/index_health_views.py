@@ -1,0 +1,86 @@
+"""The index's health for curators: PostgreSQL against the index, the outbox queue, parked
+entries to retry, and a rebuild started as a background job whose progress the page shows."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+
+from app.auth import current_user, role_required
+from app.db import db
+from app.indexing import sync_after_commit
+from app.services import index_jobs
+from app.services.index_jobs import age, when
+from app.services.index_admin import index_status, parked_entries, retry_parked_entries
+from app.services.outbox import BATCH
+from app.web.backoffice_menu import visible_entries
+
+bp = Blueprint("index_health", __name__, url_prefix="/gestion/index")
+PARKED_SHOWN = 100
+
+
+@bp.record_once
+def _template_globals(state) -> None:
+    """The back-office layout's side menu (whichever back-office blueprint registers first)."""
+    state.app.jinja_env.globals.setdefault("backoffice_entries", visible_entries)
+
+
+@bp.get("")
+@role_required("curator")
+def health_page():
+    # a job left "running" by a dead process is closed here, not shown as running forever
+    index_jobs.close_stale(db.session, index_jobs.stale_after(current_app))
+    status = index_status(db.session)
+    return render_template("backoffice/index_health.html", status=status,
+                           parked=parked_entries(db.session, PARKED_SHOWN),
+                           parked_shown=PARKED_SHOWN, when=when, age=age)
+
+
+@bp.post("/reconstruction")
+@role_required("curator")
+def start_rebuild():
+    """Records the job, commits, starts its thread and answers at once."""
+    try:
+        job_id = index_jobs.start_job(db.session, index_jobs.stale_after(current_app),
+                                      user=current_user())
+    except index_jobs.JobAlreadyRunning as exc:
+        db.rollback()
+        running = exc.job
+        detail = (f" (lancée par {running.started_by} le {when(running.started_at)}, "
+                  f"{running.done} document(s) sur {running.total})") if running else ""
+        flash(f"Une reconstruction de l'index est déjà en cours{detail} : attendez qu'elle se "
+              "termine avant d'en lancer une autre.", "warning")
+        return redirect(url_for("index_health.health_page") + "#reconstruction", code=303)
+    db.commit()
+    index_jobs.launch(current_app._get_current_object(), job_id)
+    flash("La reconstruction de l'index a démarré. L'index en service reste utilisé jusqu'à la "
+          "fin ; actualisez la page pour suivre son avancement.", "info")
+    return redirect(url_for("index_health.health_page") + "#reconstruction", code=303)
+
+
+@bp.post("/reessayer")
+@role_required("curator")
+def retry():
+    """Puts one parked entry (`entree` = its number) or all of them (`entree` = toutes) back in
+    the queue, then pushes them at once (up to one batch; the worker takes the rest)."""
+    choice = request.form.get("entree", "").strip()
+    if choice == "toutes":
+        wanted = None
+    elif choice.isdigit():
+        wanted = [int(choice)]
+    else:
+        flash("Choisissez l'entrée à réessayer.", "error")
+        return redirect(url_for("index_health.health_page") + "#parquees", code=303)
+    ids = retry_parked_entries(db.session, wanted)
+    db.commit()
+    if not ids:
+        flash("Aucune entrée parquée à réessayer : elle a peut-être déjà été traitée.", "info")
+        return redirect(url_for("index_health.health_page") + "#parquees", code=303)
+    sync_after_commit(ids[:BATCH])
+    later = len(ids) - min(len(ids), BATCH)
+    if getattr(g, "index_error", None):
+        flash(f"{len(ids)} entrée(s) remise(s) en file, mais le moteur de recherche refuse encore "
+              f"l'envoi ({g.index_error}). De nouveaux essais suivront automatiquement.", "warning")
+    else:
+        flash(f"{len(ids)} entrée(s) remise(s) en file ; {len(ids) - later} envoyée(s) à l'index."
+              + (f" Les {later} autres seront envoyées par le processus d'indexation." if later else ""),
+              "success")
+    return redirect(url_for("index_health.health_page") + "#parquees", code=303)
