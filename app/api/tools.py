@@ -40,7 +40,7 @@ def _readable_tool(slug: str):
 
 def _save(data: dict, tool=None):
     try:
-        tool = save_tool(db.session, data, tool)
+        tool = save_tool(db.session, data, tool, author=g.api_user, source="api")
     except CatalogueError as exc:
         abort(422, errors={"json": exc.errors}, message="Données invalides.")
     return tool

@@ -6,10 +6,12 @@ from app.models.feedback import Feedback
 from app.models.ranking import RankingWeightsVersion
 from app.models.index_state import IndexState
 from app.models.outbox import IndexOutbox
+from app.models.curation import ToolRevision, WorkflowStep
 from app.models.index_job import IndexJob
 
 __all__ = [
     "Base", "RiskFactor", "Support", "Tool", "tool_risk_factors", "ApiToken", "User",
     "Feedback", "RankingWeightsVersion", "IndexState", "IndexOutbox",
+    "ToolRevision", "WorkflowStep",
     "IndexJob",
 ]

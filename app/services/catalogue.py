@@ -18,6 +18,35 @@ EDITABLE_FIELDS = (
     "author_name", "author_role", "author_structure", "author_contact", "status",
 )
 
+# French names of a sheet's fields, for forms, error summaries and revision diffs.
+FIELD_LABELS = {
+    "slug": "Identifiant (adresse de la fiche)",
+    "title": "Titre",
+    "kind": "Type d'outil",
+    "phase": "Phase du suivi",
+    "summary": "Résumé",
+    "instructions": "Mode d'emploi",
+    "precautions": "Précautions d'usage",
+    "protective_factors": "Facteurs de protection",
+    "risk_factors": "Facteurs de risque travaillés",
+    "stages": "Stades du changement",
+    "modality": "Modalité",
+    "sessions": "Nombre de séances",
+    "minutes_per_session": "Durée d'une séance (minutes)",
+    "preparation_minutes": "Temps de préparation (minutes)",
+    "setting": "Milieu",
+    "responsivity": "Réceptivité (publics)",
+    "evidence_level": "Niveau de preuve",
+    "not_recommended": "Non recommandé",
+    "references": "Références",
+    "last_review": "Date de la dernière revue",
+    "author_name": "Auteur : nom",
+    "author_role": "Auteur : fonction",
+    "author_structure": "Auteur : structure",
+    "author_contact": "Auteur : contact",
+    "status": "Statut",
+}
+
 
 class CatalogueError(ValueError):
     """A change the catalogue refuses, with a message per field (in French)."""
@@ -54,9 +83,17 @@ def get_tool(session: Session, slug: str) -> Tool | None:
     return session.scalar(select(Tool).where(Tool.slug == slug))
 
 
-def save_tool(session: Session, data: dict, tool: Tool | None = None) -> Tool:
-    """Create (tool=None) or update a tool from validated data; recompute its scores."""
+def save_tool(session: Session, data: dict, tool: Tool | None = None, *, author=None,
+              source: str = "system", restored_from: int | None = None) -> Tool:
+    """Create (tool=None) or update a tool from validated data; recompute its scores.
+
+    Every save goes through here (pages, API, imports, restoring a revision), so this is where
+    a revision is recorded (who, which fields) and a status change becomes a workflow step.
+    """
+    from app.services import revisions, workflow
+
     creating = tool is None
+    old_status = None if creating else tool.status
     if creating:
         tool = Tool()
         wanted = data.get("slug") or slugify(data["title"])
@@ -79,4 +116,7 @@ def save_tool(session: Session, data: dict, tool: Tool | None = None) -> Tool:
     tool.updated_at = utcnow()
     refresh_scores(session, [tool])
     session.flush()
+    if creating or tool.status != old_status:
+        workflow.record_step(session, tool, old_status, tool.status, author, source=source)
+    revisions.record(session, tool, author, source=source, restored_from=restored_from)
     return tool

@@ -44,6 +44,17 @@ ROLE_TABLE = {
     ("GET", "/pilotage/outils/<slug>/statistiques"): "curator",
     ("GET", "/pilotage/outils/<slug>/statistiques/<name>.csv"): "curator",
     # -- back office: tools, workflow, revisions --
+    ("GET", "/gestion/outils"): "curator",
+    ("GET", "/gestion/outils/nouveau"): "curator",
+    ("POST", "/gestion/outils/nouveau"): "curator",
+    ("GET", "/gestion/outils/<slug>"): "curator",
+    ("GET", "/gestion/outils/<slug>/modifier"): "curator",
+    ("POST", "/gestion/outils/<slug>/modifier"): "curator",
+    ("GET", "/gestion/outils/<slug>/apercu"): "curator",
+    ("POST", "/gestion/outils/<slug>/statut"): "curator",
+    ("GET", "/gestion/outils/<slug>/historique"): "curator",
+    ("GET", "/gestion/outils/<slug>/historique/<int:number>"): "curator",
+    ("POST", "/gestion/outils/<slug>/historique/<int:number>/restaurer"): "curator",
     # -- back office: supports and comment moderation --
     # -- back office: risk factors; export --
     # -- back office: index health --
@@ -81,7 +92,7 @@ def sample(app, make_tool):
         db.session.commit()
         return {"slug": tool.slug, "support_id": support.id, "filename": support.filename,
                 "path:filename": "dsfr.min.css", "int:version_id": 1, "name": "inconnu",
-                "int:support_id": support.id}
+                "int:support_id": support.id, "int:number": 1}
 
 
 def _url(rule: str, sample: dict) -> str:

@@ -1,0 +1,382 @@
+"""Back office for tools (curators): the list, create and edit every field, preview as an
+officer sees it, the workflow (draft → review → published → archived) and revision history.
+
+Every save goes through the catalogue service (save_tool) with the API's marshmallow schema,
+so the page, the API and imports validate alike and each save records a revision.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from markupsafe import Markup
+from marshmallow import ValidationError
+from sqlalchemy import func, select
+
+from app import vocabulary as v
+from app.auth import current_user, role_required
+from app.db import db
+from app.models import IndexOutbox, RiskFactor, Tool
+from app.schemas.tool import ToolInSchema
+from app.services import revisions, workflow
+from app.services.catalogue import FIELD_LABELS, CatalogueError, get_tool, save_tool
+from app.services.reference_data import all_factors
+from app.web.backoffice_menu import visible_entries
+
+bp = Blueprint("backoffice", __name__, url_prefix="/gestion")
+
+PER_PAGE = 20
+QUERY_MAX = 200
+PARIS = ZoneInfo("Europe/Paris")
+LIST_FIELDS = ("risk_factors", "stages", "setting", "responsivity")
+TEXT_FIELDS = ("title", "summary", "instructions", "precautions", "protective_factors",
+               "author_name", "author_role", "author_structure", "author_contact")
+SOURCES = {"web": "gestion du catalogue", "api": "API", "restore": "restauration",
+           "system": "import ou commande"}
+# Messages for the page's lists and menus (the schema's name the slugs, for API clients).
+CHOICE_MESSAGES = {
+    "kind": "Choisissez le type d'outil dans la liste.",
+    "phase": "Choisissez la phase du suivi dans la liste.",
+    "modality": "Choisissez une modalité dans la liste.",
+    "sessions": "Choisissez un nombre de séances dans la liste.",
+    "stages": "Cochez des stades du changement parmi ceux proposés.",
+    "setting": "Cochez un milieu parmi ceux proposés.",
+    "responsivity": "Cochez des publics parmi ceux proposés.",
+    "evidence_level": "Choisissez un niveau de preuve de 0 à 4.",
+}
+
+
+def fr_datetime(value: datetime | None) -> str:
+    """Date and time as curators in France read them."""
+    if value is None:
+        return "—"
+    return value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
+
+
+@bp.record_once
+def _template_globals(state) -> None:
+    env = state.app.jinja_env
+    env.globals.setdefault("backoffice_entries", visible_entries)
+    env.filters.setdefault("date_heure", fr_datetime)
+
+
+def _tool_or_404(slug: str) -> Tool:
+    tool = get_tool(db.session, slug)
+    if tool is None:
+        abort(404)
+    return tool
+
+
+# -- the list ----------------------------------------------------------------------------
+
+INDEX_STATES = {  # (label, DSFR badge kind)
+    "ok": ("à jour", "success"),
+    "pending": ("en attente d'indexation", "info"),
+    "failed": ("en échec", "error"),
+    "removing": ("retrait de l'index en attente", "info"),
+    "out": ("hors index", None),
+}
+
+
+def index_states(session, tools: list) -> dict[int, str]:
+    """Index state per tool from its outbox rows not yet done (pending or parked)."""
+    ids = [t.id for t in tools]
+    rows = session.execute(
+        select(IndexOutbox.tool_id,
+               func.count().filter(~IndexOutbox.parked),
+               func.count().filter(IndexOutbox.parked))
+        .where(IndexOutbox.done_at.is_(None), IndexOutbox.tool_id.in_(ids))
+        .group_by(IndexOutbox.tool_id)).all() if ids else []
+    queued = {tool_id: (pending, parked) for tool_id, pending, parked in rows}
+    states = {}
+    for t in tools:
+        pending, parked = queued.get(t.id, (0, 0))
+        if parked:
+            states[t.id] = "failed"
+        elif pending:
+            states[t.id] = "pending" if t.status == "published" else "removing"
+        else:
+            states[t.id] = "ok" if t.status == "published" else "out"
+    return states
+
+
+def _list_filters(args, factor_slugs: list[str]) -> tuple[dict, dict]:
+    values = {"statut": args.get("statut", "").strip(), "facteur": args.get("facteur", "").strip(),
+              "q": args.get("q", "").strip(), "page": args.get("page", "1").strip() or "1"}
+    errors = {}
+    if values["statut"] and values["statut"] not in v.slugs(v.STATUSES):
+        errors["statut"] = "Statut inconnu : choisissez-en un dans la liste."
+    if values["facteur"] and values["facteur"] not in factor_slugs:
+        errors["facteur"] = "Facteur de risque inconnu : choisissez-en un dans la liste."
+    if len(values["q"]) > QUERY_MAX:
+        errors["q"] = f"La recherche fait {QUERY_MAX} caractères au plus."
+    if not values["page"].isdigit() or int(values["page"]) < 1:
+        errors["page"] = "Numéro de page invalide."
+    return values, errors
+
+
+def _like(text: str) -> str:
+    return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+
+
+@bp.get("/outils")
+@role_required("curator")
+def tool_list():
+    factors = all_factors(db.session)
+    values, errors = _list_filters(request.args, [f.slug for f in factors])
+    context = dict(values=values, errors=errors, v=v, index_labels=INDEX_STATES,
+                   factor_options=[(f.slug, f.label) for f in factors],
+                   status_options=[(s.slug, s.label) for s in v.STATUSES])
+    if errors:
+        return render_template("backoffice/tool_list.html", tools=[], total=0, page=1, pages=0,
+                               **context), 400
+    query = select(Tool.id, Tool.slug, Tool.title, Tool.status, Tool.updated_at)
+    if values["statut"]:
+        query = query.where(Tool.status == values["statut"])
+    if values["facteur"]:
+        query = query.where(Tool.risk_factors.any(RiskFactor.slug == values["facteur"]))
+    if values["q"]:
+        query = query.where(Tool.title.ilike(_like(values["q"]), escape="\\"))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(int(values["page"]), pages)
+    tools = db.session.execute(query.order_by(Tool.updated_at.desc(), Tool.id.desc())
+                               .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
+    filters = {k: values[k] for k in ("statut", "facteur", "q") if values[k]}
+    return render_template(
+        "backoffice/tool_list.html", tools=tools, total=total, page=page, pages=pages,
+        states=index_states(db.session, tools),
+        authors=revisions.last_authors(db.session, [t.id for t in tools]),
+        page_url=lambda n: url_for("backoffice.tool_list", page=n, **filters), **context)
+
+
+# -- the form ----------------------------------------------------------------------------
+
+def values_from_tool(tool: Tool | None) -> dict:
+    """What the form shows for a tool (or the defaults of a new one)."""
+    if tool is None:
+        return {"kind": "outil", "phase": "intervention", "evidence_level": "0",
+                "risk_factors": [], "stages": [], "setting": [], "responsivity": [],
+                "references": "", "not_recommended": False}
+    values = {name: getattr(tool, name) or "" for name in TEXT_FIELDS}
+    values.update(
+        kind=tool.kind, phase=tool.phase, modality=tool.modality or "", sessions=tool.sessions or "",
+        minutes_per_session="" if tool.minutes_per_session is None else str(tool.minutes_per_session),
+        preparation_minutes="" if tool.preparation_minutes is None else str(tool.preparation_minutes),
+        evidence_level=str(tool.evidence_level), not_recommended=tool.not_recommended,
+        references="\n".join(tool.references or []),
+        last_review=tool.last_review.isoformat() if tool.last_review else "",
+        risk_factors=tool.risk_factor_slugs, stages=list(tool.stages), setting=list(tool.setting),
+        responsivity=list(tool.responsivity), slug=tool.slug)
+    return values
+
+
+def values_from_form(form) -> dict:
+    """The form as the curator filled it in (kept as typed, to re-show it on error)."""
+    values = {name: form.get(name, "") for name in TEXT_FIELDS}
+    values.update({name: form.getlist(name) for name in LIST_FIELDS})
+    for name in ("slug", "kind", "phase", "modality", "sessions", "minutes_per_session",
+                 "preparation_minutes", "evidence_level", "references", "last_review"):
+        values[name] = form.get(name, "").strip()
+    values["not_recommended"] = form.get("not_recommended") == "1"
+    return values
+
+
+def _date(text: str) -> str:
+    """Accept JJ/MM/AAAA as well as the ISO date a date input sends."""
+    match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
+    return f"{match[3]}-{int(match[2]):02d}-{int(match[1]):02d}" if match else text
+
+
+def schema_input(values: dict, creating: bool) -> dict:
+    """The form's values in the shape of the API's schema (empty optional fields → null)."""
+    data = {name: values[name].strip() if name == "title" else values[name].replace("\r\n", "\n")
+            for name in TEXT_FIELDS}
+    data.update({name: values[name] for name in LIST_FIELDS})
+    data["references"] = [line.strip() for line in values["references"].splitlines() if line.strip()]
+    data["not_recommended"] = values["not_recommended"]
+    for name in ("kind", "phase", "evidence_level"):
+        data[name] = values[name]
+    for name in ("modality", "sessions", "minutes_per_session", "preparation_minutes"):
+        data[name] = values[name] or None
+    data["last_review"] = _date(values["last_review"]) or None
+    if creating and values.get("slug"):
+        data["slug"] = values["slug"]
+    return data
+
+
+def _flatten(messages) -> str:
+    if isinstance(messages, dict):
+        return " ".join(dict.fromkeys(_flatten(m) for m in messages.values()))
+    if isinstance(messages, (list, tuple)):
+        return " ".join(dict.fromkeys(_flatten(m) for m in messages))
+    return str(messages)
+
+
+def form_errors(messages: dict) -> dict[str, str]:
+    errors = {}
+    for name, message in messages.items():
+        text = _flatten(message)
+        if name in CHOICE_MESSAGES and "inconnu" in text:
+            text = CHOICE_MESSAGES[name]
+        errors[name] = text
+    return errors
+
+
+def _render_form(tool: Tool | None, values: dict, errors: dict, status: int = 200):
+    return render_template(
+        "backoffice/tool_form.html", tool=tool, values=values, errors=errors, v=v,
+        labels=FIELD_LABELS, factor_options=[(f.slug, f.label) for f in all_factors(db.session)],
+        options=lambda terms: [(t.slug, t.label) for t in terms],
+    ), status
+
+
+def _save_form(tool: Tool | None):
+    """Validate with the API's schema, save through the catalogue service; re-show on error."""
+    creating = tool is None
+    values = values_from_form(request.form)
+    try:
+        data = ToolInSchema().load(schema_input(values, creating))
+        if creating:
+            data["status"] = "draft"  # a new tool starts as a draft, whatever is posted
+        else:
+            data.pop("status")  # the status changes through the workflow only
+        tool = save_tool(db.session, data, tool, author=current_user(), source="web")
+    except ValidationError as exc:
+        db.rollback()
+        return _render_form(None if creating else tool, values, form_errors(exc.messages), 400)
+    except CatalogueError as exc:
+        db.rollback()
+        return _render_form(None if creating else tool, values, form_errors(exc.errors), 400)
+    slug = tool.slug
+    db.commit()  # the revision and the outbox row commit with the edit; the push runs right after
+    _flash_saved("L'outil est créé en brouillon." if creating else "Les modifications sont enregistrées.")
+    return redirect(url_for("backoffice.tool_detail", slug=slug), code=303)
+
+
+def _flash_saved(message: str) -> None:
+    if getattr(g, "index_error", None):
+        flash(message + " Le moteur de recherche est indisponible : la recherche sera mise à "
+              "jour automatiquement dès son retour.", "warning")
+    else:
+        flash(message, "success")
+
+
+@bp.route("/outils/nouveau", methods=["GET", "POST"])
+@role_required("curator")
+def tool_new():
+    if request.method == "POST":
+        return _save_form(None)
+    return _render_form(None, values_from_tool(None), {})
+
+
+@bp.route("/outils/<slug>/modifier", methods=["GET", "POST"])
+@role_required("curator")
+def tool_edit(slug: str):
+    tool = _tool_or_404(slug)
+    if request.method == "POST":
+        return _save_form(tool)
+    return _render_form(tool, values_from_tool(tool), {})
+
+
+# -- the tool's page, preview and workflow -----------------------------------------------
+
+@bp.get("/outils/<slug>")
+@role_required("curator")
+def tool_detail(slug: str):
+    tool = _tool_or_404(slug)
+    history = revisions.history(db.session, tool)
+    return render_template(
+        "backoffice/tool_detail.html", tool=tool, v=v, steps=workflow.steps(db.session, tool),
+        transitions=workflow.allowed(tool.status), note_max=workflow.NOTE_MAX,
+        state=index_states(db.session, [tool])[tool.id], index_labels=INDEX_STATES,
+        revisions=history[:5], revision_count=len(history), sources=SOURCES, labels=FIELD_LABELS)
+
+
+@bp.post("/outils/<slug>/statut")
+@role_required("curator")
+def tool_transition(slug: str):
+    tool = _tool_or_404(slug)
+    target = request.form.get("vers", "")
+    try:
+        workflow.transition(db.session, tool, target, current_user(), request.form.get("note", ""))
+    except workflow.WorkflowError as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("backoffice.tool_detail", slug=slug), code=303)
+    db.commit()  # the step and the outbox row commit with the status; the index follows
+    if target == "published":
+        _flash_saved("L'outil est publié : les agents le trouvent dans la recherche.")
+    else:
+        _flash_saved(f"L'outil passe au statut « {v.label(v.STATUSES, target)} » : "
+                     "il n'apparaît pas dans la recherche.")
+    return redirect(url_for("backoffice.tool_detail", slug=slug), code=303)
+
+
+@bp.get("/outils/<slug>/apercu")
+@role_required("curator")
+def tool_preview(slug: str):
+    """The officer's own sheet (same view code, same template), with a banner on top."""
+    from app.web import tool_views
+    render_sheet = getattr(tool_views, "render_sheet", None) or tool_views._render_sheet
+    tool = _tool_or_404(slug)
+    status = v.label(v.STATUSES, tool.status)
+    visibility = ("elle est visible des agents et dans la recherche" if tool.status == "published"
+                  else "elle n'est pas visible des agents ni dans la recherche")
+    back = url_for("backoffice.tool_detail", slug=tool.slug)
+    flash(Markup("<strong>Aperçu</strong> : la fiche telle qu'un agent la verra. Statut : "
+                 "{status} ({visibility}). <a href=\"{back}\">Retour à la gestion de l'outil</a>")
+          .format(status=status, visibility=visibility, back=back),
+          "info" if tool.status == "published" else "warning")
+    return render_sheet(tool)
+
+
+# -- revisions ---------------------------------------------------------------------------
+
+def _revision_or_404(tool: Tool, number: int):
+    revision = revisions.get(db.session, tool, number)
+    if revision is None:
+        abort(404)
+    return revision
+
+
+@bp.get("/outils/<slug>/historique")
+@role_required("curator")
+def tool_history(slug: str):
+    tool = _tool_or_404(slug)
+    return render_template("backoffice/tool_history.html", tool=tool, v=v,
+                           revisions=revisions.history(db.session, tool), sources=SOURCES,
+                           labels=FIELD_LABELS)
+
+
+@bp.get("/outils/<slug>/historique/<int:number>")
+@role_required("curator")
+def revision_diff(slug: str, number: int):
+    tool = _tool_or_404(slug)
+    revision = _revision_or_404(tool, number)
+    before = revisions.previous(db.session, revision)
+    latest = revisions.latest(db.session, tool.id)
+    return render_template(
+        "backoffice/revision_diff.html", tool=tool, v=v, revision=revision, before=before,
+        is_latest=latest is not None and latest.id == revision.id, sources=SOURCES,
+        changes=revisions.diff(db.session, before.snapshot if before else None, revision.snapshot))
+
+
+@bp.post("/outils/<slug>/historique/<int:number>/restaurer")
+@role_required("curator")
+def revision_restore(slug: str, number: int):
+    tool = _tool_or_404(slug)
+    revision = _revision_or_404(tool, number)
+    try:
+        new = revisions.restore(db.session, tool, revision, current_user())
+    except CatalogueError as exc:
+        db.rollback()
+        flash("Cette version ne peut pas être restaurée telle quelle : "
+              + " ".join(_flatten(m) for m in exc.errors.values()), "error")
+        return redirect(url_for("backoffice.revision_diff", slug=slug, number=number), code=303)
+    new_number = new.number
+    db.commit()
+    _flash_saved(f"La version {number} est restaurée : elle devient la version {new_number}.")
+    return redirect(url_for("backoffice.tool_history", slug=slug), code=303)
