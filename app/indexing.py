@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterable, Iterator
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import event, func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from app.models import Feedback, IndexState, RiskFactor, Support, Tool, tool_risk_factors
@@ -30,6 +30,11 @@ from indexer import sync
 log = logging.getLogger(__name__)
 PENDING_KEY = "romin_index_pending"
 OUTBOX_KEY = "romin_index_outbox"
+# Risk-factor edits (see _factor_changes): the index settings to push, factors whose tools'
+# documents changed, or every document (a factor added or removed).
+SETTINGS_KEY = "romin_index_settings"
+FACTORS_KEY = "romin_index_factors"
+ALL_TOOLS_KEY = "romin_index_all_tools"
 
 
 # -- reading the catalogue for the index -------------------------------------------------
@@ -129,15 +134,21 @@ def mark(session: Session, tool_ids: Iterable[int]) -> None:
     session.info.setdefault(PENDING_KEY, set()).update(i for i in tool_ids if i is not None)
 
 
-def sync_tools(session: Session, tool_ids: set[int]) -> None:
+def sync_tools(session: Session, tool_ids: set[int | None]) -> None:
     """Push the current state of these tools: published ones upserted, the others deleted.
 
     In batches, so that a change touching every tool (new ranking weights) never becomes one
-    huge request.
+    huge request. `None` among the ids stands for the index settings (an outbox row of kind
+    'settings': a risk factor's synonyms changed); they are pushed first, from the database's
+    current state, so a settings row can be duplicated or late and still converge.
     """
     client, uid = meili(), index_uid()
+    push_settings = None in tool_ids
+    tool_ids = {i for i in tool_ids if i is not None}
     if client.get_index(uid) is None:  # never let Meilisearch create it without its settings
         sync.ensure_index(client, uid, settings_for(session))
+    elif push_settings:
+        sync.push_settings(client, uid, settings_for(session))
     published: set[int] = set()
 
     def batches() -> Iterator[list[dict]]:
@@ -243,6 +254,45 @@ def _changed_tool_ids(session: Session) -> set[int]:
     return ids
 
 
+def _factor_changes(session: Session) -> tuple[bool, set[int], bool]:
+    """What this flush's risk-factor changes mean for the index: (push the settings?, factors
+    whose tools' documents changed, every document changed?).
+
+    Synonyms and slugs live in the index settings; labels (and their order) in the documents of
+    the tools carrying the factor; a factor added, removed or renamed changes every document
+    (each carries a score field per factor).
+    """
+    settings, relabelled, everything = False, set(), False
+    for obj in list(session.new) + list(session.deleted):
+        if isinstance(obj, RiskFactor):
+            settings = everything = True
+    for obj in session.dirty:
+        if not isinstance(obj, RiskFactor):
+            continue
+        changed = {name for name in ("slug", "label", "synonyms", "position")
+                   if inspect(obj).attrs[name].history.has_changes()}
+        # a label is not in the settings, but the settings row also moves the generation, which
+        # the search page's factor resolver is cached on (it reads labels and synonyms)
+        if changed & {"slug", "label", "synonyms"}:
+            settings = True
+        if "slug" in changed:
+            everything = True
+        if changed & {"label", "position"}:
+            relabelled.add(obj.id)
+    return settings, relabelled, everything
+
+
+def _mark_factor_changes(session: Session) -> None:
+    """Before the commit: the tools carrying a relabelled factor join the pending tools."""
+    relabelled = session.info.pop(FACTORS_KEY, None)
+    everything = session.info.pop(ALL_TOOLS_KEY, False)
+    if everything:
+        mark(session, session.scalars(select(Tool.id)))
+    elif relabelled:
+        mark(session, session.scalars(select(tool_risk_factors.c.tool_id).where(
+            tool_risk_factors.c.risk_factor_id.in_(relabelled))))
+
+
 def install_session_hooks(session_class) -> None:
     """Attach the change-tracking hooks to the app's session class (once per process)."""
     if getattr(session_class, "_romin_hooks", False):
@@ -253,12 +303,20 @@ def install_session_hooks(session_class) -> None:
     @event.listens_for(session_factory, "after_flush")
     def _after_flush(session, _flush_context):
         mark(session, _changed_tool_ids(session))
+        settings, relabelled, everything = _factor_changes(session)
+        if settings:
+            session.info[SETTINGS_KEY] = True
+        if relabelled:
+            session.info.setdefault(FACTORS_KEY, set()).update(relabelled)
+        if everything:
+            session.info[ALL_TOOLS_KEY] = True
 
     @event.listens_for(session_factory, "before_commit")
     def _before_commit(session):
         """The outbox rows join the change's own transaction: flush first, so that they name
         everything this transaction changed (after_flush collects the ids)."""
         session.flush()
+        _mark_factor_changes(session)
         pending = session.info.pop(PENDING_KEY, None)
         if pending:
             # One set-based INSERT (a weights change names every tool). clock_timestamp(), not
@@ -269,6 +327,16 @@ def install_session_hooks(session_class) -> None:
                 " '', false FROM unnest(CAST(:ids AS integer[])) AS tool_id RETURNING id"),
                 {"ids": sorted(pending)}).all()
             session.info.setdefault(OUTBOX_KEY, []).extend(ids)
+        if session.info.pop(SETTINGS_KEY, False):
+            # A risk factor's synonyms changed: the index settings travel the same way, and the
+            # generation moves with the commit, so no process keeps resolving typed words with
+            # the old synonyms (app.services.search caches them per generation).
+            ids = session.scalars(text(
+                "INSERT INTO index_outbox (kind, tool_id, created_at, attempts, next_attempt_at,"
+                " last_error, parked) VALUES ('settings', NULL, clock_timestamp(), 0,"
+                " clock_timestamp(), '', false) RETURNING id")).all()
+            session.info.setdefault(OUTBOX_KEY, []).extend(ids)
+            bump_generation(session)
 
     @event.listens_for(session_factory, "after_commit")
     def _after_commit(session):
@@ -279,5 +347,5 @@ def install_session_hooks(session_class) -> None:
     @event.listens_for(session_factory, "after_rollback")
     def _after_rollback(session):
         # session.info outlives a transaction: nothing of a rolled-back one may linger
-        session.info.pop(PENDING_KEY, None)
-        session.info.pop(OUTBOX_KEY, None)
+        for key in (PENDING_KEY, OUTBOX_KEY, SETTINGS_KEY, FACTORS_KEY, ALL_TOOLS_KEY):
+            session.info.pop(key, None)

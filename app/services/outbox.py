@@ -52,6 +52,7 @@ def drain(session: Session, push, ids: list[int] | None = None) -> Drained:
         return result
     claimed = [row.id for row in rows]
     try:
+        # a 'settings' row has no tool: its None tells the push to send the index settings
         push(session, {row.tool_id for row in rows})
     except MeiliError as exc:
         result.error = str(exc)[:2000]

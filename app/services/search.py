@@ -83,9 +83,18 @@ def _cache() -> SearchCache:
 
 
 def resolve_text(session: Session, text: str) -> str | None:
-    terms: list[FactorTerms] = [factor_terms(f.slug, f.label, list(f.synonyms))
-                                for f in all_factors(session)]
-    return resolve(text, terms)
+    return resolve(text, factor_resolver_terms(session))
+
+
+def factor_resolver_terms(session: Session) -> list[FactorTerms]:
+    """Every way of naming each factor, cached per index generation: a curator's edit of a
+    label or synonyms moves the generation in its own commit (app.indexing before_commit)."""
+    generation, cache = current_generation(session), _cache()
+    terms = cache.get(generation, "factor-terms")
+    if terms is None:
+        terms = [factor_terms(f.slug, f.label, list(f.synonyms)) for f in all_factors(session)]
+        cache.put(generation, "factor-terms", terms)
+    return terms
 
 
 def search(session: Session, query: SearchQuery, *, as_text: bool = False) -> SearchAnswer:

@@ -57,6 +57,9 @@ ROLE_TABLE = {
     ("POST", "/gestion/outils/<slug>/historique/<int:number>/restaurer"): "curator",
     # -- back office: supports and comment moderation --
     # -- back office: risk factors; export --
+    ("GET", "/gestion/facteurs"): "curator",
+    ("GET", "/gestion/facteurs/<slug>"): "curator",
+    ("POST", "/gestion/facteurs/<slug>"): "curator",
     # -- back office: index health --
     ("GET", "/gestion/index"): "curator",
     ("POST", "/gestion/index/reconstruction"): "curator",
