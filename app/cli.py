@@ -30,8 +30,9 @@ def fail(message: str, code: int = 1):
 def register_commands(app: Flask) -> None:
     from app.commands import db_commands, index_commands, legacy_commands, seed_commands, user_commands
     from app.commands import score_commands, stats_commands
+    from app.commands import transfer_commands
     for module in (db_commands, index_commands, legacy_commands, seed_commands, user_commands,
-                   stats_commands, score_commands):
+                   stats_commands, score_commands, transfer_commands):
         module.register(app.cli)
 
 

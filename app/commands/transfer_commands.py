@@ -1,0 +1,75 @@
+"""`romin export` and `romin import FILE`: the whole catalogue as JSON (see
+app/services/catalogue_transfer.py for what travels and what an import does)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from app.cli import fail
+from app.db import db
+
+
+def register(cli: click.Group) -> None:
+    @cli.command("export", help="Écrit tout le catalogue (facteurs de risque, outils, métadonnées "
+                                "des supports) en JSON, sur la sortie standard ou dans un fichier.")
+    @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+                  help="Fichier à écrire (par défaut : la sortie standard).")
+    def export(output: Path | None):
+        from sqlalchemy import func, select
+
+        from app.models import Tool
+        from app.services.catalogue_transfer import dumps, export_catalogue
+        total = db.session.scalar(select(func.count()).select_from(Tool))
+        with click.progressbar(length=total, label="Export", show_pos=True, file=sys.stderr) as bar:
+            text = dumps(export_catalogue(db.session, progress=bar.update))
+        db.session.rollback()  # read only
+        if output is None:
+            click.echo(text, nl=False)
+            return
+        partial = output.with_name(output.name + ".partiel")
+        try:
+            partial.write_text(text, encoding="utf-8")
+            partial.replace(output)  # never a half-written file under the wanted name
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            fail(f"Écriture impossible dans {output} : {exc.strerror or exc}.")
+        click.echo(f"Catalogue exporté dans {output} ({total} outil(s)).", err=True)
+
+    @cli.command("import", help="Lit un export JSON de ROMIN et met la base à jour (création ou mise à "
+                                "jour par identifiant ; relancer le même import ne change rien). "
+                                "Code de sortie : 0 fait, 1 fichier refusé (rien n'est écrit), "
+                                "2 fait sauf des supports dont le fichier est introuvable.")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--fichiers", "files_dir", type=click.Path(file_okay=False, path_type=Path),
+                  help="Dossier où chercher les fichiers des supports par leur empreinte SHA-256, "
+                       "rangé comme SUPPORTS_DIR (par défaut : SUPPORTS_DIR).")
+    def import_command(file: Path, files_dir: Path | None):
+        from app.services.catalogue_transfer import InvalidCatalogue, import_catalogue, loads
+        supports_dir = Path(current_app.config["SUPPORTS_DIR"])
+        try:
+            data = loads(file.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            fail("Fichier refusé, rien n'a été importé : il n'est pas en UTF-8.")
+        except InvalidCatalogue as exc:
+            fail("\n".join(exc.lines()))
+        tools = data.get("tools")
+        total = len(tools) if isinstance(tools, list) else 0
+        try:
+            with click.progressbar(length=total, label="Import", show_pos=True, file=sys.stderr) as bar:
+                report = import_catalogue(db.session, data, files_dir or supports_dir, supports_dir,
+                                          progress=bar.update)
+        except InvalidCatalogue as exc:
+            db.session.rollback()
+            fail("\n".join(exc.lines()))
+        try:
+            db.session.commit()  # one transaction: all of it, or nothing
+        except Exception as exc:
+            db.session.rollback()
+            report.remove_written_files()
+            fail(f"Import annulé, rien n'a été écrit : {type(exc).__name__}: {exc}")
+        for line in report.lines():
+            click.echo(line)
+        raise SystemExit(2 if report.missing_files else 0)

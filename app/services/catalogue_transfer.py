@@ -1,0 +1,531 @@
+"""The whole catalogue as one JSON document: `romin export` writes it, `romin import` reads it back.
+
+What travels: the risk factors, every tool with every column of its sheet (status and dates
+included) and its factors, and its supports' metadata. What does not: ids (slugs identify
+tools and factors, tool + filename identify a support), users and anything tied to them
+(feedback, workflow steps, revisions), and derived data (ranking scores, recomputed on import).
+
+The export is deterministic (sorted keys, tools by slug, supports by position), so an export,
+an import into an empty database and a second export give the same bytes. The import is an
+upsert: it creates or updates what the file names and leaves everything else alone; importing
+the same file twice changes nothing.
+
+Support files are not in the JSON: the import looks for each file by its SHA-256 in a
+directory laid out like SUPPORTS_DIR (`<first two hex digits>/<any name>`), by default the
+app's own. A support whose file cannot be found there is NOT imported (a sheet never links to
+a missing file): the report names it and the command ends with exit code 2.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import ARRAY, Boolean, Date, DateTime, Integer, String, Text, select
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session
+
+from app import vocabulary as v
+from app.models import RiskFactor, Support, Tool
+from app.services.reference_data import all_factors
+from app.services.risk_factors_admin import FactorValues, check_factors
+from app.services.scoring import refresh_scores
+from app.services.supports import TYPES, SupportRejected, detect_type
+
+FORMAT = "romin-catalogue"
+VERSION = 1
+FACTOR_FIELDS = ("slug", "label", "description", "synonyms", "position")
+SUPPORT_FIELDS = ("title", "filename", "position", "content_type", "size", "sha256")
+# Tool columns that never travel: the database id, and scores derived from ratings and weights.
+TOOL_EXCLUDED = {"id", "scores"}
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+MAX_ERRORS_SHOWN = 50
+# Enumerated tool fields: their values must be known slugs (facets and filters rely on them).
+VOCABULARY = {
+    "kind": v.slugs(v.KINDS), "phase": v.slugs(v.PHASES), "stages": v.slugs(v.STAGES),
+    "modality": v.slugs(v.MODALITIES), "sessions": v.slugs(v.SESSIONS),
+    "setting": v.slugs(v.SETTINGS), "responsivity": v.slugs(v.RESPONSIVITY),
+    "status": v.slugs(v.STATUSES),
+}
+
+
+def tool_columns() -> list:
+    """Every column of a tool sheet that travels: all of them but ids, scores and links to users
+    (a foreign key), so a column added to the sheet is exported without touching this file."""
+    return [c for c in Tool.__table__.columns
+            if c.name not in TOOL_EXCLUDED and not c.foreign_keys]
+
+
+# -- export ---------------------------------------------------------------------------------
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def export_catalogue(session: Session, progress: Callable[[int], None] = lambda n: None) -> dict:
+    factors = all_factors(session)
+    columns = tool_columns()
+    tools = []
+    for tool in session.scalars(select(Tool).order_by(Tool.slug)):
+        entry = {c.name: _plain(getattr(tool, c.key)) for c in columns}
+        entry["risk_factors"] = tool.risk_factor_slugs
+        entry["supports"] = [{name: getattr(s, name) for name in SUPPORT_FIELDS}
+                             for s in sorted(tool.supports, key=lambda s: (s.position, s.filename))]
+        tools.append(entry)
+        progress(1)
+    return {
+        "format": FORMAT, "version": VERSION,
+        "risk_factors": [{name: getattr(f, name) for name in FACTOR_FIELDS}
+                         for f in sorted(factors, key=lambda f: (f.position, f.slug))],
+        "tools": tools,
+    }
+
+
+def dumps(catalogue: dict) -> str:
+    """The file's text: sorted keys, indented, one final newline; nothing depends on the clock."""
+    return json.dumps(catalogue, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+
+
+# -- validation -----------------------------------------------------------------------------
+
+class InvalidCatalogue(ValueError):
+    """The file cannot be imported; `errors` are French sentences, each naming where it is."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__(f"{len(errors)} erreur(s)")
+        self.errors = errors
+
+    def lines(self) -> list[str]:
+        shown = [f"  - {e}" for e in self.errors[:MAX_ERRORS_SHOWN]]
+        if len(self.errors) > MAX_ERRORS_SHOWN:
+            shown.append(f"  … et {len(self.errors) - MAX_ERRORS_SHOWN} autre(s) erreur(s).")
+        return [f"Fichier refusé, rien n'a été importé ({len(self.errors)} erreur(s)) :", *shown]
+
+
+def loads(text: str) -> dict:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidCatalogue([f"JSON illisible, ligne {exc.lineno}, colonne {exc.colno} : "
+                                f"{exc.msg}."]) from exc
+    if not isinstance(data, dict):
+        raise InvalidCatalogue(["Le fichier doit contenir un objet JSON (un export de ROMIN)."])
+    return data
+
+
+def _check_value(column, value: Any) -> tuple[Any, str | None]:
+    """(converted value, French problem or None) for a value of this column."""
+    kind = column.type
+    if value is None:
+        return None, None if column.nullable else "ne peut pas être vide (null)"
+    if isinstance(kind, (String, Text)) and not isinstance(kind, ARRAY):
+        if not isinstance(value, str):
+            return value, "doit être un texte"
+        if getattr(kind, "length", None) and len(value) > kind.length:
+            return value, f"dépasse {kind.length} caractères"
+        return value, None
+    if isinstance(kind, Boolean):
+        return value, None if isinstance(value, bool) else "doit valoir true ou false"
+    if isinstance(kind, Integer):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return value, None if ok else "doit être un nombre entier"
+    if isinstance(kind, DateTime):
+        try:
+            moment = datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            return value, "doit être une date et heure ISO 8601 (2024-01-31T12:00:00+00:00)"
+        if moment.tzinfo is None:
+            return value, "doit indiquer son fuseau horaire (par exemple +00:00)"
+        return moment, None
+    if isinstance(kind, Date):
+        try:
+            return date.fromisoformat(value), None
+        except (TypeError, ValueError):
+            return value, "doit être une date ISO 8601 (2024-01-31)"
+    if isinstance(kind, ARRAY):
+        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+            return value, "doit être une liste de textes"
+        length = getattr(kind.item_type, "length", None)
+        if length and any(len(x) > length for x in value):
+            return value, f"contient un texte de plus de {length} caractères"
+        return value, None
+    if isinstance(kind, JSONB):
+        return value, None
+    return value, "type de colonne non pris en charge par l'import"
+
+
+@dataclass
+class _Checked:
+    factors: list[dict]
+    tools: list[dict]  # values converted for the database
+
+
+def validate(session: Session, data: dict) -> _Checked:
+    """Every problem of the file at once (not the first one only); raises InvalidCatalogue."""
+    errors: list[str] = []
+    if data.get("format") != FORMAT:
+        errors.append(f"« format » doit valoir « {FORMAT} » : ce fichier n'est pas un export de ROMIN.")
+    if data.get("version") != VERSION:
+        errors.append(f"« version » {data.get('version')!r} non prise en charge (attendue : {VERSION}).")
+    for key in ("risk_factors", "tools"):
+        if not isinstance(data.get(key), list):
+            errors.append(f"« {key} » doit être une liste.")
+    unknown = sorted(set(data) - {"format", "version", "risk_factors", "tools"})
+    if unknown:
+        errors.append(f"Clé(s) inconnue(s) au premier niveau : {', '.join(unknown)}.")
+    if errors:
+        raise InvalidCatalogue(errors)
+    factors = _validate_factors(session, data["risk_factors"], errors)
+    known_factors = {f.slug for f in all_factors(session)} | {f["slug"] for f in factors}
+    tools = _validate_tools(data["tools"], known_factors, errors)
+    if errors:
+        raise InvalidCatalogue(errors)
+    return _Checked(factors, tools)
+
+
+def _validate_factors(session: Session, items: list, errors: list[str]) -> list[dict]:
+    factors: list[dict] = []
+    seen: set[str] = set()
+    for n, item in enumerate(items, 1):
+        where = f"facteur n° {n}"
+        if not isinstance(item, dict):
+            errors.append(f"{where} : doit être un objet.")
+            continue
+        if isinstance(item.get("slug"), str):
+            where = f"facteur n° {n} (« {item['slug']} »)"
+        problems = []
+        missing = [k for k in FACTOR_FIELDS if k not in item]
+        if missing:
+            problems.append(f"champ(s) manquant(s) : {', '.join(missing)}")
+        extra = sorted(set(item) - set(FACTOR_FIELDS))
+        if extra:
+            problems.append(f"champ(s) inconnu(s) : {', '.join(extra)}")
+        slug = item.get("slug")
+        if not isinstance(slug, str) or not SLUG.match(slug) or len(slug) > 40:
+            problems.append("« slug » : identifiant invalide (minuscules, chiffres et tirets, 40 au plus)")
+        elif slug in seen:
+            problems.append("« slug » : ce facteur figure deux fois dans le fichier")
+        for name in ("label", "description"):
+            if name in item and not isinstance(item[name], str):
+                problems.append(f"« {name} » doit être un texte")
+        synonyms = item.get("synonyms", [])
+        if not isinstance(synonyms, list) or not all(isinstance(s, str) for s in synonyms):
+            problems.append("« synonyms » doit être une liste de textes")
+        position = item.get("position", 0)
+        if not isinstance(position, int) or isinstance(position, bool) or position < 0:
+            problems.append("« position » doit être un entier positif ou nul")
+        if problems:
+            errors.append(f"{where} : {' ; '.join(problems)}.")
+            continue
+        seen.add(slug)
+        factors.append(item)
+    # the curators' rules, on the set the database will hold once the file is imported
+    in_file = {f["slug"] for f in factors}
+    merged = [FactorValues(f["slug"], f["label"], f["description"], list(f["synonyms"]))
+              for f in factors]
+    merged += [FactorValues(f.slug, f.label, f.description or "", list(f.synonyms))
+               for f in all_factors(session) if f.slug not in in_file]
+    for slug, problems in check_factors(merged).items():
+        if slug in in_file:
+            errors.append(f"facteur « {slug} » : {' '.join(problems.values())}")
+        else:
+            errors.append(f"facteur « {slug} » (déjà en base) : {' '.join(problems.values())}")
+    return factors
+
+
+def _validate_tools(items: list, known_factors: set[str], errors: list[str]) -> list[dict]:
+    columns = {c.name: c for c in tool_columns()}
+    allowed = set(columns) | {"risk_factors", "supports"}
+    tools: list[dict] = []
+    seen: set[str] = set()
+    for n, item in enumerate(items, 1):
+        where = f"outil n° {n}"
+        if not isinstance(item, dict):
+            errors.append(f"{where} : doit être un objet.")
+            continue
+        if isinstance(item.get("slug"), str):
+            where = f"outil n° {n} (« {item['slug']} »)"
+        problems: list[str] = []
+        extra = sorted(set(item) - allowed)
+        if extra:
+            problems.append(f"champ(s) inconnu(s) : {', '.join(extra)}")
+        for required in ("slug", "title", "status"):
+            if required not in item:
+                problems.append(f"« {required} » est obligatoire")
+        converted: dict[str, Any] = {}
+        for name, value in item.items():
+            if name not in columns:
+                continue
+            value, problem = _check_value(columns[name], value)
+            if problem:
+                problems.append(f"« {name} » {problem}")
+                continue
+            converted[name] = value
+        slug = converted.get("slug")
+        if isinstance(slug, str):
+            if not SLUG.match(slug):
+                problems.append("« slug » : identifiant invalide (minuscules, chiffres et tirets)")
+            elif slug in seen:
+                problems.append("« slug » : cet outil figure deux fois dans le fichier")
+            seen.add(slug)
+        if isinstance(converted.get("title"), str) and not converted["title"].strip():
+            problems.append("« title » ne peut pas être vide")
+        for name, choices in VOCABULARY.items():
+            value = converted.get(name)
+            values = value if isinstance(value, list) else [value] if value is not None else []
+            wrong = [x for x in values if x not in choices]
+            if wrong:
+                problems.append(f"« {name} » : valeur(s) inconnue(s) {', '.join(map(str, wrong))} "
+                                f"(attendues : {', '.join(choices)})")
+        level = converted.get("evidence_level")
+        if level is not None and not 0 <= level <= 4:
+            problems.append("« evidence_level » va de 0 à 4")
+        factors = item.get("risk_factors", [])
+        if not isinstance(factors, list) or not all(isinstance(f, str) for f in factors):
+            problems.append("« risk_factors » doit être une liste d'identifiants de facteurs")
+        else:
+            unknown = [f for f in factors if f not in known_factors]
+            if unknown:
+                problems.append(f"« risk_factors » : facteur(s) inconnu(s) {', '.join(unknown)}")
+            converted["risk_factors"] = list(dict.fromkeys(factors))
+        converted["supports"] = _validate_supports(item.get("supports", []), problems)
+        if problems:
+            errors.append(f"{where} : {' ; '.join(problems)}.")
+            continue
+        tools.append(converted)
+    return tools
+
+
+def _validate_supports(items: Any, problems: list[str]) -> list[dict]:
+    if not isinstance(items, list):
+        problems.append("« supports » doit être une liste")
+        return []
+    supports, names = [], set()
+    for n, item in enumerate(items, 1):
+        where = f"support n° {n}"
+        if not isinstance(item, dict):
+            problems.append(f"{where} : doit être un objet")
+            continue
+        wrong = []
+        missing = [k for k in SUPPORT_FIELDS if k not in item]
+        if missing:
+            wrong.append(f"champ(s) manquant(s) : {', '.join(missing)}")
+        extra = sorted(set(item) - set(SUPPORT_FIELDS))
+        if extra:
+            wrong.append(f"champ(s) inconnu(s) : {', '.join(extra)}")
+        name = item.get("filename")
+        if not isinstance(name, str) or not name or len(name) > 200 or "/" in name or "\\" in name \
+                or name.startswith("."):
+            wrong.append("« filename » : nom de fichier invalide (sans dossier, 200 caractères au plus)")
+        elif name in names:
+            wrong.append(f"« filename » : « {name} » figure deux fois pour cet outil")
+        if not isinstance(item.get("title", ""), str) or len(item.get("title", "")) > 200:
+            wrong.append("« title » doit être un texte de 200 caractères au plus")
+        for key in ("position", "size"):
+            value = item.get(key, 0)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                wrong.append(f"« {key} » doit être un entier positif ou nul")
+        if item.get("content_type") not in TYPES.values():
+            wrong.append(f"« content_type » : type non accepté (attendus : {', '.join(TYPES.values())})")
+        if not isinstance(item.get("sha256"), str) or not SHA256.match(item["sha256"]):
+            wrong.append("« sha256 » : 64 chiffres hexadécimaux en minuscules attendus")
+        if wrong:
+            problems.append(f"{where} : {', '.join(wrong)}")
+            continue
+        names.add(name)
+        supports.append(item)
+    return supports
+
+
+# -- import ---------------------------------------------------------------------------------
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def text(self) -> str:
+        return f"{self.created} créé(s), {self.updated} modifié(s), {self.unchanged} inchangé(s)"
+
+
+@dataclass
+class ImportReport:
+    factors: Counts = field(default_factory=Counts)
+    tools: Counts = field(default_factory=Counts)
+    supports: Counts = field(default_factory=Counts)
+    missing_files: list[str] = field(default_factory=list)
+    written_files: list[Path] = field(default_factory=list)  # to delete if the commit fails
+
+    @property
+    def changed(self) -> bool:
+        return any(c.created or c.updated for c in (self.factors, self.tools, self.supports))
+
+    def lines(self) -> list[str]:
+        lines = [f"Facteurs de risque : {self.factors.text()}.",
+                 f"Outils : {self.tools.text()}.",
+                 f"Supports : {self.supports.text()}"
+                 + (f", {len(self.missing_files)} non importé(s) (fichier introuvable)."
+                    if self.missing_files else ".")]
+        for entry in self.missing_files:
+            lines.append(f"  fichier introuvable : {entry}")
+        if self.missing_files:
+            lines.append("Un support dont le fichier est introuvable n'est pas importé (une fiche ne "
+                         "renvoie jamais vers un fichier absent) : copiez les fichiers (option "
+                         "--fichiers) puis relancez l'import, qui ne refera que ce qui manque.")
+        if not self.changed:
+            lines.append("Rien n'a changé : la base contenait déjà ce catalogue.")
+        return lines
+
+    def remove_written_files(self) -> None:
+        for path in self.written_files:
+            path.unlink(missing_ok=True)
+
+
+def import_catalogue(session: Session, data: dict, files_dir: Path, supports_dir: Path,
+                     progress: Callable[[int], None] = lambda n: None) -> ImportReport:
+    """Validate the whole file, then upsert it; flushes, never commits. Raises InvalidCatalogue
+    before writing anything. Files copied into `supports_dir` are listed in the report, so the
+    caller can remove them if its commit fails."""
+    checked = validate(session, data)
+    report = ImportReport()
+    try:
+        factors = _import_factors(session, checked.factors, report.factors)
+        files = _FileFinder(files_dir)
+        for item in checked.tools:
+            _import_tool(session, item, factors, files, supports_dir, report)
+            progress(1)
+        session.flush()
+    except BaseException:
+        report.remove_written_files()
+        raise
+    return report
+
+
+def _import_factors(session: Session, items: list[dict], counts: Counts) -> dict[str, RiskFactor]:
+    existing = {f.slug: f for f in session.scalars(select(RiskFactor))}
+    for item in items:
+        factor = existing.get(item["slug"])
+        if factor is None:
+            factor = RiskFactor(**{name: item[name] for name in FACTOR_FIELDS})
+            session.add(factor)
+            existing[factor.slug] = factor
+            counts.created += 1
+        elif _assign(factor, {name: item[name] for name in FACTOR_FIELDS}):
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+    session.flush()
+    return existing
+
+
+def _assign(obj, values: dict) -> bool:
+    """Set the attributes that differ; True when one did (an unchanged row is never touched,
+    so a second import writes nothing and queues nothing for the index)."""
+    changed = False
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+def _import_tool(session: Session, item: dict, factors: dict[str, RiskFactor],
+                 files: _FileFinder, supports_dir: Path, report: ImportReport) -> None:
+    values = {k: val for k, val in item.items() if k not in ("risk_factors", "supports")}
+    tool = session.scalar(select(Tool).where(Tool.slug == item["slug"]))
+    creating = tool is None
+    if creating:
+        tool = Tool(**values)
+        tool.risk_factors = [factors[slug] for slug in item.get("risk_factors", [])]
+        session.add(tool)
+        changed = True
+    else:
+        changed = _assign(tool, values)
+        # as sets: a tool's factors are always listed in the factors' order
+        if "risk_factors" in item and set(tool.risk_factor_slugs) != set(item["risk_factors"]):
+            tool.risk_factors = [factors[slug] for slug in item["risk_factors"]]
+            changed = True
+    if changed:
+        refresh_scores(session, [tool])  # derived: never in the file
+    if creating:
+        report.tools.created += 1
+    elif changed:
+        report.tools.updated += 1
+    else:
+        report.tools.unchanged += 1
+    for support in item["supports"]:
+        _import_support(session, tool, support, files, supports_dir, report)
+
+
+def _import_support(session: Session, tool: Tool, item: dict, files: _FileFinder,
+                    supports_dir: Path, report: ImportReport) -> None:
+    existing = next((s for s in tool.supports if s.filename == item["filename"]), None)
+    meta = {"title": item["title"], "position": item["position"]}
+    if existing is not None and existing.sha256 == item["sha256"]:
+        if _assign(existing, meta):
+            report.supports.updated += 1
+        else:
+            report.supports.unchanged += 1
+        return
+    source = files.find(item["sha256"], item["size"])
+    if source is None:
+        report.missing_files.append(
+            f"outil « {tool.slug} », « {item['filename']} » (sha256 {item['sha256'][:12]}…)"
+            + (" : l'ancienne version du fichier est conservée" if existing is not None else ""))
+        return
+    try:
+        kind = detect_type(source.read_bytes())
+    except SupportRejected as exc:  # the bytes match the sha256, but are not an accepted type
+        report.missing_files.append(f"outil « {tool.slug} », « {item['filename']} » : {exc}")
+        return
+    stored = f"{item['sha256'][:2]}/{uuid.uuid4().hex}.{kind}"
+    target = supports_dir / stored
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    report.written_files.append(target)
+    file_meta = {"stored_path": stored, "sha256": item["sha256"], "size": item["size"],
+                 "content_type": TYPES[kind]}
+    if existing is not None:
+        _assign(existing, {**meta, **file_meta})
+        report.supports.updated += 1
+    else:
+        tool.supports.append(Support(filename=item["filename"], **meta, **file_meta))
+        report.supports.created += 1
+    session.flush()
+
+
+class _FileFinder:
+    """Support files by content: `<dir>/<first two hex digits of the sha256>/*`, checked."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def find(self, sha256: str, size: int) -> Path | None:
+        folder = self.root / sha256[:2]
+        if not folder.is_dir():
+            return None
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and path.stat().st_size == size and _sha256(path) == sha256:
+                return path
+        return None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
