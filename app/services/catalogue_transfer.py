@@ -8,7 +8,8 @@ tools and factors, tool + filename identify a support), users and anything tied 
 The export is deterministic (sorted keys, tools by slug, supports by position), so an export,
 an import into an empty database and a second export give the same bytes. The import is an
 upsert: it creates or updates what the file names and leaves everything else alone; importing
-the same file twice changes nothing.
+the same file twice changes nothing. A tool it creates or changes gets a revision (and, for a new
+status, a workflow step) by "Système (import ou commande)", like any other save.
 
 Support files are not in the JSON: the import looks for each file by its SHA-256 in a
 directory laid out like SUPPORTS_DIR (`<first two hex digits>/<any name>`), by default the
@@ -34,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from app import vocabulary as v
 from app.models import RiskFactor, Support, Tool
+from app.services import revisions, workflow
 from app.services.reference_data import all_factors
 from app.services.risk_factors_admin import FactorValues, check_factors
 from app.services.scoring import refresh_scores
@@ -447,6 +449,7 @@ def _import_tool(session: Session, item: dict, factors: dict[str, RiskFactor],
     values = {k: val for k, val in item.items() if k not in ("risk_factors", "supports")}
     tool = session.scalar(select(Tool).where(Tool.slug == item["slug"]))
     creating = tool is None
+    old_status = None if creating else tool.status
     if creating:
         tool = Tool(**values)
         tool.risk_factors = [factors[slug] for slug in item.get("risk_factors", [])]
@@ -460,6 +463,11 @@ def _import_tool(session: Session, item: dict, factors: dict[str, RiskFactor],
             changed = True
     if changed:
         refresh_scores(session, [tool])  # derived: never in the file
+        # the curators' trail, as for any save: who (the import, no user) changed what, when
+        if creating or tool.status != old_status:
+            workflow.record_step(session, tool, old_status, tool.status, None,
+                                 note="romin import", source="import")
+        revisions.record(session, tool, None, source="import")
     if creating:
         report.tools.created += 1
     elif changed:

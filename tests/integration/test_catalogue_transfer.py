@@ -121,6 +121,9 @@ def test_export_import_into_an_empty_database_export_gives_the_same_json(
         stored = [row[0] for row in conn.execute("SELECT stored_path FROM supports")]
         pending = conn.execute("SELECT count(*) FROM index_outbox WHERE done_at IS NULL").fetchone()[0]
         outbox_after_first = conn.execute("SELECT count(*) FROM index_outbox").fetchone()[0]
+        trail = conn.execute("SELECT count(*) FILTER (WHERE source = 'import'), count(*)"
+                             " FROM tool_revisions").fetchone()
+    assert trail == (len(catalogue["tools"]),) * 2  # one revision per tool, by the import
     assert scored == published and pending == 0
     assert all((Path(env["SUPPORTS_DIR"]) / path).is_file() for path in stored)
     stats = meili_client.request("GET", f"/indexes/{env['MEILI_INDEX']}/stats")
@@ -135,6 +138,7 @@ def test_export_import_into_an_empty_database_export_gives_the_same_json(
     assert f"Outils : 0 créé(s), 0 modifié(s), {len(catalogue['tools'])} inchangé(s)." in again.stdout
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         assert conn.execute("SELECT count(*) FROM index_outbox").fetchone()[0] == outbox_after_first
+        assert conn.execute("SELECT count(*) FROM tool_revisions").fetchone()[0] == trail[1]
     third = _romin(env, "export")
     assert third.returncode == 0 and third.stdout == first
 

@@ -9,7 +9,6 @@ from sqlalchemy import func, select, update
 from app.db import db
 from app.indexing import push_outbox
 from app.models import IndexOutbox, RiskFactor
-from app.models.base import utcnow
 from app.services.risk_factors_admin import FactorError, update_factor
 
 NEW_WORD = "psychotropes"  # in no factor's synonyms, and no factor's name is near it
@@ -150,7 +149,8 @@ def test_settings_change_is_queued_while_meilisearch_is_down_then_pushed_when_it
     up = app_factory(MEILI_INDEX=uid)  # the same index, Meilisearch reachable again
     with up.app_context():
         db.session.execute(update(IndexOutbox).where(IndexOutbox.kind == "settings")
-                           .values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+                           # due by the database's clock (now() is the test transaction's start)
+                           .values(next_attempt_at=func.now() - timedelta(seconds=1)))
         result, _generation = push_outbox(db.session)  # what `romin index worker` does
         db.session.commit()
         assert result.done == 1 and result.error == ""
