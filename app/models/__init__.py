@@ -6,6 +6,7 @@ from app.models.feedback import Feedback
 from app.models.ranking import RankingWeightsVersion
 from app.models.index_state import IndexState
 from app.models.outbox import IndexOutbox
+from app.models.moderation import CommentDecision, CommentReport
 from app.models.curation import ToolRevision, WorkflowStep
 from app.models.index_job import IndexJob
 
@@ -14,4 +15,5 @@ __all__ = [
     "Feedback", "RankingWeightsVersion", "IndexState", "IndexOutbox",
     "ToolRevision", "WorkflowStep",
     "IndexJob",
+    "CommentDecision", "CommentReport",
 ]

@@ -10,7 +10,9 @@ from app.db import db
 from app.markdown_render import render
 from app.models import Support
 from app.schemas.feedback import COMMENT_MAX, FeedbackSchema
+from app.models.moderation import REASON_MAX
 from app.services import feedback as feedback_service
+from app.services import moderation
 from app.services.catalogue import get_tool
 from app.services.supports import support_path
 from app.services.usage import record
@@ -25,13 +27,19 @@ def _visible_tool(slug: str):
     return tool
 
 
-def _render_sheet(tool, errors=None, form=None, status=200):
+def render_sheet(tool, errors=None, form=None, status=200, report_errors=None, report_form=None):
+    """The sheet; `errors`/`form` belong to the rating form, `report_*` to one comment's
+    report form (keyed by the comment's id)."""
     average, count, distribution = feedback_service.summary(db.session, tool)
-    mine = feedback_service.of_user(db.session, tool, current_user())
+    user = current_user()
+    mine = feedback_service.of_user(db.session, tool, user)
+    comments = moderation.comments_for(db.session, feedback_service.for_tool(db.session, tool),
+                                       user)
     return render_template(
         "tool.html", tool=tool, v=v, instructions=render(tool.instructions),
         average=average, count=count, distribution=distribution,
-        feedback=feedback_service.for_tool(db.session, tool), mine=mine,
+        comments=comments, mine=mine, report_errors=report_errors or {},
+        report_form=report_form or {}, reason_max=REASON_MAX,
         errors=errors or {}, form=form or {}, comment_max=COMMENT_MAX,
         factor_options=lambda t: [(f.slug, f.label) for f in t.risk_factors],
         modality_options=[(m.slug, m.label) for m in v.MODALITIES],
@@ -46,7 +54,7 @@ def _render_sheet(tool, errors=None, form=None, status=200):
 def tool_sheet(slug: str):
     tool = _visible_tool(slug)
     record("view", tool=tool)
-    return _render_sheet(tool)
+    return render_sheet(tool)
 
 
 @bp.get("/outils/<slug>/supports/<int:support_id>/<filename>")
@@ -74,10 +82,10 @@ def give_feedback(slug: str):
         data = FeedbackSchema().load(request.form)
         feedback_service.rate(db.session, tool, current_user(), **data)
     except ValidationError as exc:
-        return _render_sheet(tool, {k: " ".join(m) for k, m in exc.messages.items()},
-                             request.form, 400)
+        return render_sheet(tool, {k: " ".join(m) for k, m in exc.messages.items()},
+                            request.form, 400)
     except feedback_service.FeedbackError as exc:
-        return _render_sheet(tool, {k: " ".join(m) for k, m in exc.errors.items()}, request.form, 400)
+        return render_sheet(tool, {k: " ".join(m) for k, m in exc.errors.items()}, request.form, 400)
     db.commit()
     record("feedback", tool=tool, risk_factor=data.get("risk_factor"))
     if getattr(g, "index_error", None):

@@ -56,6 +56,16 @@ ROLE_TABLE = {
     ("GET", "/gestion/outils/<slug>/historique/<int:number>"): "curator",
     ("POST", "/gestion/outils/<slug>/historique/<int:number>/restaurer"): "curator",
     # -- back office: supports and comment moderation --
+    ("GET", "/gestion/outils/<slug>/supports"): "curator",
+    ("POST", "/gestion/outils/<slug>/supports"): "curator",
+    ("POST", "/gestion/outils/<slug>/supports/<int:support_id>/modifier"): "curator",
+    ("POST", "/gestion/outils/<slug>/supports/<int:support_id>/deplacer"): "curator",
+    ("GET", "/gestion/outils/<slug>/supports/<int:support_id>/supprimer"): "curator",
+    ("POST", "/gestion/outils/<slug>/supports/<int:support_id>/supprimer"): "curator",
+    ("POST", "/outils/<slug>/avis/<int:feedback_id>/signaler"): "agent",
+    ("GET", "/gestion/commentaires"): "curator",
+    ("POST", "/gestion/commentaires/<int:feedback_id>/masquer"): "curator",
+    ("POST", "/gestion/commentaires/<int:feedback_id>/retablir"): "curator",
     # -- back office: risk factors; export --
     ("GET", "/gestion/facteurs"): "curator",
     ("GET", "/gestion/facteurs/<slug>"): "curator",
@@ -65,6 +75,12 @@ ROLE_TABLE = {
     ("POST", "/gestion/index/reconstruction"): "curator",
     ("POST", "/gestion/index/reessayer"): "curator",
     # -- ProConnect and admin --
+    ("GET", "/connexion/proconnect"): "public",
+    ("GET", "/connexion/proconnect/retour"): "public",
+    ("GET", "/deconnexion/fin"): "public",
+    ("GET", "/admin/comptes"): "admin",
+    ("POST", "/admin/comptes/<int:user_id>/role"): "admin",
+    ("POST", "/admin/comptes/<int:user_id>/statut"): "admin",
 }
 ROLES = ("anonymous", "agent", "curator", "staff", "admin")
 GRANTS = {"public": set(ROLES), "agent": {"agent", "curator", "staff", "admin"},
@@ -92,10 +108,15 @@ def sample(app, make_tool):
     tool = make_tool()
     with app.app_context():
         support = add_support(db.session, db.session.merge(tool), "fiche.pdf", bytes(pdf.output()))
+        from app.services.accounts import create_user
+        from app.services.feedback import rate
+        author = create_user(db.session, "auteur-echantillon@justice.test", "agent", None)
+        feedback = rate(db.session, db.session.merge(tool), author, rating=4, comment="Utile.")
         db.session.commit()
         return {"slug": tool.slug, "support_id": support.id, "filename": support.filename,
                 "path:filename": "dsfr.min.css", "int:version_id": 1, "name": "inconnu",
-                "int:support_id": support.id, "int:number": 1}
+                "int:support_id": support.id, "int:number": 1, "int:feedback_id": feedback.id,
+                "int:user_id": author.id}
 
 
 def _url(rule: str, sample: dict) -> str:

@@ -1,0 +1,108 @@
+"""Comment moderation: officers report a comment from the tool sheet; curators decide on
+/gestion/commentaires (hide with a reason, or show). See app/services/moderation.py."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from app.auth import current_user, role_required
+from app.db import db
+from app.web.backoffice_menu import visible_entries
+from app.models import Feedback
+from app.models.moderation import REASON_MAX
+from app.services import moderation as service
+from app.services.catalogue import get_tool
+
+bp = Blueprint("moderation", __name__)
+HIDDEN_PER_PAGE = 50
+
+
+@bp.record_once
+def _template_globals(state) -> None:
+    """The back-office layout's side menu (app/web/backoffice_menu.py)."""
+    state.app.jinja_env.globals.setdefault("backoffice_entries", visible_entries)
+
+
+@bp.post("/outils/<slug>/avis/<int:feedback_id>/signaler")
+@role_required("agent")
+def report(slug: str, feedback_id: int):
+    from app.web.tool_views import render_sheet
+    tool = get_tool(db.session, slug)
+    feedback = db.session.get(Feedback, feedback_id)
+    if (tool is None or tool.status != "published" or feedback is None
+            or feedback.tool_id != tool.id or not feedback.comment
+            or service.hidden_decisions(db.session, [feedback.id])):
+        abort(404)
+    sheet = url_for("tools.tool_sheet", slug=tool.slug) + f"#commentaire-{feedback.id}"
+    if feedback.user_id == current_user().id:  # the sheet offers no report form there
+        flash("Vous ne pouvez pas signaler votre propre commentaire : modifiez-le plutôt.", "error")
+        return redirect(sheet, code=303)
+    reason = request.form.get("motif", "")
+    try:
+        created = service.report(db.session, feedback, current_user(), reason)
+    except service.ModerationError as exc:
+        return render_sheet(tool, report_errors={feedback.id: exc.errors["reason"]},
+                            report_form={feedback.id: reason}, status=400)
+    db.commit()
+    if created:
+        flash("Merci : le commentaire est signalé aux référents, qui décideront de le masquer "
+              "ou non.", "success")
+    else:
+        flash("Vous aviez déjà signalé ce commentaire : les référents l'examineront.", "info")
+    return redirect(sheet, code=303)
+
+
+def _page() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _render(errors=None, form=None, status=200):
+    page = _page()
+    queue = service.open_reports(db.session)
+    hidden, hidden_total = service.hidden_comments(db.session, HIDDEN_PER_PAGE,
+                                                   (page - 1) * HIDDEN_PER_PAGE)
+    tools = service.tools_of(db.session,
+                             [item.feedback for item in queue] + [d.feedback for d in hidden])
+    return render_template(
+        "backoffice/moderation.html", queue=queue, hidden=hidden, hidden_total=hidden_total,
+        page=page, pages=max(1, -(-hidden_total // HIDDEN_PER_PAGE)), tools=tools,
+        errors=errors or {}, form=form or {}, reason_max=REASON_MAX,
+        page_url=lambda n: url_for(".reported", page=n) + "#masques",
+    ), status
+
+
+@bp.get("/gestion/commentaires")
+@role_required("curator")
+def reported():
+    return _render()
+
+
+def _decide(feedback_id: int, action: str, done: str):
+    feedback = db.session.get(Feedback, feedback_id)
+    if feedback is None:
+        abort(404)
+    reason = request.form.get("motif", "")
+    try:
+        service.decide(db.session, feedback, current_user(), action, reason)
+    except service.ModerationError as exc:
+        return _render(errors={(feedback.id, action): exc.errors["reason"]},
+                       form={(feedback.id, action): reason}, status=400)
+    db.commit()
+    flash(done, "success")
+    return redirect(url_for(".reported"), code=303)
+
+
+@bp.post("/gestion/commentaires/<int:feedback_id>/masquer")
+@role_required("curator")
+def hide(feedback_id: int):
+    return _decide(feedback_id, service.HIDE, "Le commentaire est masqué. Son auteur le voit "
+                   "toujours, marqué « masqué par la modération », avec le motif.")
+
+
+@bp.post("/gestion/commentaires/<int:feedback_id>/retablir")
+@role_required("curator")
+def show(feedback_id: int):
+    return _decide(feedback_id, service.SHOW, "Le commentaire est visible de tous ; "
+                   "ses signalements sont clos.")

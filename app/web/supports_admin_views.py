@@ -1,0 +1,178 @@
+"""Back office: a tool's supports (upload, replace, retitle, reorder, remove), for curators.
+
+Every change goes through app.services.supports (checked by content, files that follow the
+transaction) and reaches the index through the outbox: a Support row that changes marks its
+tool (app.indexing).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from app.auth import current_user, has_role, role_required
+from app.db import db
+from app.web.backoffice_menu import visible_entries
+from app.models import Support
+from app.services import supports as service
+from app.services.catalogue import get_tool
+
+bp = Blueprint("supports_admin", __name__, url_prefix="/gestion/outils/<slug>/supports")
+
+
+@bp.record_once
+def _template_globals(state) -> None:
+    """The back-office layout's side menu (app/web/backoffice_menu.py)."""
+    state.app.jinja_env.globals.setdefault("backoffice_entries", visible_entries)
+
+
+def _tool(slug: str):
+    tool = get_tool(db.session, slug)
+    if tool is None:
+        abort(404)
+    return tool
+
+
+def _support(tool, support_id: int) -> Support:
+    support = db.session.get(Support, support_id)
+    if support is None or support.tool_id != tool.id:
+        abort(404)
+    return support
+
+
+def _render(tool, *, errors=None, form=None, edit_errors=None, edit_form=None, status=200):
+    """The page; `errors`/`form` belong to the upload form, `edit_*` to one support's form
+    (keyed by its id), so a refused file is explained right where it was sent."""
+    return render_template(
+        "backoffice/supports.html", tool=tool,
+        supports=sorted(tool.supports, key=lambda s: (s.position, s.id)),
+        errors=errors or {}, form=form or {}, edit_errors=edit_errors or {},
+        edit_form=edit_form or {}, limit=service.size_limit(), title_max=service.TITLE_MAX,
+    ), status
+
+
+def _uploaded():
+    """(filename, bytes) of the form's file, or None when no file was chosen."""
+    upload = request.files.get("fichier")
+    if upload is None or not upload.filename:
+        return None
+    return upload.filename, upload.read()
+
+
+@bp.get("")
+@role_required("curator")
+def manage(slug: str):
+    return _render(_tool(slug))
+
+
+@bp.post("")
+@role_required("curator")
+def upload(slug: str):
+    tool = _tool(slug)
+    title = request.form.get("titre", "")
+    errors = {}
+    try:
+        title = service.check_title(title)
+    except service.SupportRejected as exc:
+        errors["titre"] = str(exc)
+    sent = _uploaded()
+    if sent is None:
+        errors["fichier"] = "Choisissez le fichier à envoyer."
+    if errors:
+        return _render(tool, errors=errors, form=request.form, status=400)
+    try:
+        support = service.upload_support(db.session, tool, sent[0], sent[1], title)
+    except service.SupportRejected as exc:
+        return _render(tool, errors={"fichier": f"« {sent[0]} » est refusé : {exc}"},
+                       form=request.form, status=400)
+    db.commit()
+    flash(f"Le support « {support.title} » est ajouté ({support.filename}).", "success")
+    return redirect(url_for(".manage", slug=tool.slug), code=303)
+
+
+@bp.post("/<int:support_id>/modifier")
+@role_required("curator")
+def edit(slug: str, support_id: int):
+    """Retitle a support and/or replace its file (it keeps its place)."""
+    tool = _tool(slug)
+    support = _support(tool, support_id)
+    try:
+        title = service.check_title(request.form.get("titre", ""))
+    except service.SupportRejected as exc:
+        return _render(tool, edit_errors={support.id: {"titre": str(exc)}},
+                       edit_form={support.id: request.form}, status=400)
+    sent = _uploaded()
+    if sent is None and title == support.title:
+        flash("Rien à modifier : changez le titre ou choisissez un nouveau fichier.", "info")
+        return redirect(url_for(".manage", slug=tool.slug) + f"#support-{support.id}", code=303)
+    if sent is not None:
+        try:
+            service.replace_support(db.session, support, sent[0], sent[1])
+        except service.SupportRejected as exc:
+            message = f"« {sent[0]} » est refusé : {exc}"
+            return _render(tool, edit_errors={support.id: {"fichier": message}},
+                           edit_form={support.id: request.form}, status=400)
+    support.title = title
+    db.session.flush()
+    db.commit()
+    flash(f"Le support « {support.title} » est mis à jour"
+          + (f" (nouveau fichier : {support.filename})." if sent else "."), "success")
+    return redirect(url_for(".manage", slug=tool.slug) + f"#support-{support.id}", code=303)
+
+
+@bp.post("/<int:support_id>/deplacer")
+@role_required("curator")
+def move(slug: str, support_id: int):
+    tool = _tool(slug)
+    support = _support(tool, support_id)
+    direction = request.form.get("sens")
+    if direction not in ("monter", "descendre"):
+        abort(400, "Sens de déplacement inconnu : monter ou descendre.")
+    moved = service.move_support(db.session, support, -1 if direction == "monter" else 1)
+    db.commit()
+    if moved:
+        flash(f"« {support.title} » est {'monté' if direction == 'monter' else 'descendu'} "
+              f"à la position {support.position + 1}.", "success")
+    else:
+        end = "le premier" if direction == "monter" else "le dernier"
+        flash(f"« {support.title} » est déjà {end}.", "info")
+    return redirect(url_for(".manage", slug=tool.slug) + f"#support-{support.id}", code=303)
+
+
+@bp.get("/<int:support_id>/supprimer")
+@role_required("curator")
+def confirm_remove(slug: str, support_id: int):
+    tool = _tool(slug)
+    return render_template("backoffice/supports_remove.html", tool=tool,
+                           support=_support(tool, support_id))
+
+
+@bp.post("/<int:support_id>/supprimer")
+@role_required("curator")
+def remove(slug: str, support_id: int):
+    tool = _tool(slug)
+    support = _support(tool, support_id)
+    title = support.title
+    service.remove_support(db.session, support)
+    db.commit()
+    flash(f"Le support « {title} » est supprimé.", "success")
+    return redirect(url_for(".manage", slug=tool.slug), code=303)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(exc):
+    """A file over the limit is refused before any view runs (Flask's MAX_CONTENT_LENGTH):
+    explain it on the page itself, to curators only (the role check has not run yet)."""
+    from app.errors import render_error
+    user = current_user()
+    slug = (request.view_args or {}).get("slug")
+    tool = get_tool(db.session, slug) if slug else None
+    if user is None or not has_role(user, "curator") or tool is None:
+        return render_error(413)
+    message = (f"Le fichier dépasse la taille maximale de {service.size_limit()} : il n'a pas été "
+               "enregistré. Réduisez-le (par exemple en PDF compressé) ou découpez-le.")
+    support_id = (request.view_args or {}).get("support_id")
+    if support_id is not None:
+        support = db.session.get(Support, support_id)
+        if support is not None and support.tool_id == tool.id:
+            return _render(tool, edit_errors={support.id: {"fichier": message}}, status=413)
+    return _render(tool, errors={"fichier": message}, status=413)
