@@ -16,6 +16,7 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import event, func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
+from app.db import among
 from app.models import Feedback, IndexState, RiskFactor, Support, Tool, tool_risk_factors
 from app.generation import CHANNEL, GenerationListener, wait_for
 from app.models.base import utcnow
@@ -23,13 +24,17 @@ from app.services.outbox import Drained, drain
 from app.services.reference_data import all_factors
 from app.services.scoring import rating_stats
 from indexer.client import MeiliClient
-from indexer.documents import ToolData, build_document
+from indexer.documents import ToolData, build_document, score_update
 from indexer.settings import index_settings
 from indexer import sync
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "romin_index_pending"
 OUTBOX_KEY = "romin_index_outbox"
+# Set by a change of scores only (new ranking weights): its own push after commit sends
+# partial documents (sync_scores). Its outbox rows are ordinary: a worker retry sends them whole.
+SCORES_ONLY_KEY = "romin_index_scores_only"
+CONTENT_KEY = "romin_index_content_changed"
 # Risk-factor edits (see _factor_changes): the index settings to push, factors whose tools'
 # documents changed, or every document (a factor added or removed).
 SETTINGS_KEY = "romin_index_settings"
@@ -209,11 +214,41 @@ def current_generation(session: Session) -> int:
     return value
 
 
-def push_outbox(session: Session, outbox_ids: list[int] | None = None) -> tuple[Drained, int | None]:
-    """Push pending outbox rows (these ones, or the due ones) and record the outcome in
-    `index_state`; returns it and the new index generation (None when nothing was pushed).
+def sync_scores(session: Session, tool_ids: set[int | None]) -> None:
+    """Push a change of scores only (new ranking weights, every tool): for the published tools
+    the index holds, partial documents of their score fields (Meilisearch merges them, far
+    faster than whole documents to build and to index); everything else as sync_tools does.
+    Batches are sent as they are built, so Meilisearch indexes one while the next is read."""
+    client, uid = meili(), index_uid()
+    if client.get_index(uid) is None:
+        return sync_tools(session, tool_ids)
+    wanted = sorted(i for i in tool_ids if i is not None)
+    base_hashes = sync.indexed_values(client, uid, "base_hash")
+    factor_slugs = [f.slug for f in all_factors(session)]
+    sent: set[int] = set()
+
+    def batches() -> Iterator[list[dict]]:
+        for start in range(0, len(wanted), sync.BATCH_SIZE):
+            rows = session.execute(select(Tool.id, Tool.scores).where(
+                Tool.status == "published", among(Tool.id, wanted[start:start + sync.BATCH_SIZE])))
+            batch = [score_update(r.id, base_hashes[r.id], r.scores or {}, factor_slugs)
+                     for r in rows if base_hashes.get(r.id)]
+            sent.update(doc["id"] for doc in batch)
+            yield batch
+
+    sync.upsert_batches(client, uid, batches(), partial=True)
+    rest = tool_ids - sent
+    if rest:
+        sync_tools(session, rest)
+
+
+def push_outbox(session: Session, outbox_ids: list[int] | None = None,
+                push=None) -> tuple[Drained, int | None]:
+    """Push pending outbox rows (these ones, or the due ones) with `push` (sync_tools unless
+    told) and record the outcome in `index_state`; returns it and the new index generation
+    (None when nothing was pushed).
     Flushes, never commits: the caller's transaction holds the rows' locks until it commits."""
-    result = drain(session, sync_tools, outbox_ids)
+    result = drain(session, push or sync_tools, outbox_ids)
     if result.error:
         log.error("index push failed: %d outbox row(s) queued again, %d parked",
                   result.failed, result.parked)
@@ -225,7 +260,7 @@ def push_outbox(session: Session, outbox_ids: list[int] | None = None) -> tuple[
     return result, generation
 
 
-def sync_after_commit(outbox_ids: list[int]) -> None:
+def sync_after_commit(outbox_ids: list[int], push=None) -> None:
     """Once the edit is committed: push what its outbox rows name, in a session of its own.
 
     Rows another process already holds are skipped (SKIP LOCKED); a failure leaves them queued
@@ -233,7 +268,7 @@ def sync_after_commit(outbox_ids: list[int]) -> None:
     """
     factory = current_app.extensions["romin_db"].session_factory
     with factory() as session:
-        result, generation = push_outbox(session, outbox_ids)
+        result, generation = push_outbox(session, outbox_ids, push)
         session.commit()
     if result.error and has_request_context():
         g.index_error = result.error
@@ -286,6 +321,9 @@ def _mark_factor_changes(session: Session) -> None:
     """Before the commit: the tools carrying a relabelled factor join the pending tools."""
     relabelled = session.info.pop(FACTORS_KEY, None)
     everything = session.info.pop(ALL_TOOLS_KEY, False)
+    if everything or relabelled:
+        # whole documents change (labels, score fields), never a scores-only push
+        session.info[CONTENT_KEY] = True
     if everything:
         mark(session, session.scalars(select(Tool.id)))
     elif relabelled:
@@ -302,7 +340,10 @@ def install_session_hooks(session_class) -> None:
 
     @event.listens_for(session_factory, "after_flush")
     def _after_flush(session, _flush_context):
-        mark(session, _changed_tool_ids(session))
+        changed = _changed_tool_ids(session)
+        mark(session, changed)
+        if changed:  # documents' content changed too: no scores-only shortcut for this commit
+            session.info[CONTENT_KEY] = True
         settings, relabelled, everything = _factor_changes(session)
         if settings:
             session.info[SETTINGS_KEY] = True
@@ -341,11 +382,14 @@ def install_session_hooks(session_class) -> None:
     @event.listens_for(session_factory, "after_commit")
     def _after_commit(session):
         ids = session.info.pop(OUTBOX_KEY, None)
+        content_changed = session.info.pop(CONTENT_KEY, False)
+        scores_only = session.info.pop(SCORES_ONLY_KEY, False) and not content_changed
         if ids and session.info.get("romin_sync", True):
-            sync_after_commit(ids)
+            sync_after_commit(ids, sync_scores if scores_only else None)
 
     @event.listens_for(session_factory, "after_rollback")
     def _after_rollback(session):
         # session.info outlives a transaction: nothing of a rolled-back one may linger
-        for key in (PENDING_KEY, OUTBOX_KEY, SETTINGS_KEY, FACTORS_KEY, ALL_TOOLS_KEY):
+        for key in (PENDING_KEY, OUTBOX_KEY, SETTINGS_KEY, FACTORS_KEY, ALL_TOOLS_KEY,
+                    SCORES_ONLY_KEY, CONTENT_KEY):
             session.info.pop(key, None)

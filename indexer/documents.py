@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from indexer.settings import score_field
+from indexer.settings import SCORE_PREFIX, score_field
 
 # The instructions are long; searching their start covers what matters and keeps indexing fast.
 INSTRUCTIONS_INDEXED_CHARS = 4000
@@ -49,7 +49,6 @@ def build_document(tool: ToolData, all_factors: Sequence[str]) -> dict:
 
     `all_factors`: every risk factor slug, so that every document carries every score field.
     """
-    global_score = float(tool.scores.get("_", 0.0))
     doc = {
         "id": tool.id,
         "slug": tool.slug,
@@ -76,16 +75,54 @@ def build_document(tool: ToolData, all_factors: Sequence[str]) -> dict:
         "rating_count": tool.rating_count,
         "supports_count": tool.supports_count,
         "last_review": tool.last_review.isoformat() if tool.last_review else None,
-        "score": global_score,
     }
-    # Every sortable score field exists on every document (a missing one breaks the sort):
-    # a factor the tool does not work on gets the global score, but filters exclude it anyway.
+    doc.update(score_fields(tool.scores, all_factors))
+    doc["base_hash"] = _base_hash(doc)
+    doc["content_hash"] = _combined_hash(doc["base_hash"], doc)
+    return doc
+
+
+def score_fields(scores: dict[str, float], all_factors: Sequence[str]) -> dict[str, float]:
+    """The ranking fields of a document: the global score and one per risk factor.
+
+    Every sortable score field exists on every document (a missing one breaks the sort): a
+    factor the tool does not work on gets the global score, but filters exclude it anyway.
+    """
+    global_score = float(scores.get("_", 0.0))
+    fields = {"score": global_score}
     for slug in all_factors:
-        doc[score_field(slug)] = float(tool.scores.get(slug, global_score))
-    doc["content_hash"] = content_hash(doc)
+        fields[score_field(slug)] = float(scores.get(slug, global_score))
+    return fields
+
+
+def score_update(tool_id: int, base_hash: str, scores: dict[str, float],
+                 all_factors: Sequence[str]) -> dict:
+    """A partial document for a change of scores only (new ranking weights): the score fields
+    and the content hash the full document would have, given the indexed rest (`base_hash`)."""
+    doc = {"id": tool_id, **score_fields(scores, all_factors)}
+    doc["content_hash"] = _combined_hash(base_hash, doc)
     return doc
 
 
 def content_hash(doc: dict) -> str:
-    body = {k: v for k, v in doc.items() if k != "content_hash"}
+    """The hash of a whole document, as stored in it (reconcile compares the index's with it)."""
+    return _combined_hash(_base_hash(doc), doc)
+
+
+def _is_score(name: str) -> bool:
+    return name == "score" or name.startswith(SCORE_PREFIX)
+
+
+def _base_hash(doc: dict) -> str:
+    """Hash of every field but the scores and the hashes."""
+    body = {k: v for k, v in doc.items()
+            if k not in ("content_hash", "base_hash") and not _is_score(k)}
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
+
+
+def _combined_hash(base_hash: str, doc: dict) -> str:
+    """The content hash: the rest's hash (`base_hash`) combined with the score fields, so a
+    scores-only update can compute it without the rest of the document."""
+    scores = {k: v for k, v in doc.items() if _is_score(k)}
+    body = json.dumps([base_hash, scores], sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()[:32]

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from indexer import sync
 from indexer.client import MeiliClient
 
-PAGE = 1000
-
 
 @dataclass
 class Repair:
@@ -21,17 +19,8 @@ class Repair:
 
 
 def indexed_hashes(client: MeiliClient, uid: str) -> dict[int, str]:
-    """Every document's id and content hash, read page by page."""
-    hashes: dict[int, str] = {}
-    offset = 0
-    while True:
-        page = client.request("POST", f"/indexes/{uid}/documents/fetch",
-                              json={"fields": ["id", "content_hash"], "limit": PAGE, "offset": offset})
-        for doc in page["results"]:
-            hashes[int(doc["id"])] = doc.get("content_hash", "")
-        offset += PAGE
-        if offset >= page["total"]:
-            return hashes
+    """Every document's id and content hash."""
+    return {i: h or "" for i, h in sync.indexed_values(client, uid, "content_hash").items()}
 
 
 def plan(indexed: dict[int, str], expected: dict[int, str]) -> tuple[list[int], list[int]]:

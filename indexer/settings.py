@@ -26,9 +26,12 @@ FRENCH_STOP_WORDS = (
 )
 
 
+SCORE_PREFIX = "score_"
+
+
 def score_field(factor: str | None) -> str:
     """Name of the sortable score field: per risk factor, or global."""
-    return f"score_{factor}" if factor else "score"
+    return f"{SCORE_PREFIX}{factor}" if factor else "score"
 
 
 def synonym_map(factors: list[tuple[str, str, list[str]]]) -> dict[str, list[str]]:

@@ -41,19 +41,35 @@ def document_count(client: MeiliClient, uid: str) -> int | None:
         raise
 
 
+def indexed_values(client: MeiliClient, uid: str, field: str, page: int = 1000) -> dict[int, object]:
+    """Every document's id and one field (None when the document lacks it), page by page."""
+    values: dict[int, object] = {}
+    offset = 0
+    while True:
+        answer = client.request("POST", f"/indexes/{uid}/documents/fetch",
+                                json={"fields": ["id", field], "limit": page, "offset": offset})
+        for doc in answer["results"]:
+            values[int(doc["id"])] = doc.get(field)
+        offset += page
+        if offset >= answer["total"]:
+            return values
+
+
 def upsert_batches(
     client: MeiliClient, uid: str, batches: Iterable[list[dict]],
-    progress: Callable[[int], None] = lambda n: None,
+    progress: Callable[[int], None] = lambda n: None, *, partial: bool = False,
 ) -> int:
     """Send batches without waiting between them (Meilisearch indexes while the next batch is
-    built), then read every task's outcome; raise on the first failed one. Returns the count."""
+    built), then read every task's outcome; raise on the first failed one. Returns the count.
+
+    `partial`: the documents hold some fields only, merged into the indexed ones (PUT)."""
     pending: list[tuple[int, int]] = []
     total = 0
     for batch in batches:
         if not batch:
             continue
-        accepted = client.request("POST", f"/indexes/{uid}/documents?primaryKey=id",
-                                  json=batch, timeout=120)
+        accepted = client.request("PUT" if partial else "POST",
+                                  f"/indexes/{uid}/documents?primaryKey=id", json=batch, timeout=120)
         pending.append((accepted["taskUid"], len(batch)))
         total += len(batch)
         # read finished tasks as we go, so a progress bar moves while we send

@@ -5,8 +5,9 @@ whatever the weights, a non-recommended tool never outranks a recommended one.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 
 from ranking.signals import (
     RatingStats, evidence_signal, freshness_signal, rating_signal, smoothed_rating, usage_signal,
@@ -43,10 +44,11 @@ def score_tool(
         "usage": usage_signal(ratings.count),
         "freshness": freshness_signal(last_review, today or date.today()),
     }
-    return _combine(signals, not_recommended, weights)
+    return combine(signals, not_recommended, weights)
 
 
-def _combine(signals: dict[str, float], not_recommended: bool, weights: Weights) -> ScoreBreakdown:
+def combine(signals: dict[str, float], not_recommended: bool, weights: Weights) -> ScoreBreakdown:
+    """The weighted mean of `signals`, placed in its tier; also used by the weights preview."""
     w = {name: getattr(weights, name) for name in signals}
     total_weight = sum(w.values())
     contributions = {
@@ -58,6 +60,12 @@ def _combine(signals: dict[str, float], not_recommended: bool, weights: Weights)
     if not_recommended:
         within = min(within, 0.999999)
     return ScoreBreakdown(signals, contributions, tier, round(tier + within, 6))
+
+
+@lru_cache(maxsize=8)
+def _factor_weights(weights: Weights) -> Weights:
+    """The weights for a per-factor rating: its own prior strength (cached: called per tool)."""
+    return replace(weights, prior_strength=weights.factor_prior_strength)
 
 
 def tool_scores(
@@ -80,16 +88,15 @@ def tool_scores(
     """
     common = dict(
         evidence_level=evidence_level, not_recommended=not_recommended, weights=weights,
-        last_review=last_review, today=today,
+        last_review=last_review, today=today or date.today(),
     )
     scores = {GLOBAL_KEY: score_tool(ratings=overall, prior_mean=prior_mean, **common).score}
     tool_mean = smoothed_rating(overall, prior_mean, weights.prior_strength)
+    factor_weights = _factor_weights(weights)
+    usage = usage_signal(overall.count)  # counts all of the tool's ratings, not only a factor's
     for factor in factors:
         stats = per_factor.get(factor, RatingStats())
-        factor_weights = Weights(**{**weights.as_dict(), "prior_strength": weights.factor_prior_strength})
-        # usage counts all of the tool's ratings, not only this factor's
         breakdown = score_tool(ratings=stats, prior_mean=tool_mean, **{**common, "weights": factor_weights})
-        usage = usage_signal(overall.count)
         signals = {**breakdown.signals, "usage": usage}
-        scores[factor] = _combine(signals, not_recommended, weights).score
+        scores[factor] = combine(signals, not_recommended, weights).score
     return scores

@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from app.db import among
 from app.models import IndexOutbox
 from indexer.client import MeiliError
 
@@ -33,7 +34,7 @@ def claim(session: Session, ids: list[int] | None = None, limit: int = BATCH) ->
     query = select(IndexOutbox.id, IndexOutbox.tool_id, IndexOutbox.attempts).where(
         IndexOutbox.done_at.is_(None))
     if ids is not None:
-        query = query.where(IndexOutbox.id.in_(ids))
+        query = query.where(among(IndexOutbox.id, ids))
     else:
         query = query.where(~IndexOutbox.parked, IndexOutbox.next_attempt_at <= func.now())
     return session.execute(query.order_by(IndexOutbox.id).limit(limit)
@@ -58,14 +59,14 @@ def drain(session: Session, push, ids: list[int] | None = None) -> Drained:
         result.error = str(exc)[:2000]
         # backoff: 2, 4, 8... seconds, at most a minute, so edits arrive soon once it is back
         attempts = IndexOutbox.attempts + 1
-        session.execute(update(IndexOutbox).where(IndexOutbox.id.in_(claimed)).values(
+        session.execute(update(IndexOutbox).where(among(IndexOutbox.id, claimed)).values(
             attempts=attempts, last_error=result.error, parked=attempts >= MAX_ATTEMPTS,
-            next_attempt_at=func.now() + func.make_interval(0, 0, 0, 0, 0, 0,
-                                                            func.least(func.power(2, attempts), 60))))
+            next_attempt_at=func.clock_timestamp() + func.make_interval(0, 0, 0, 0, 0, 0,
+                func.least(func.power(2, attempts), 60))))
         result.parked = sum(1 for row in rows if row.attempts + 1 >= MAX_ATTEMPTS)
         result.failed = len(rows) - result.parked
     else:
-        session.execute(update(IndexOutbox).where(IndexOutbox.id.in_(claimed))
+        session.execute(update(IndexOutbox).where(among(IndexOutbox.id, claimed))
                         .values(done_at=func.now()))
         result.done = len(rows)
     return result
@@ -84,7 +85,7 @@ def retry_parked(session: Session, ids: list[int] | None = None) -> int:
     """Put parked rows (all, or these ones) back in the queue (a person fixed the cause)."""
     query = update(IndexOutbox).where(IndexOutbox.parked, IndexOutbox.done_at.is_(None))
     if ids is not None:
-        query = query.where(IndexOutbox.id.in_(ids))
+        query = query.where(among(IndexOutbox.id, ids))
     result = session.execute(query.values(parked=False, attempts=0, next_attempt_at=func.now()))
     return result.rowcount
 

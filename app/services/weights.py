@@ -6,19 +6,21 @@ hooks (app.indexing) and reach the index once the caller commits. The preview wr
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, lazyload, load_only
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.orm import Session
 
+from app.indexing import SCORES_ONLY_KEY, mark
 from app.models import RankingWeightsVersion, RiskFactor, Tool, User, tool_risk_factors
 from app.services.scoring import (
     catalogue_mean,
     current_weights,
     rating_stats,
-    refresh_scores,
 )
 from ranking import (
     DEFAULT_WEIGHTS,
@@ -27,8 +29,9 @@ from ranking import (
     Weights,
     score_tool,
     smoothed_rating,
+    tool_scores,
 )
-from ranking.score import ScoreBreakdown, _combine
+from ranking.score import ScoreBreakdown, combine
 from ranking.signals import usage_signal
 
 NOTE_MAX = 1000
@@ -213,26 +216,43 @@ def rollback_to(session: Session, version_id: int, note: str, user: User | None
 def recompute_all_scores(session: Session, weights: Weights, batch_size: int | None = None) -> int:
     """Every tool's stored scores, in batches by id, with one catalogue mean. Returns the count.
 
-    Per batch: the tools' scoring columns only (not their long texts), their risk factors (one
-    more query), their feedback statistics (one query), then a flush of the changed rows. Each
-    flush lets the session hooks mark the tools for the index.
+    Set-based, as a save must reach the index within seconds for 10,000 tools: per batch, the
+    scoring columns and the factors' slugs (one query), the feedback statistics (one query),
+    then one UPDATE of every score. The tools are marked for the index by hand (no ORM flush
+    sees them), as a change of scores only (app.indexing.sync_scores pushes partial documents).
     """
     batch_size = batch_size or BATCH_SIZE
     session.flush()
     mean = catalogue_mean(session)
+    slugs = (select(func.array_agg(aggregate_order_by(RiskFactor.slug, RiskFactor.position)))
+             .select_from(tool_risk_factors)
+             .join(RiskFactor, RiskFactor.id == tool_risk_factors.c.risk_factor_id)
+             .where(tool_risk_factors.c.tool_id == Tool.id).scalar_subquery())
+    query = (select(Tool.id, Tool.evidence_level, Tool.not_recommended, Tool.last_review,
+                    slugs.label("factors")).order_by(Tool.id).limit(batch_size))
     last_id, count = 0, 0
     while True:
-        tools = list(session.scalars(
-            select(Tool).where(Tool.id > last_id).order_by(Tool.id).limit(batch_size)
-            .options(load_only(Tool.id, Tool.evidence_level, Tool.not_recommended,
-                               Tool.last_review, Tool.scores),
-                     lazyload(Tool.supports))))
-        if not tools:
-            return count
-        last_id = tools[-1].id
-        refresh_scores(session, tools, weights, mean)
-        session.flush()
-        count += len(tools)
+        rows = session.execute(query.where(Tool.id > last_id)).all()
+        if not rows:
+            break
+        last_id = rows[-1].id
+        stats = rating_stats(session, [r.id for r in rows])
+        scores = [json.dumps(tool_scores(
+            overall=stats[r.id][0], per_factor=stats[r.id][1], factors=r.factors or [],
+            evidence_level=r.evidence_level, not_recommended=r.not_recommended,
+            weights=weights, prior_mean=mean, last_review=r.last_review)) for r in rows]
+        ids = [r.id for r in rows]
+        session.execute(text(
+            "UPDATE tools SET scores = new.scores FROM unnest(CAST(:ids AS integer[]),"
+            " CAST(:scores AS jsonb[])) AS new(id, scores) WHERE tools.id = new.id"),
+            {"ids": ids, "scores": scores})
+        mark(session, ids)
+        count += len(rows)
+    for obj in list(session.identity_map.values()):  # loaded tools must not keep old scores
+        if isinstance(obj, Tool):
+            session.expire(obj, ["scores"])
+    session.info[SCORES_ONLY_KEY] = True
+    return count
 
 
 @dataclass(frozen=True)
@@ -301,7 +321,7 @@ def factor_breakdown(*, overall: RatingStats, factor_stats: RatingStats, evidenc
                          not_recommended=not_recommended, weights=factor_weights,
                          prior_mean=tool_mean, last_review=last_review, today=today)
     signals = {**partial.signals, "usage": usage_signal(overall.count)}
-    return _combine(signals, not_recommended, weights)
+    return combine(signals, not_recommended, weights)
 
 
 def _ranked(rows: list[tuple], weights: Weights, factor: str, stats, mean: float, today: date

@@ -62,7 +62,7 @@ def test_meilisearch_down_keeps_the_rows_queued_then_the_worker_pushes_them(app_
     up = app_factory()
     with up.app_context():
         db.session.execute(update(IndexOutbox).where(IndexOutbox.tool_id == tool.id)
-                           .values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+                           .values(next_attempt_at=utcnow() - timedelta(hours=1)))
         result = outbox.drain(db.session, sync_tools)
         db.session.commit()
         assert result.done == 1 and _rows(tool.id)[0].done_at is not None
@@ -76,7 +76,7 @@ def test_a_row_that_keeps_failing_is_parked_with_its_error(app_factory):
         db.session.commit()
         for _ in range(outbox.MAX_ATTEMPTS):
             db.session.execute(update(IndexOutbox).where(IndexOutbox.tool_id == tool.id)
-                               .values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+                               .values(next_attempt_at=utcnow() - timedelta(hours=1)))
             outbox.drain(db.session, sync_tools)
         row = _rows(tool.id)[0]
         assert row.parked and row.attempts == outbox.MAX_ATTEMPTS and row.last_error
@@ -128,7 +128,7 @@ def test_the_worker_command_drains_and_reports(app_factory):
         tool = save_tool(db.session, _tool(title="Pour le worker"))
         db.session.commit()
         db.session.execute(update(IndexOutbox).where(IndexOutbox.tool_id == tool.id)
-                           .values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+                           .values(next_attempt_at=utcnow() - timedelta(hours=1)))
         db.session.commit()
     up = app_factory()
     result = up.test_cli_runner().invoke(args=["index", "worker", "--once", "--reconcile-every", "0"])

@@ -390,3 +390,26 @@ def test_recompute_goes_through_every_tool_in_batches(app, catalogue, make_tool,
         assert all(score == pytest.approx(1 + t_level / 4) for score, t_level in zip(
             published.values(), [db.session.get(Tool, i).evidence_level for i in published]))
     assert index_scores(app, meili_client) == published
+
+
+def test_a_save_pushes_scores_only_and_the_index_stays_whole(app, catalogue, make_user, meili_client):
+    """New weights reach the index as partial documents (scores and content hash): the rest of
+    each document is kept, reconcile finds nothing to repair, and a published tool the index
+    had lost is sent whole."""
+    from app.services.index_admin import reconcile_index
+    uid = app.config["MEILI_INDEX"]
+    lost = catalogue["middle"].id
+    meili_client.run("POST", f"/indexes/{uid}/documents/delete-batch", [lost])
+    with app.app_context():
+        staff = db.session.merge(make_user("staff"))
+        service.save_weights(db.session, {"rating": 0, "evidence": 1}, "Partiel", staff)
+        db.session.commit()
+    docs = {d["id"]: d for d in meili_client.request(
+        "POST", f"/indexes/{uid}/documents/fetch", {"limit": 1000})["results"]}
+    assert docs[lost]["title"] == "Preuve moyenne"  # sent whole, not as a stub of scores
+    assert docs[catalogue["strong"].id]["title"] == "Preuve forte"
+    assert docs[catalogue["strong"].id]["score"] == pytest.approx(2.0)
+    assert search_titles(app) == BY_EVIDENCE
+    with app.app_context():
+        repair = reconcile_index(db.session)
+    assert not repair.upserted and not repair.deleted
