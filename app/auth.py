@@ -156,6 +156,9 @@ def bearer_user() -> User | None:
 
 
 def init_app(app: Flask) -> None:
+    from app import proconnect
+    proconnect.init_app(app)
+
     @app.context_processor
     def _inject_user():
         try:

@@ -46,6 +46,18 @@ class Config:
         # share one connection that two threads must not use together).
         self.INDEX_JOB_WAIT = _bool("INDEX_JOB_WAIT", False)
         self.PRODUCTION = _bool("ROMIN_PRODUCTION", False)
+        # Password sign-in, for development only: never on by default, refused in production.
+        self.LOCAL_LOGIN_ENABLED = _bool("LOCAL_LOGIN_ENABLED", False)
+        # ProConnect (OpenID Connect), on when PROCONNECT_ISSUER is set (README, « ProConnect »).
+        self.PROCONNECT_ISSUER = env.get("PROCONNECT_ISSUER", "").strip()
+        self.PROCONNECT_CLIENT_ID = env.get("PROCONNECT_CLIENT_ID", "")
+        self.PROCONNECT_CLIENT_SECRET = env.get("PROCONNECT_CLIENT_SECRET", "")
+        self.PROCONNECT_SCOPES = env.get("PROCONNECT_SCOPES",
+                                         "openid email given_name usual_name siret idp_id")
+        self.PROCONNECT_ACR_VALUES = env.get("PROCONNECT_ACR_VALUES", "")
+        self.PROCONNECT_ALLOWED_DOMAINS = env.get("PROCONNECT_ALLOWED_DOMAINS", "")
+        self.PROCONNECT_LEEWAY_SECONDS = int(env.get("PROCONNECT_LEEWAY_SECONDS", "60"))
+        self.PROCONNECT_TIMEOUT = float(env.get("PROCONNECT_TIMEOUT", "10"))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", self.PRODUCTION)
@@ -73,6 +85,21 @@ class Config:
         if self.PRODUCTION and (self.DEBUG or len(self.SECRET_KEY) < 32):
             raise RuntimeError("En production, SECRET_KEY doit faire au moins 32 caractères "
                                "et le mode debug doit être désactivé.")
+        if self.PRODUCTION and self.LOCAL_LOGIN_ENABLED:
+            raise RuntimeError("En production, la connexion par mot de passe est interdite : "
+                               "retirez LOCAL_LOGIN_ENABLED (les agents se connectent avec ProConnect).")
+        self._check_proconnect()
+
+    def _check_proconnect(self) -> None:
+        if not self.PROCONNECT_ISSUER:
+            return
+        missing = [name for name in ("PROCONNECT_CLIENT_ID", "PROCONNECT_CLIENT_SECRET",
+                                     "PROCONNECT_ALLOWED_DOMAINS") if not getattr(self, name).strip()]
+        if missing:
+            raise RuntimeError("ProConnect est activé (PROCONNECT_ISSUER) mais incomplet : définissez "
+                               + ", ".join(missing) + " (voir README, « ProConnect »).")
+        if self.PRODUCTION and not self.PROCONNECT_ISSUER.startswith("https://"):
+            raise RuntimeError("En production, PROCONNECT_ISSUER doit être une adresse https://.")
 
     def as_mapping(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}

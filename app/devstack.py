@@ -539,7 +539,10 @@ def services_status(state_dir: Path | None = None) -> dict[str, str]:
 
 def _exports(env: dict[str, str]) -> str:
     names = ("DATABASE_URL", "MEILI_URL", "MEILI_MASTER_KEY", "SECRET_KEY")
-    return "\n".join(f"export {name}={shlex.quote(env[name])}" for name in names)
+    lines = [f"export {name}={shlex.quote(env[name])}" for name in names]
+    # Development keeps the password sign-in (`make account`); production never has it.
+    lines.append("export LOCAL_LOGIN_ENABLED=1")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

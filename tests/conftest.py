@@ -73,7 +73,7 @@ def _config(database_url, service_env, index_uid, **overrides) -> Config:
         MEILI_MASTER_KEY=service_env.get("MEILI_MASTER_KEY", ""), MEILI_INDEX=index_uid,
         SECRET_KEY="test-secret-key-for-the-test-suite-only", TESTING=True,
         WTF_CSRF_ENABLED=False, SEARCH_GENERATION_LISTENER=False, API_TOKEN_CACHE_SECONDS=0,
-        USAGE_BUFFER_SECONDS=0, INDEX_JOB_WAIT=True,
+        USAGE_BUFFER_SECONDS=0, INDEX_JOB_WAIT=True, LOCAL_LOGIN_ENABLED=True,
     )
     values.update(overrides)
     return Config(**values)

@@ -24,6 +24,10 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # ProConnect's subject: set by the first ProConnect sign-in, which later ones match on.
+    oidc_sub: Mapped[str | None] = mapped_column(String(255), unique=True)
+    siret: Mapped[str | None] = mapped_column(String(14))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

@@ -33,3 +33,91 @@ def create_user(session: Session, email: str, role: str, password: str | None = 
     session.add(user)
     session.flush()
     return user
+
+
+# -- ProConnect sign-in ----------------------------------------------------------------------
+
+class SignInRefused(Exception):
+    """ProConnect said who the person is, and ROMIN does not let them in (French message)."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.message = message
+        self.reason = reason
+
+
+def email_domain(email: str) -> str:
+    return email.rpartition("@")[2].strip().lower()
+
+
+def sign_in_with_proconnect(session: Session, identity, allowed_domains: set[str]) -> User:
+    """The account for a ProConnect identity: found by `sub`, else created as an `agent`.
+
+    ROMIN decides who enters: the e-mail's domain must be in the allow-list (exact match), at
+    every sign-in. An account created by `romin user create` (no `sub` yet) is linked on its
+    first ProConnect sign-in with the same e-mail, keeping its role: that is how the first
+    admin gets in. Nothing is written when the sign-in is refused.
+    """
+    from app.models.base import utcnow
+    email = identity.email
+    if not email or "@" not in email or len(email) > 254:
+        raise SignInRefused("ProConnect n'a pas transmis d'adresse électronique valide : ROMIN ne "
+                            "peut pas vous identifier.", "no_email")
+    if email_domain(email) not in allowed_domains:
+        raise SignInRefused(
+            f"ROMIN est réservé aux agents dont l'adresse électronique se termine par "
+            f"{', '.join('@' + d for d in sorted(allowed_domains))}. Votre adresse "
+            f"({email}) n'en fait pas partie : aucun compte n'a été créé. Si vous pensez "
+            "devoir accéder à ROMIN, adressez-vous à l'administrateur de ROMIN de votre service.",
+            "domain")
+    user = session.scalar(select(User).where(User.oidc_sub == identity.sub))
+    if user is None:
+        user = find_user(session, email)
+        if user is not None and user.oidc_sub is not None:
+            raise SignInRefused("Un autre compte ProConnect utilise déjà cette adresse électronique "
+                                "dans ROMIN. Adressez-vous à l'administrateur de ROMIN.",
+                                "email_taken")
+        if user is None:
+            user = User(email=email, role="agent", is_active=True, display_name="")
+            session.add(user)
+        user.oidc_sub = identity.sub
+    elif user.email != email and find_user(session, email) is None:
+        user.email = email  # the agent's address changed at their administration
+    if not user.is_active:
+        raise SignInRefused("Votre compte ROMIN est désactivé. Adressez-vous à l'administrateur "
+                            "de ROMIN.", "inactive")
+    name = " ".join(part for part in (identity.given_name, identity.usual_name) if part).strip()
+    if name:
+        user.display_name = name[:200]
+    if identity.siret:
+        user.siret = identity.siret[:14]
+    user.last_login_at = utcnow()
+    session.flush()
+    return user
+
+
+# -- administration ---------------------------------------------------------------------------
+
+def list_accounts(session: Session, query: str = "") -> list[User]:
+    statement = select(User).order_by(func.lower(User.email))
+    if query:
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(User.email.ilike(pattern) | User.display_name.ilike(pattern))
+    return list(session.scalars(statement))
+
+
+def set_role(session: Session, actor: User, user: User, role: str) -> None:
+    if role not in ROLES:
+        raise AccountError("Choisissez un rôle dans la liste.")
+    if user.id == actor.id and role != "admin":
+        raise AccountError("Vous ne pouvez pas retirer votre propre rôle d'administrateur : "
+                           "demandez-le à un autre administrateur.")
+    user.role = role
+    session.flush()
+
+
+def set_active(session: Session, actor: User, user: User, active: bool) -> None:
+    if user.id == actor.id and not active:
+        raise AccountError("Vous ne pouvez pas désactiver votre propre compte.")
+    user.is_active = active
+    session.flush()

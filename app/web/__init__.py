@@ -6,6 +6,7 @@ def register_web(app: Flask) -> None:
     from app.web import auth_views, health_views, search_views, tool_views
     from app.web import stats_views
     from app.web import weights_views
+    from app.web import admin_views
     from app.web import moderation_views, supports_admin_views
     from app.web import factors_admin_views
     from app.web import index_health_views
@@ -21,3 +22,4 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(factors_admin_views.bp)
     app.register_blueprint(index_health_views.bp)
     app.register_blueprint(backoffice_views.bp)
+    app.register_blueprint(admin_views.bp)

@@ -75,6 +75,12 @@ ROLE_TABLE = {
     ("POST", "/gestion/index/reconstruction"): "curator",
     ("POST", "/gestion/index/reessayer"): "curator",
     # -- ProConnect and admin --
+    ("GET", "/connexion/proconnect"): "public",
+    ("GET", "/connexion/proconnect/retour"): "public",
+    ("GET", "/deconnexion/fin"): "public",
+    ("GET", "/admin/comptes"): "admin",
+    ("POST", "/admin/comptes/<int:user_id>/role"): "admin",
+    ("POST", "/admin/comptes/<int:user_id>/statut"): "admin",
 }
 ROLES = ("anonymous", "agent", "curator", "staff", "admin")
 GRANTS = {"public": set(ROLES), "agent": {"agent", "curator", "staff", "admin"},
@@ -109,7 +115,8 @@ def sample(app, make_tool):
         db.session.commit()
         return {"slug": tool.slug, "support_id": support.id, "filename": support.filename,
                 "path:filename": "dsfr.min.css", "int:version_id": 1, "name": "inconnu",
-                "int:support_id": support.id, "int:number": 1, "int:feedback_id": feedback.id}
+                "int:support_id": support.id, "int:number": 1, "int:feedback_id": feedback.id,
+                "int:user_id": author.id}
 
 
 def _url(rule: str, sample: dict) -> str:
