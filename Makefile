@@ -1,5 +1,6 @@
 # ROMIN — the two set-up commands of the README:
-#   make run    start everything locally (private PostgreSQL + Meilisearch) and serve the app
+#   make run    start everything locally (private PostgreSQL + Meilisearch), serve the app and
+#               run the index worker beside it (it retries what Meilisearch missed)
 #   make test   run the test suite against the same private services
 # Services are started by app/devstack.py (see its docstring); `make stop` stops them.
 
@@ -32,10 +33,12 @@ run: install
 	$(VENV)/bin/romin db upgrade; \
 	$(VENV)/bin/romin seed; \
 	$(VENV)/bin/romin index rebuild; \
+	$(VENV)/bin/romin index worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	echo "ROMIN est prêt : ouvrez http://127.0.0.1:$${PORT:-8000}/recherche" >&2; \
 	echo "Compte : dans un autre terminal, make account EMAIL=vous@exemple.fr ROLE=agent" >&2; \
-	echo "(Ctrl-C arrête le serveur ; « make stop » arrête PostgreSQL et Meilisearch.)" >&2; \
-	exec $(VENV)/bin/gunicorn --config app/gunicorn_conf.py --bind "127.0.0.1:$${PORT:-8000}" 'app.wsgi:app'
+	echo "(Ctrl-C arrête le serveur et le worker d'index ; « make stop » arrête PostgreSQL et Meilisearch.)" >&2; \
+	$(VENV)/bin/gunicorn --config app/gunicorn_conf.py --bind "127.0.0.1:$${PORT:-8000}" 'app.wsgi:app'
 
 test: install
 	@$(DEVSTACK_ENV); \
