@@ -144,3 +144,41 @@ def test_pages_run_without_script_errors_or_csp_violations(page, live_server, ca
     page.goto(live_server + rated)
     page.wait_for_load_state("networkidle")
     assert not problems, "\n".join(problems)
+
+
+# -- back office: tools, workflow, revisions -------------------------------------------------
+
+CURATOR_EMAIL = "curatrice.navigateur@justice.fr"
+CURATOR_PASSWORD = "mot-de-passe-curatrice-123"
+
+
+@pytest.fixture
+def curator_account(app, catalogue):
+    """A curator, and a second revision of a tool so that a diff has something to show."""
+    from app.db import db
+    from app.services.accounts import create_user
+    from app.services.catalogue import get_tool, save_tool
+    with app.app_context():
+        create_user(db.session, CURATOR_EMAIL, "curator", CURATOR_PASSWORD)
+        tool = get_tool(db.session, catalogue.slugs[catalogue.runner_up])
+        save_tool(db.session, {"summary": "Un résumé retravaillé pour l'historique."}, tool)
+        db.session.commit()
+
+
+def test_back_office_pages_have_no_serious_violations(axe_page, curator_account, live_server,
+                                                      catalogue, sign_in):
+    sign_in(axe_page, live_server, CURATOR_EMAIL, CURATOR_PASSWORD)
+    slug = catalogue.slugs[catalogue.runner_up]
+    for path in ("/gestion/outils", "/gestion/outils?statut=draft", "/gestion/outils/nouveau",
+                 f"/gestion/outils/{slug}", f"/gestion/outils/{slug}/modifier",
+                 f"/gestion/outils/{slug}/apercu", f"/gestion/outils/{slug}/historique",
+                 f"/gestion/outils/{slug}/historique/2"):
+        assert_accessible(axe_page, live_server + path)
+        assert axe_page.url == live_server + path, axe_page.url  # signed in, not sent to log in
+    # the creation form re-rendered with its errors
+    axe_page.goto(f"{live_server}/gestion/outils/nouveau")
+    axe_page.get_by_role("button", name="Créer le brouillon").click()
+    axe_page.wait_for_load_state()
+    assert axe_page.locator(".fr-alert--error").count() == 1
+    violations = [v for v in run_axe(axe_page) if v["impact"] in BLOCKING]
+    assert not violations, f"axe sur le formulaire d'outil en erreur :\n{describe(violations)}"
