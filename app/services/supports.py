@@ -57,8 +57,8 @@ def detect_type(data: bytes, filename: str = "") -> str:
         return _office_type(data)
     claimed = TYPE_NAMES.get(Path(filename).suffix.lower().lstrip("."))
     if claimed:
-        raise SupportRejected(f"Le contenu du fichier n'est pas celui d'un fichier {claimed}, "
-                              f"malgré son nom : il est refusé. {ACCEPTED}")
+        raise SupportRejected(f"Type de fichier non accepté : le contenu n'est pas celui d'un "
+                              f"fichier {claimed}, malgré son nom. {ACCEPTED}")
     raise SupportRejected(f"Type de fichier non accepté. {ACCEPTED}")
 
 
