@@ -58,6 +58,9 @@ class Config:
         self.PROCONNECT_ALLOWED_DOMAINS = env.get("PROCONNECT_ALLOWED_DOMAINS", "")
         self.PROCONNECT_LEEWAY_SECONDS = int(env.get("PROCONNECT_LEEWAY_SECONDS", "60"))
         self.PROCONNECT_TIMEOUT = float(env.get("PROCONNECT_TIMEOUT", "10"))
+        # The address people open ROMIN at (https://…): ProConnect's redirect URIs are built on
+        # it, as registered there; empty: from each request (development, tests).
+        self.PUBLIC_URL = env.get("PUBLIC_URL", "").strip().rstrip("/")
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", self.PRODUCTION)
@@ -100,6 +103,9 @@ class Config:
                                + ", ".join(missing) + " (voir README, « ProConnect »).")
         if self.PRODUCTION and not self.PROCONNECT_ISSUER.startswith("https://"):
             raise RuntimeError("En production, PROCONNECT_ISSUER doit être une adresse https://.")
+        if self.PRODUCTION and not self.PUBLIC_URL.startswith("https://"):
+            raise RuntimeError("En production avec ProConnect, définissez PUBLIC_URL : l'adresse "
+                               "https:// de ROMIN enregistrée chez ProConnect.")
 
     def as_mapping(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -144,7 +145,9 @@ def authorize_redirect(redirect_uri: str):
         # ProConnect's way of asking for a level (claims parameter, essential acr).
         extra["claims"] = json.dumps({"id_token": {"acr": {"essential": True, "values": acr_values}}},
                                      separators=(",", ":"))
-    return client.authorize_redirect(redirect_uri, **extra)
+    # ProConnect wants a state and a nonce of at least 32 characters (Authlib's default nonce is 20).
+    return client.authorize_redirect(redirect_uri, state=secrets.token_urlsafe(32),
+                                     nonce=secrets.token_urlsafe(32), **extra)
 
 
 def _claims_options(metadata: dict) -> dict:

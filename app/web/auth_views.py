@@ -35,6 +35,12 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def _absolute(endpoint: str) -> str:
+    """An address of ROMIN as registered at ProConnect (PUBLIC_URL, else this request's host)."""
+    base = current_app.config.get("PUBLIC_URL")
+    return base + url_for(endpoint) if base else url_for(endpoint, _external=True)
+
+
 def _login_page(next_url: str, errors: dict, email: str = "", status: int = 200):
     return render_template("login.html", next_url=next_url, errors=errors, email=email,
                            local_login=current_app.config["LOCAL_LOGIN_ENABLED"],
@@ -76,7 +82,7 @@ def proconnect_login():
         abort(404)
     session[_NEXT_KEY] = _safe_next(request.args.get("next"))
     try:
-        return proconnect.authorize_redirect(url_for("auth.proconnect_callback", _external=True))
+        return proconnect.authorize_redirect(_absolute("auth.proconnect_callback"))
     except proconnect.ProConnectRefusal as refusal:
         return _refused(refusal.message, refusal.reason, refusal.status)
 
@@ -115,7 +121,7 @@ def logout():
     logout_user()
     if id_token and proconnect.enabled():
         try:
-            return proconnect.logout_redirect(id_token, url_for("auth.logout_done", _external=True))
+            return proconnect.logout_redirect(id_token, _absolute("auth.logout_done"))
         except proconnect.ProConnectRefusal as refusal:
             log.info("proconnect end-session skipped: %s", refusal.reason)
             flash("Vous êtes déconnecté(e) de ROMIN. ProConnect ne répond pas : fermez votre "

@@ -177,6 +177,10 @@ def assert_refused(app, client, response, sub, text, status=400):
 
 def test_first_sign_in_creates_an_agent_keyed_on_sub_and_the_next_one_reuses_it(proconnect_app):
     app = proconnect_app()
+    url = _start(app.test_client())
+    assert _param(url, "code_challenge_method") == "S256" and _param(url, "code_challenge")
+    assert len(_param(url, "state")) >= 32 and len(_param(url, "nonce")) >= 32
+    assert _param(url, "redirect_uri") == CALLBACK and _param(url, "client_id") == "romin"
     client = app.test_client()
     response = sign_in(client, _account(sub="sub-premiere", email="Camille.Martin@Justice.fr"))
     assert response.status_code == 303, response.get_data(as_text=True)
@@ -384,3 +388,14 @@ def test_password_form_only_when_enabled_and_never_in_production(app, monkeypatc
         Config(**base, PROCONNECT_ISSUER="https://proconnect.example/api/v2",
                PROCONNECT_CLIENT_ID="c", PROCONNECT_CLIENT_SECRET="s",
                PROCONNECT_ALLOWED_DOMAINS="").check()
+    with pytest.raises(RuntimeError, match="PUBLIC_URL"):
+        Config(**base, PRODUCTION=True, PROCONNECT_ISSUER="https://proconnect.example/api/v2",
+               PROCONNECT_CLIENT_ID="c", PROCONNECT_CLIENT_SECRET="s",
+               PROCONNECT_ALLOWED_DOMAINS="justice.fr").check()
+
+
+def test_redirect_uris_are_built_on_the_public_url(proconnect_app):
+    """Behind a TLS proxy, the registered https:// addresses are used, not the request's host."""
+    app = proconnect_app(PUBLIC_URL="https://romin.justice.example")
+    url = _start(app.test_client())
+    assert _param(url, "redirect_uri") == "https://romin.justice.example/connexion/proconnect/retour"
