@@ -63,6 +63,8 @@ def transition(session: Session, tool: Tool, to_status: str, actor, note: str = 
     if len(note) > NOTE_MAX:
         raise WorkflowError(f"Le commentaire fait {len(note)} caractères : {NOTE_MAX} au plus.")
     targets = dict(allowed(tool.status))
+    if to_status not in v.slugs(v.STATUSES):
+        raise WorkflowError("Étape inconnue : choisissez l'un des boutons proposés.")
     if to_status not in targets:
         possible = ", ".join(f"« {v.label(v.STATUSES, s)} »" for s in targets) or "aucun"
         raise WorkflowError(

@@ -351,3 +351,14 @@ def test_unknown_revisions_and_tools_are_404(signed_in, make_tool):
     assert signed_in.get(f"/gestion/outils/{tool.slug}/historique/99").status_code == 404
     assert signed_in.post(f"/gestion/outils/{tool.slug}/historique/99/restaurer").status_code == 404
     assert signed_in.get("/gestion/outils/nexiste-pas").status_code == 404
+
+
+def test_an_unknown_step_is_refused_with_a_french_message(app, signed_in, make_tool):
+    tool = make_tool(status="review")
+    html = signed_in.post(f"/gestion/outils/{tool.slug}/statut", data={"vers": "supprime"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Étape inconnue : choisissez l&#39;un des boutons proposés." in html
+    assert _tool(app, tool.slug).status == "review"
+    page = signed_in.get(f"/gestion/outils/{tool.slug}").get_data(as_text=True)
+    assert 'name="vers" value="published">Publier' in page
+    assert 'name="vers" value="draft">Renvoyer en brouillon' in page
