@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -112,20 +112,30 @@ def stale_after(app: Flask) -> timedelta:
     return timedelta(seconds=float(app.config.get("INDEX_JOB_STALE_SECONDS", 60)))
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def close_stale(session: Session, stale: timedelta) -> int:
-    """Close running jobs left by a dead process: no heartbeat for `stale`, or run by this
-    process in a thread that no longer exists. Flushes."""
+    """Close running jobs left by a dead process: no heartbeat for `stale`, or, on this host,
+    run by a process that no longer exists or by this one in a thread that ended. Flushes."""
     host, pid = _here()
-    dead_here = [job_id for job_id, thread in list(_threads.items()) if not thread.is_alive()]
-    for job_id in dead_here:
-        _threads.pop(job_id, None)
-    running_here = list(_threads)
-    ours_but_gone = and_(IndexJob.host == host, IndexJob.pid == pid,
-                         IndexJob.id.not_in(running_here))
+    for job_id, thread in list(_threads.items()):
+        if not thread.is_alive():
+            _threads.pop(job_id, None)
+    dead = [job_id for job_id, job_pid in session.execute(
+        select(IndexJob.id, IndexJob.pid).where(IndexJob.state == "running", IndexJob.host == host))
+        if (job_id not in _threads if job_pid == pid else not _pid_alive(job_pid))]
     result = session.execute(
         update(IndexJob)
         .where(IndexJob.state == "running",
-               or_(IndexJob.heartbeat_at < func.clock_timestamp() - stale, ours_but_gone))
+               or_(IndexJob.heartbeat_at < func.clock_timestamp() - stale, IndexJob.id.in_(dead)))
         .values(state="failed", finished_at=func.clock_timestamp(), error=STALE_MESSAGE)
         .execution_options(synchronize_session=False))
     return result.rowcount

@@ -173,6 +173,20 @@ def test_a_job_of_this_process_whose_thread_is_gone_is_stale_at_once(ctx):
     assert index_jobs.close_stale(db.session, timedelta(hours=1)) == 1
 
 
+def test_a_job_of_a_dead_process_on_this_host_is_stale_at_once(ctx):
+    import subprocess
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    db.session.add(IndexJob(kind="rebuild", state="running", host=socket.gethostname(),
+                            pid=gone.pid, total=1))
+    alive = IndexJob(kind="other", state="running", host=socket.gethostname(), pid=os.getppid(), total=1)
+    db.session.add(alive)
+    db.session.commit()
+    assert index_jobs.close_stale(db.session, timedelta(hours=1)) == 1
+    db.session.refresh(alive)
+    assert alive.state == "running"  # its process lives and beats: left alone
+
+
 def test_romin_index_status_prints_the_same_figures(app, make_tool):
     make_tool(title="Compté")
     runner = app.test_cli_runner()
