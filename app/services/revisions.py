@@ -40,8 +40,8 @@ def snapshot(tool: Tool) -> dict:
     """The tool's editable fields as JSON values (dates as ISO strings, factors as slugs)."""
     data = {}
     for name in FIELDS:
-        if name == "risk_factors":
-            value = list(tool.risk_factor_slugs)
+        if name == "risk_factors":  # in the officers' order, whatever order they were given in
+            value = [f.slug for f in sorted(tool.risk_factors, key=lambda f: f.position)]
         else:
             value = getattr(tool, name)
         if isinstance(value, date):

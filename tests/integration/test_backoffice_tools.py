@@ -362,3 +362,15 @@ def test_an_unknown_step_is_refused_with_a_french_message(app, signed_in, make_t
     page = signed_in.get(f"/gestion/outils/{tool.slug}").get_data(as_text=True)
     assert 'name="vers" value="published">Publier' in page
     assert 'name="vers" value="draft">Renvoyer en brouillon' in page
+
+
+def test_the_order_risk_factors_are_given_in_is_not_a_change(app, signed_in, make_tool):
+    tool = make_tool(status="draft", risk_factors=["addictions", "attitudes"])
+    form = {**FULL_FORM, "title": tool.title, "summary": tool.summary,
+            "risk_factors": ["attitudes", "addictions"]}
+    signed_in.post(f"/gestion/outils/{tool.slug}/modifier", data=form)
+    with app.app_context():
+        last = db.session.scalars(select(ToolRevision).where(ToolRevision.tool_id == tool.id)
+                                  .order_by(ToolRevision.number.desc())).first()
+        assert last.number == 2 and "risk_factors" not in last.changed_fields
+        assert last.snapshot["risk_factors"] == ["attitudes", "addictions"]
