@@ -19,9 +19,14 @@ def register(cli: click.Group) -> None:
                   help="Fichier à écrire (par défaut : la sortie standard).")
     def export(output: Path | None):
         from sqlalchemy import func, select
+        from sqlalchemy.engine import Engine
 
         from app.models import Tool
         from app.services.catalogue_transfer import dumps, export_catalogue
+        if isinstance(db.session.get_bind(), Engine):
+            # one snapshot for the whole file, whatever curators save meanwhile (a session bound
+            # to a connection already in a transaction, as in the tests, keeps that one)
+            db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         total = db.session.scalar(select(func.count()).select_from(Tool))
         with click.progressbar(length=total, label="Export", show_pos=True, file=sys.stderr) as bar:
             text = dumps(export_catalogue(db.session, progress=bar.update))

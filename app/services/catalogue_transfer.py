@@ -37,7 +37,7 @@ from app import vocabulary as v
 from app.models import RiskFactor, Support, Tool
 from app.services import revisions, workflow
 from app.services.reference_data import all_factors
-from app.services.risk_factors_admin import FactorValues, check_factors
+from app.services.risk_factors_admin import FactorValues, check_factors, locked_factors
 from app.services.scoring import refresh_scores
 from app.services.supports import TYPES, SupportRejected, detect_type
 
@@ -401,6 +401,7 @@ def import_catalogue(session: Session, data: dict, files_dir: Path, supports_dir
     """Validate the whole file, then upsert it; flushes, never commits. Raises InvalidCatalogue
     before writing anything. Files copied into `supports_dir` are listed in the report, so the
     caller can remove them if its commit fails."""
+    locked_factors(session)  # the factor rules hold against concurrent curators' edits
     checked = validate(session, data)
     report = ImportReport()
     try:

@@ -107,6 +107,13 @@ def _values(factor: RiskFactor) -> FactorValues:
     return FactorValues(factor.slug, factor.label, factor.description or "", list(factor.synonyms))
 
 
+def locked_factors(session: Session) -> list[RiskFactor]:
+    """Every factor, locked and read afresh: two curators saving at once cannot both give the
+    same new word to two factors (the second waits, then sees the first's words)."""
+    return list(session.scalars(select(RiskFactor).order_by(RiskFactor.position).with_for_update()
+                                .execution_options(populate_existing=True)))
+
+
 def get_factor(session: Session, slug: str) -> RiskFactor | None:
     return session.scalar(select(RiskFactor).where(RiskFactor.slug == slug))
 
@@ -116,7 +123,7 @@ def update_factor(session: Session, factor: RiskFactor, label: str, description:
     """Apply a curator's edit; returns whether anything changed. Raises FactorError."""
     wanted = FactorValues(factor.slug, " ".join(label.split()), (description or "").strip(),
                           parse_synonyms(synonyms_text))
-    others = [_values(f) for f in all_factors(session) if f.id != factor.id]
+    others = [_values(f) for f in locked_factors(session) if f.id != factor.id]
     errors = check_factors([wanted, *others]).get(factor.slug)
     if errors:
         raise FactorError(errors)
