@@ -15,6 +15,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 NAME = "proconnect"
 _EXTENSION = "romin_proconnect"
+_ORIGINS = "romin_proconnect_origins"
 
 RETRY = " Recommencez la connexion avec ProConnect."
 _CLAIM_MESSAGES = {
@@ -98,6 +100,24 @@ def init_app(app: Flask) -> None:
                        "default_timeout": app.config["PROCONNECT_TIMEOUT"]},
     )
     app.extensions[_EXTENSION] = oauth.create_client(NAME)
+    app.extensions[_ORIGINS] = {_origin(app.config["PROCONNECT_ISSUER"])}
+
+    @app.after_request
+    def _let_forms_reach_the_provider(response):
+        """The sign-in button and the sign-out form answer with a redirect to ProConnect, and
+        browsers apply CSP `form-action` to a form's redirects: name the provider's origins
+        there. (Runs after the app's security headers: after_request hooks run last-added first.)"""
+        policy = response.headers.get("Content-Security-Policy", "")
+        if "form-action 'self'" in policy:
+            origins = " ".join(sorted(app.extensions[_ORIGINS]))
+            response.headers["Content-Security-Policy"] = policy.replace(
+                "form-action 'self'", f"form-action 'self' {origins}", 1)
+        return response
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def allowed_domains() -> set[str]:
@@ -124,6 +144,9 @@ def _metadata(client) -> dict:
         client.server_metadata.clear()  # read it again next time
         raise ProConnectRefusal("La configuration publiée par ProConnect ne correspond pas à "
                                 "celle de ROMIN (émetteur inattendu).", "issuer_mismatch", 502)
+    current_app.extensions[_ORIGINS].update(
+        _origin(metadata[key]) for key in ("authorization_endpoint", "end_session_endpoint")
+        if metadata.get(key))
     if "S256" in metadata.get("code_challenge_methods_supported", []):
         client.client_kwargs["code_challenge_method"] = "S256"
     return metadata

@@ -365,9 +365,13 @@ def test_logout_goes_through_the_providers_end_session(proconnect_app, oidc_prov
 
 # -- the login page and configuration --------------------------------------------------------
 
-def test_login_page_shows_proconnect_and_no_password_form_when_local_login_is_off(proconnect_app):
+def test_login_page_shows_proconnect_and_no_password_form_when_local_login_is_off(proconnect_app,
+                                                                                    oidc_provider):
     client = proconnect_app().test_client()
-    page = client.get("/connexion?next=/outils").get_data(as_text=True)
+    response = client.get("/connexion?next=/outils")
+    # browsers apply CSP form-action to the button's redirect to the provider
+    assert f"form-action 'self' {oidc_provider};" in response.headers["Content-Security-Policy"]
+    page = response.get_data(as_text=True)
     assert "fr-connect fr-connect--pro" in page and "S’identifier avec" in page
     assert 'action="/connexion/proconnect"' in page and 'value="/outils"' in page
     assert 'type="password"' not in page
