@@ -217,7 +217,7 @@ def _drop_leftover_builds(uid: str) -> None:
 
 
 def execute(app: Flask, job_id: int, progress: Callable[[int], None] = lambda n: None,
-            heartbeat: bool = True) -> bool:
+            heartbeat: bool | None = None) -> bool:
     """Run a recorded rebuild job to its end in the calling thread; True if it succeeded.
 
     The rebuild reads and writes in a session of its own; progress goes through the recorder.
@@ -225,6 +225,8 @@ def execute(app: Flask, job_id: int, progress: Callable[[int], None] = lambda n:
     from app.indexing import index_uid
     from app.services.index_admin import rebuild_index
     factory = app.extensions["romin_db"].session_factory
+    if heartbeat is None:  # no second thread on a connection the tests share
+        heartbeat = not app.config.get("INDEX_JOB_WAIT")
     recorder = _Recorder(factory, job_id)
     stop = threading.Event()
     beat = None
@@ -252,14 +254,14 @@ def execute(app: Flask, job_id: int, progress: Callable[[int], None] = lambda n:
                 except MeiliError as exc:
                     work.rollback()
                     log.error("index job %s failed: %s", job_id, exc)
-                    recorder.finish("failed", f"Échec de la reconstruction, l'index en service "
-                                              f"est inchangé : {exc}")
+                    recorder.finish("failed", f"Échec de la reconstruction : {exc}. L'index "
+                                              "précédent reste en service (bascule d'un coup).")
                     return False
                 except Exception as exc:
                     work.rollback()
                     log.exception("index job %s failed", job_id)
-                    recorder.finish("failed", f"Erreur inattendue ({type(exc).__name__}) ; "
-                                              "l'index en service est inchangé.")
+                    recorder.finish("failed", f"Échec de la reconstruction : erreur inattendue "
+                                              f"({type(exc).__name__}).")
                     return False
             recorder.finish("succeeded", done=count)
             return True
@@ -277,7 +279,7 @@ def launch(app: Flask, job_id: int) -> None:
 
     def run():
         try:
-            execute(app, job_id, heartbeat=not wait)
+            execute(app, job_id)
         except Exception:  # recorded by execute when it can; else the job goes stale
             log.exception("index job %s: could not record its end", job_id)
 

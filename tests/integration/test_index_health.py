@@ -138,7 +138,7 @@ def test_a_failed_rebuild_is_shown_with_its_error(app_factory, make_user):
     curator = _signed_in(down, make_user("curator"))
     assert curator.post("/gestion/index/reconstruction").status_code == 303
     html = curator.get("/gestion/index").get_data(as_text=True)
-    assert "Échouée" in html and "l&#39;index en service est inchangé" in html
+    assert "Échouée" in html and "Échec de la reconstruction : Meilisearch injoignable" in html
 
 
 def test_one_rebuild_at_a_time_and_a_dead_one_does_not_block(app, make_user):
