@@ -13,9 +13,7 @@ import hashlib
 import html
 import json
 import secrets
-import shutil
-import subprocess
-import threading
+import sys
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
@@ -27,8 +25,9 @@ from sqlalchemy import func, select
 from app.db import db
 from app.models import User
 
-REPO = Path(__file__).resolve().parents[2]
-SCRIPT = REPO / "tests" / "oidc" / "provider.mjs"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "oidc"))
+from oidc_launcher import start_provider  # noqa: E402  (tests/oidc/oidc_launcher.py)
+
 CALLBACK = "http://localhost/connexion/proconnect/retour"
 LOGOUT_DONE = "http://localhost/deconnexion/fin"
 SECRET = "secret-du-client-romin-pour-les-tests"
@@ -40,42 +39,16 @@ ID_TOKEN_TTL = 600
 
 @pytest.fixture(scope="session")
 def oidc_provider(tmp_path_factory):
-    """The real OpenID provider, listening on 127.0.0.1; its issuer URL. Fails loudly without node."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.fail("node introuvable : installez Node.js 20 (les tests ProConnect démarrent le "
-                    "fournisseur OpenID `oidc-provider`).", pytrace=False)
-    if not (REPO / "node_modules" / "oidc-provider" / "package.json").is_file():
-        pytest.fail("Le paquet npm `oidc-provider` manque : lancez `make install` "
-                    "(npm ci --ignore-scripts).", pytrace=False)
-    workdir = tmp_path_factory.mktemp("oidc")
-    config = workdir / "config.json"
-    config.write_text(json.dumps({
-        "idTokenTtl": ID_TOKEN_TTL,
-        "clients": [
-            {"client_id": "romin", "client_secret": SECRET, "redirect_uris": [CALLBACK],
-             "post_logout_redirect_uris": [LOGOUT_DONE], "userinfo_signed_response_alg": "RS256"},
-            # another relying party registered at the same provider, with the same redirect URI
-            {"client_id": "autre-service", "client_secret": OTHER_SECRET,
-             "redirect_uris": [CALLBACK], "post_logout_redirect_uris": [LOGOUT_DONE]},
-        ],
-    }))
-    log = (workdir / "provider.log").open("w")
-    process = subprocess.Popen([node, str(SCRIPT), str(config)], stdout=subprocess.PIPE,
-                               stderr=log, text=True, cwd=REPO)
-    first_line = []
-    reader = threading.Thread(target=lambda: first_line.append(process.stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(timeout=30)
-    if not first_line or not first_line[0].strip():
-        process.kill()
-        pytest.fail("Le fournisseur OpenID de test n'a pas démarré : "
-                    + (workdir / "provider.log").read_text()[-2000:], pytrace=False)
-    issuer = json.loads(first_line[0])["issuer"]
-    yield issuer
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    """The real OpenID provider, listening on 127.0.0.1; its issuer URL."""
+    provider = start_provider(tmp_path_factory.mktemp("oidc"), id_token_ttl=ID_TOKEN_TTL, clients=[
+        {"client_id": "romin", "client_secret": SECRET, "redirect_uris": [CALLBACK],
+         "post_logout_redirect_uris": [LOGOUT_DONE], "userinfo_signed_response_alg": "RS256"},
+        # another relying party registered at the same provider, with the same redirect URI
+        {"client_id": "autre-service", "client_secret": OTHER_SECRET,
+         "redirect_uris": [CALLBACK], "post_logout_redirect_uris": [LOGOUT_DONE]},
+    ])
+    yield provider.issuer
+    provider.stop()
 
 
 @pytest.fixture
