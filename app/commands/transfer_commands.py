@@ -48,11 +48,13 @@ def register(cli: click.Group) -> None:
                                 "Code de sortie : 0 fait, 1 fichier refusé (rien n'est écrit), "
                                 "2 fait sauf des supports dont le fichier est introuvable.")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--fichiers", "files_dir", type=click.Path(file_okay=False, path_type=Path),
+    @click.option("--fichiers", "--files", "files_dir", type=click.Path(file_okay=False, path_type=Path),
                   help="Dossier où chercher les fichiers des supports par leur empreinte SHA-256, "
                        "rangé comme SUPPORTS_DIR (par défaut : SUPPORTS_DIR).")
     def import_command(file: Path, files_dir: Path | None):
-        from app.services.catalogue_transfer import InvalidCatalogue, import_catalogue, loads
+        from app.services.catalogue_transfer import (
+            InvalidCatalogue, apply_catalogue, check_catalogue, loads,
+        )
         supports_dir = Path(current_app.config["SUPPORTS_DIR"])
         try:
             data = loads(file.read_text(encoding="utf-8"))
@@ -60,15 +62,19 @@ def register(cli: click.Group) -> None:
             fail("Fichier refusé, rien n'a été importé : il n'est pas en UTF-8.")
         except InvalidCatalogue as exc:
             fail("\n".join(exc.lines()))
-        tools = data.get("tools")
-        total = len(tools) if isinstance(tools, list) else 0
         try:
-            with click.progressbar(length=total, label="Import", show_pos=True, file=sys.stderr) as bar:
-                report = import_catalogue(db.session, data, files_dir or supports_dir, supports_dir,
-                                          progress=bar.update)
+            checked = check_catalogue(db.session, data)
         except InvalidCatalogue as exc:
             db.session.rollback()
             fail("\n".join(exc.lines()))
+        try:
+            with click.progressbar(length=len(checked.tools), label="Import", show_pos=True,
+                                   file=sys.stderr) as bar:
+                report = apply_catalogue(db.session, checked, files_dir or supports_dir,
+                                         supports_dir, progress=bar.update)
+        except Exception as exc:  # the files it copied are already removed
+            db.session.rollback()
+            fail(f"Import annulé, rien n'a été écrit : {type(exc).__name__}: {exc}")
         try:
             db.session.commit()  # one transaction: all of it, or nothing
         except Exception as exc:

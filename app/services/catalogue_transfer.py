@@ -169,12 +169,12 @@ def _check_value(column, value: Any) -> tuple[Any, str | None]:
 
 
 @dataclass
-class _Checked:
+class CheckedCatalogue:
     factors: list[dict]
     tools: list[dict]  # values converted for the database
 
 
-def validate(session: Session, data: dict) -> _Checked:
+def validate(session: Session, data: dict) -> CheckedCatalogue:
     """Every problem of the file at once (not the first one only); raises InvalidCatalogue."""
     errors: list[str] = []
     if data.get("format") != FORMAT:
@@ -194,7 +194,7 @@ def validate(session: Session, data: dict) -> _Checked:
     tools = _validate_tools(data["tools"], known_factors, errors)
     if errors:
         raise InvalidCatalogue(errors)
-    return _Checked(factors, tools)
+    return CheckedCatalogue(factors, tools)
 
 
 def _validate_factors(session: Session, items: list, errors: list[str]) -> list[dict]:
@@ -401,8 +401,20 @@ def import_catalogue(session: Session, data: dict, files_dir: Path, supports_dir
     """Validate the whole file, then upsert it; flushes, never commits. Raises InvalidCatalogue
     before writing anything. Files copied into `supports_dir` are listed in the report, so the
     caller can remove them if its commit fails."""
-    locked_factors(session)  # the factor rules hold against concurrent curators' edits
-    checked = validate(session, data)
+    return apply_catalogue(session, check_catalogue(session, data), files_dir, supports_dir,
+                           progress)
+
+
+def check_catalogue(session: Session, data: dict) -> CheckedCatalogue:
+    """Lock the factors (their rules must hold against curators editing meanwhile), then
+    validate the whole file; raises InvalidCatalogue."""
+    locked_factors(session)
+    return validate(session, data)
+
+
+def apply_catalogue(session: Session, checked: CheckedCatalogue, files_dir: Path, supports_dir: Path,
+                    progress: Callable[[int], None] = lambda n: None) -> ImportReport:
+    """Upsert a checked file (see import_catalogue)."""
     report = ImportReport()
     try:
         factors = _import_factors(session, checked.factors, report.factors)
