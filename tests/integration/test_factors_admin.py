@@ -173,3 +173,24 @@ def test_the_list_shows_every_factor_to_curators_only(app, make_user):
     assert "Facteurs de risque" in text and 'href="/gestion/facteurs/addictions"' in text
     assert _signed_in(app, make_user("agent")).get("/gestion/facteurs").status_code == 403
     assert _signed_in(app, make_user("staff")).get("/gestion/facteurs/addictions").status_code == 403
+
+
+def test_a_synonym_saved_while_the_index_is_rebuilt_is_in_the_new_index(ctx, make_tool,
+                                                                         meili_client):
+    """The rebuild builds its new index with the settings read when it started; a settings row
+    written meanwhile is pushed again once the new index is live (index_admin.rebuild_index)."""
+    from app.services.index_admin import rebuild_index
+    make_tool(title="Outil reconstruit", risk_factors=["addictions"])
+    edited = []
+
+    def during_rebuild(_count):
+        if not edited:  # a curator's edit, as its commit would write it
+            factor = _factor("addictions")
+            factor.synonyms = [*factor.synonyms, NEW_WORD]
+            db.session.add(IndexOutbox(kind="settings", tool_id=None))
+            db.session.flush()
+            edited.append(True)
+
+    rebuild_index(db.session, progress=during_rebuild)
+    assert edited
+    assert _synonyms_in_index(meili_client, ctx.config["MEILI_INDEX"])[NEW_WORD] == ["addictions"]
