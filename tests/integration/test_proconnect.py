@@ -191,6 +191,29 @@ def test_an_account_created_by_the_command_is_linked_on_its_first_sign_in(procon
 
 # -- refusals --------------------------------------------------------------------------------
 
+def test_a_deactivated_account_stays_out(proconnect_app):
+    app = proconnect_app()
+    assert sign_in(app.test_client(), _account(sub="sub-desactive")).status_code == 303
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.oidc_sub == "sub-desactive"))
+        user.is_active = False
+        db.session.commit()
+    client = app.test_client()
+    response = sign_in(client, _account(sub="sub-desactive"))
+    assert response.status_code == 403
+    assert "Votre compte ROMIN est désactivé" in html.unescape(response.get_data(as_text=True))
+    assert _signed_in_uid(client) is None
+
+
+def test_an_e_mail_already_taken_by_another_proconnect_account_is_refused(proconnect_app):
+    app = proconnect_app()
+    assert sign_in(app.test_client(), _account(sub="sub-titulaire",
+                                               email="dominique@justice.fr")).status_code == 303
+    client = app.test_client()
+    response = sign_in(client, _account(sub="sub-intrus", email="dominique@justice.fr"))
+    assert_refused(app, client, response, "sub-intrus", "Un autre compte ProConnect", status=403)
+
+
 def test_wrong_state_is_refused(proconnect_app):
     app = proconnect_app()
     client = app.test_client()
