@@ -181,6 +181,7 @@ def values_from_form(form) -> dict:
                  "preparation_minutes", "evidence_level", "references", "last_review"):
         values[name] = form.get(name, "").strip()
     values["not_recommended"] = form.get("not_recommended") == "1"
+    values["base_revision"] = form.get("base_revision", "").strip()
     return values
 
 
@@ -225,9 +226,9 @@ def form_errors(messages: dict) -> dict[str, str]:
     return errors
 
 
-def _render_form(tool: Tool | None, values: dict, errors: dict, status: int = 200):
+def _render_form(tool: Tool | None, values: dict, errors: dict, status: int = 200, conflict=None):
     return render_template(
-        "backoffice/tool_form.html", tool=tool, values=values, errors=errors, v=v,
+        "backoffice/tool_form.html", tool=tool, values=values, errors=errors, v=v, conflict=conflict,
         labels=FIELD_LABELS, factor_options=[(f.slug, f.label) for f in all_factors(db.session)],
         options=lambda terms: [(t.slug, t.label) for t in terms],
     ), status
@@ -237,6 +238,12 @@ def _save_form(tool: Tool | None):
     """Validate with the API's schema, save through the catalogue service; re-show on error."""
     creating = tool is None
     values = values_from_form(request.form)
+    if not creating:
+        # Someone saved the sheet since this form was opened: show it rather than overwrite it.
+        latest = revisions.latest(db.session, tool.id)
+        if latest is not None and values["base_revision"] not in ("", str(latest.number)):
+            values["base_revision"] = str(latest.number)  # saving again replaces it, knowingly
+            return _render_form(tool, values, {}, 409, conflict=latest)
     try:
         data = ToolInSchema().load(schema_input(values, creating))
         if creating:
@@ -278,7 +285,10 @@ def tool_edit(slug: str):
     tool = _tool_or_404(slug)
     if request.method == "POST":
         return _save_form(tool)
-    return _render_form(tool, values_from_tool(tool), {})
+    values = values_from_tool(tool)
+    latest = revisions.latest(db.session, tool.id)
+    values["base_revision"] = str(latest.number) if latest else ""
+    return _render_form(tool, values, {})
 
 
 # -- the tool's page, preview and workflow -----------------------------------------------

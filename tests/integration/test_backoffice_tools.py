@@ -374,3 +374,26 @@ def test_the_order_risk_factors_are_given_in_is_not_a_change(app, signed_in, mak
                                   .order_by(ToolRevision.number.desc())).first()
         assert last.number == 2 and "risk_factors" not in last.changed_fields
         assert last.snapshot["risk_factors"] == ["attitudes", "addictions"]
+
+
+def test_a_save_based_on_an_old_version_is_shown_not_silently_overwritten(
+        app, signed_in, make_tool, make_user, token_for, client):
+    tool = make_tool(title="Outil partagé", status="draft")
+    form_html = signed_in.get(f"/gestion/outils/{tool.slug}/modifier").get_data(as_text=True)
+    base = re.search(r'name="base_revision" value="(\d+)"', form_html).group(1)
+    # another curator saves in between (through the API)
+    other = make_user("curator")
+    client.patch(f"/api/v1/tools/{tool.slug}", json={"summary": "Le résumé de l'autre curateur."},
+                 headers=token_for(other))
+    mine = {**FULL_FORM, "title": "Outil partagé", "summary": "Mon résumé.", "base_revision": base}
+    response = signed_in.post(f"/gestion/outils/{tool.slug}/modifier", data=mine)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "La fiche a été modifiée depuis que vous l'avez ouverte" in html and other.email in html
+    assert "Mon résumé." in html  # nothing typed is lost
+    assert _tool(app, tool.slug).summary == "Le résumé de l'autre curateur."
+    again = re.search(r'name="base_revision" value="(\d+)"', html).group(1)
+    assert again == str(int(base) + 1)
+    assert signed_in.post(f"/gestion/outils/{tool.slug}/modifier",
+                          data={**mine, "base_revision": again}).status_code == 303
+    assert _tool(app, tool.slug).summary == "Mon résumé."
