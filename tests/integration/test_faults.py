@@ -58,6 +58,9 @@ def make_app(monkeypatch, tmp_path):
 
     yield make
     for app in apps:
+        listener = app.extensions.get("romin_generation")
+        if listener is not None:
+            listener.stop()
         app.extensions["romin_db"].engine.dispose()
 
 
