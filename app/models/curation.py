@@ -32,7 +32,8 @@ class WorkflowStep(Base):
 
 
 class ToolRevision(Base):
-    """A tool's editable fields as saved, numbered per tool; `changed_fields` against the one before."""
+    """A tool's editable fields as saved, numbered per tool; `changed_fields` compared with the
+    revision before."""
 
     __tablename__ = "tool_revisions"
     __table_args__ = (UniqueConstraint("tool_id", "number", name="uq_tool_revisions_tool_number"),)

@@ -17,7 +17,8 @@ def _one_of(terms, what):
 def _text(max_length: int, what: str, **kwargs):
     """A text field with French messages (what: « Le résumé », « Les précautions »...)."""
     return fields.String(
-        validate=validate.Length(max=max_length, error=f"{what} : {max_length} caractères au plus."),
+        validate=validate.Length(max=max_length,
+                                 error=f"{what} : {max_length} caractères au plus."),
         error_messages={"invalid": f"{what} : texte attendu.",
                         "required": f"{what} : champ obligatoire."}, **kwargs)
 
@@ -48,7 +49,8 @@ class ToolInSchema(Schema):
         min=2, max=100, error="L'identifiant doit faire entre 2 et 100 caractères."), SLUG])
     title = fields.String(required=True, validate=validate.Length(
         min=3, max=200, error="Le titre doit faire entre 3 et 200 caractères."),
-        error_messages={"required": "Le titre est obligatoire.", "invalid": "Titre : texte attendu."})
+        error_messages={"required": "Le titre est obligatoire.",
+                        "invalid": "Titre : texte attendu."})
     summary = fields.String(required=True, validate=validate.Length(
         min=1, max=1000, error="Le résumé est obligatoire (1000 caractères au plus)."),
         error_messages={"required": "Le résumé est obligatoire (1000 caractères au plus).",
@@ -80,7 +82,8 @@ class ToolInSchema(Schema):
         max=1000, error="Une référence fait 1000 caractères au plus.")), load_default=list,
         error_messages={"invalid": "Références : liste attendue."})
     last_review = fields.Date(allow_none=True, load_default=None, error_messages={
-        "invalid": "Date de la dernière revue invalide : utilisez le format JJ/MM/AAAA ou AAAA-MM-JJ."})
+        "invalid": "Date de la dernière revue invalide : utilisez le format JJ/MM/AAAA "
+                   "ou AAAA-MM-JJ."})
     author_name = _text(200, "Le nom de l'auteur", load_default="")
     author_role = _text(200, "La fonction de l'auteur", load_default="")
     author_structure = _text(200, "La structure de l'auteur", load_default="")

@@ -68,8 +68,8 @@ def transition(session: Session, tool: Tool, to_status: str, actor, note: str = 
     if to_status not in targets:
         possible = ", ".join(f"« {v.label(v.STATUSES, s)} »" for s in targets) or "aucun"
         raise WorkflowError(
-            f"Un outil au statut « {v.label(v.STATUSES, tool.status)} » ne peut pas passer au statut "
-            f"« {v.label(v.STATUSES, to_status)} ». Statuts possibles : {possible}.")
+            f"Un outil au statut « {v.label(v.STATUSES, tool.status)} » ne peut pas passer au "
+            f"statut « {v.label(v.STATUSES, to_status)} ». Statuts possibles : {possible}.")
     from_status = tool.status
     tool.status = to_status
     session.flush()

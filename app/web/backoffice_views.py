@@ -162,15 +162,20 @@ def values_from_tool(tool: Tool | None) -> dict:
                 "references": "", "not_recommended": False}
     values = {name: getattr(tool, name) or "" for name in TEXT_FIELDS}
     values.update(
-        kind=tool.kind, phase=tool.phase, modality=tool.modality or "", sessions=tool.sessions or "",
-        minutes_per_session="" if tool.minutes_per_session is None else str(tool.minutes_per_session),
-        preparation_minutes="" if tool.preparation_minutes is None else str(tool.preparation_minutes),
+        kind=tool.kind, phase=tool.phase, modality=tool.modality or "",
+        sessions=tool.sessions or "",
+        minutes_per_session=_number(tool.minutes_per_session),
+        preparation_minutes=_number(tool.preparation_minutes),
         evidence_level=str(tool.evidence_level), not_recommended=tool.not_recommended,
         references="\n".join(tool.references or []),
         last_review=tool.last_review.isoformat() if tool.last_review else "",
         risk_factors=tool.risk_factor_slugs, stages=list(tool.stages), setting=list(tool.setting),
         responsivity=list(tool.responsivity), slug=tool.slug)
     return values
+
+
+def _number(value: int | None) -> str:
+    return "" if value is None else str(value)
 
 
 def values_from_form(form) -> dict:
@@ -196,7 +201,8 @@ def schema_input(values: dict, creating: bool) -> dict:
     data = {name: values[name].strip() if name == "title" else values[name].replace("\r\n", "\n")
             for name in TEXT_FIELDS}
     data.update({name: values[name] for name in LIST_FIELDS})
-    data["references"] = [line.strip() for line in values["references"].splitlines() if line.strip()]
+    data["references"] = [line.strip() for line in values["references"].splitlines()
+                          if line.strip()]
     data["not_recommended"] = values["not_recommended"]
     for name in ("kind", "phase", "evidence_level"):
         data[name] = values[name]
@@ -228,7 +234,8 @@ def form_errors(messages: dict) -> dict[str, str]:
 
 def _render_form(tool: Tool | None, values: dict, errors: dict, status: int = 200, conflict=None):
     return render_template(
-        "backoffice/tool_form.html", tool=tool, values=values, errors=errors, v=v, conflict=conflict,
+        "backoffice/tool_form.html", tool=tool, values=values, errors=errors, v=v,
+        conflict=conflict,
         labels=FIELD_LABELS, factor_options=[(f.slug, f.label) for f in all_factors(db.session)],
         options=lambda terms: [(t.slug, t.label) for t in terms],
     ), status
@@ -259,7 +266,8 @@ def _save_form(tool: Tool | None):
         return _render_form(None if creating else tool, values, form_errors(exc.errors), 400)
     slug = tool.slug
     db.commit()  # the revision and the outbox row commit with the edit; the push runs right after
-    _flash_saved("L'outil est créé en brouillon." if creating else "Les modifications sont enregistrées.")
+    _flash_saved("L'outil est créé en brouillon." if creating
+                 else "Les modifications sont enregistrées.")
     return redirect(url_for("backoffice.tool_detail", slug=slug), code=303)
 
 
