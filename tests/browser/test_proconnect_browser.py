@@ -91,3 +91,44 @@ def test_sign_in_grant_a_role_and_sign_out_through_proconnect(browser, proconnec
     agent.goto(f"{base}/connexion")
     agent.get_by_role("button", name="S’identifier avec ProConnect").click()
     agent.wait_for_url("**/interaction/**")
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _serious_violations(page) -> list[str]:
+    """axe-core (from the npm package; the context bypasses CSP to inject it)."""
+    page.wait_for_load_state("networkidle")
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']}))
+        .violations.filter(v => ['serious', 'critical'].includes(v.impact))
+        .map(v => v.id + ': ' + v.nodes.map(n => n.target).join(' '))""")
+    return found
+
+
+def test_login_refusal_and_accounts_pages_pass_axe(browser, proconnect_server):
+    base = proconnect_server
+    context = browser.new_context(locale="fr-FR", bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{base}/connexion")
+    assert _serious_violations(page) == []
+    # an address outside the allowed domains: the refusal page, signed out
+    page.get_by_role("button", name="S’identifier avec ProConnect").click()
+    page.wait_for_url("**/interaction/**")
+    page.fill("#sub", "sub-nav-dehors")
+    page.fill("#email", "quelquun@exemple.com")
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{base}/connexion/proconnect/retour**")
+    assert page.locator("h1").inner_text() == "Connexion impossible"
+    assert "aucun compte n'a été créé" in page.locator(".fr-alert").inner_text()
+    assert "Se connecter" in page.locator(".fr-header__tools-links").inner_text()
+    assert _serious_violations(page) == []
+    context.close()
+
+    context = browser.new_context(locale="fr-FR", bypass_csp=True)
+    page = context.new_page()
+    _sign_in(page, base, "sub-nav-admin-axe", "admin.navigateur@justice.fr", "Alex", "Admin")
+    page.goto(f"{base}/admin/comptes")
+    assert page.locator("h1").inner_text() == "Comptes et rôles"
+    assert _serious_violations(page) == []
+    context.close()
