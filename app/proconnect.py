@@ -23,7 +23,8 @@ from authlib.integrations.flask_client import OAuth
 from authlib.oidc.core import CodeIDToken
 from flask import Flask, current_app
 from joserfc import jwt
-from joserfc.errors import ExpiredTokenError, InvalidClaimError, JoseError, MissingClaimError
+from joserfc.errors import (ExpiredTokenError, InvalidClaimError, InvalidKeyIdError, JoseError,
+                            MissingClaimError)
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
@@ -239,10 +240,15 @@ def _userinfo(client, metadata: dict, token: dict) -> dict:
     if not response.headers.get("Content-Type", "").startswith("application/jwt"):
         return response.json()
     try:
-        keys = KeySet.import_key_set(client.fetch_jwk_set())
         algs = metadata.get("userinfo_signing_alg_values_supported") \
             or metadata.get("id_token_signing_alg_values_supported")
-        decoded = jwt.decode(response.text.strip(), keys, algorithms=algs)
+        try:
+            decoded = jwt.decode(response.text.strip(),
+                                 KeySet.import_key_set(client.fetch_jwk_set()), algorithms=algs)
+        except InvalidKeyIdError:  # the provider rotated its keys: read them again
+            decoded = jwt.decode(response.text.strip(),
+                                 KeySet.import_key_set(client.fetch_jwk_set(force=True)),
+                                 algorithms=algs)
         options = {"iss": {"value": metadata["issuer"]},
                    "aud": {"value": current_app.config["PROCONNECT_CLIENT_ID"]}}
         jwt.JWTClaimsRegistry(now=clock(), leeway=current_app.config["PROCONNECT_LEEWAY_SECONDS"],

@@ -322,6 +322,19 @@ def test_a_sign_in_cancelled_at_the_provider_is_refused(proconnect_app):
     assert_refused(app, client, response, "personne", "annulée")
 
 
+def test_an_unreachable_provider_gets_a_french_page(proconnect_app):
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    app = proconnect_app(PROCONNECT_ISSUER=f"http://127.0.0.1:{closed}", PROCONNECT_TIMEOUT=2)
+    client = app.test_client()
+    response = client.get("/connexion/proconnect")
+    assert response.status_code == 502
+    assert "ProConnect ne répond pas" in html.unescape(response.get_data(as_text=True))
+    assert _signed_in_uid(client) is None
+
+
 # -- logout ----------------------------------------------------------------------------------
 
 def test_logout_goes_through_the_providers_end_session(proconnect_app, oidc_provider):
