@@ -419,10 +419,21 @@ def apply_catalogue(session: Session, checked: CheckedCatalogue, files_dir: Path
     try:
         factors = _import_factors(session, checked.factors, report.factors)
         files = _FileFinder(files_dir)
+        tools = {t.slug: t for t in session.scalars(select(Tool))}  # one query, not one per tool
+        changed: list[tuple[Tool, str | None]] = []  # (tool, its status before, None: created)
         for item in checked.tools:
-            _import_tool(session, item, factors, files, supports_dir, report)
+            _import_tool(session, item, tools, factors, files, supports_dir, report, changed)
             progress(1)
         session.flush()
+        if changed:
+            # derived, never in the file: recomputed once for all (one catalogue mean, one query)
+            refresh_scores(session, [tool for tool, _old in changed])
+        for tool, old_status in changed:
+            # the curators' trail, as for any save: who (the import, no user) changed what, when
+            if old_status is None or tool.status != old_status:
+                workflow.record_step(session, tool, old_status, tool.status, None,
+                                     note="romin import", source="import")
+            revisions.record(session, tool, None, source="import")
     except BaseException:
         report.remove_written_files()
         raise
@@ -457,10 +468,11 @@ def _assign(obj, values: dict) -> bool:
     return changed
 
 
-def _import_tool(session: Session, item: dict, factors: dict[str, RiskFactor],
-                 files: _FileFinder, supports_dir: Path, report: ImportReport) -> None:
+def _import_tool(session: Session, item: dict, tools: dict[str, Tool],
+                 factors: dict[str, RiskFactor], files: _FileFinder, supports_dir: Path,
+                 report: ImportReport, changed_tools: list) -> None:
     values = {k: val for k, val in item.items() if k not in ("risk_factors", "supports")}
-    tool = session.scalar(select(Tool).where(Tool.slug == item["slug"]))
+    tool = tools.get(item["slug"])
     creating = tool is None
     old_status = None if creating else tool.status
     if creating:
@@ -475,12 +487,7 @@ def _import_tool(session: Session, item: dict, factors: dict[str, RiskFactor],
             tool.risk_factors = [factors[slug] for slug in item["risk_factors"]]
             changed = True
     if changed:
-        refresh_scores(session, [tool])  # derived: never in the file
-        # the curators' trail, as for any save: who (the import, no user) changed what, when
-        if creating or tool.status != old_status:
-            workflow.record_step(session, tool, old_status, tool.status, None,
-                                 note="romin import", source="import")
-        revisions.record(session, tool, None, source="import")
+        changed_tools.append((tool, old_status))
     if creating:
         report.tools.created += 1
     elif changed:
@@ -525,7 +532,6 @@ def _import_support(session: Session, tool: Tool, item: dict, files: _FileFinder
     else:
         tool.supports.append(Support(filename=item["filename"], **meta, **file_meta))
         report.supports.created += 1
-    session.flush()
 
 
 class _FileFinder:
