@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,13 +18,19 @@ from indexer import sync
 from indexer.client import MeiliError
 
 
+REPLAY_MARGIN = timedelta(minutes=1)
+
+
 def rebuild_index(session: Session, progress: Callable[[int], None] = lambda n: None) -> int:
     """Fresh index from PostgreSQL, swapped in atomically; flushes the new state.
 
     Edits go on meanwhile and reach the old index: once the new one is live, every tool whose
-    outbox row was written since the rebuild started is pushed again, so no edit is lost.
+    outbox row was written since the rebuild started is pushed again, so no edit is lost. The
+    window opens a minute early: a row is stamped just before its commit, and an edit stamped
+    before the start but committed after the rebuild read its tool went to the old index only.
+    Pushing a tool twice is harmless (each push reads its current state).
     """
-    started = utcnow()
+    started = utcnow() - REPLAY_MARGIN
     count = sync.rebuild(meili(), index_uid(), settings_for(session), published_batches(session),
                          progress)
     edited = set(session.scalars(select(IndexOutbox.tool_id)
