@@ -7,6 +7,7 @@ tool (app.indexing).
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.auth import current_user, has_role, role_required
@@ -15,6 +16,10 @@ from app.web.backoffice_menu import visible_entries
 from app.models import Support
 from app.services import supports as service
 from app.services.catalogue import get_tool
+
+# Two curators sent a file of the same name to the same tool at the same moment.
+CONCURRENT = ("Un autre support du même nom vient d'être enregistré pour cet outil : rien n'a "
+              "été enregistré ; choisissez à nouveau le fichier et envoyez-le.")
 
 bp = Blueprint("supports_admin", __name__, url_prefix="/gestion/outils/<slug>/supports")
 
@@ -80,10 +85,13 @@ def upload(slug: str):
     if errors:
         return _render(tool, errors=errors, form=request.form, status=400)
     try:
-        support = service.upload_support(db.session, tool, sent[0], sent[1], title)
+        with db.session.begin_nested():
+            support = service.upload_support(db.session, tool, sent[0], sent[1], title)
     except service.SupportRejected as exc:
         return _render(tool, errors={"fichier": f"« {sent[0]} » est refusé : {exc}"},
                        form=request.form, status=400)
+    except IntegrityError:  # the savepoint is gone, and with it the file it wrote
+        return _render(tool, errors={"fichier": CONCURRENT}, form=request.form, status=409)
     db.commit()
     flash(f"Le support « {support.title} » est ajouté ({support.filename}).", "success")
     return redirect(url_for(".manage", slug=tool.slug), code=303)
@@ -106,11 +114,15 @@ def edit(slug: str, support_id: int):
         return redirect(url_for(".manage", slug=tool.slug) + f"#support-{support.id}", code=303)
     if sent is not None:
         try:
-            service.replace_support(db.session, support, sent[0], sent[1])
+            with db.session.begin_nested():
+                service.replace_support(db.session, support, sent[0], sent[1])
         except service.SupportRejected as exc:
             message = f"« {sent[0]} » est refusé : {exc}"
             return _render(tool, edit_errors={support.id: {"fichier": message}},
                            edit_form={support.id: request.form}, status=400)
+        except IntegrityError:
+            return _render(tool, edit_errors={support.id: {"fichier": CONCURRENT}},
+                           edit_form={support.id: request.form}, status=409)
     support.title = title
     db.session.flush()
     db.commit()

@@ -278,6 +278,21 @@ def test_replacing_a_file_keeps_title_and_place_and_deletes_the_old_file_after_c
     assert len(_files(root)) == 2
 
 
+def test_a_name_taken_at_the_same_moment_is_explained_and_leaves_no_file(
+        app, as_curator, tool, root, monkeypatch):
+    """Two uploads of the same name at once: the second one's INSERT breaks the unique
+    constraint; its savepoint is rolled back with the file it wrote, and the page says so."""
+    _upload(as_curator, tool, _pdf(), "fiche.pdf")
+    [first] = _supports(app, tool)
+    monkeypatch.setattr(supports_service, "_unique_name", lambda tool, name, exclude=None: name)
+    response = _upload(as_curator, tool, _pdf("autre"), "fiche.pdf", title="Deuxième")
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "vient d&#39;être enregistré pour cet outil" in html and 'value="Deuxième"' in html
+    assert [s.id for s in _supports(app, tool)] == [first.id]
+    assert _files(root) == [root / first.stored_path]
+
+
 def test_a_replacement_rolled_back_keeps_the_old_file_and_drops_the_new(
         app, as_curator, tool, root, monkeypatch):
     _upload(as_curator, tool, _pdf(), "fiche.pdf")
