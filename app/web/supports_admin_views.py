@@ -37,8 +37,9 @@ def _tool(slug: str):
     return tool
 
 
-def _support(tool, support_id: int) -> Support:
-    support = db.session.get(Support, support_id)
+def _support(tool, support_id: int, lock: bool = False) -> Support:
+    """The tool's support; `lock` makes a concurrent removal wait, then find nothing (404)."""
+    support = db.session.get(Support, support_id, with_for_update=lock)
     if support is None or support.tool_id != tool.id:
         abort(404)
     return support
@@ -102,7 +103,7 @@ def upload(slug: str):
 def edit(slug: str, support_id: int):
     """Retitle a support and/or replace its file (it keeps its place)."""
     tool = _tool(slug)
-    support = _support(tool, support_id)
+    support = _support(tool, support_id, lock=True)
     try:
         title = service.check_title(request.form.get("titre", ""))
     except service.SupportRejected as exc:
@@ -162,7 +163,7 @@ def confirm_remove(slug: str, support_id: int):
 @role_required("curator")
 def remove(slug: str, support_id: int):
     tool = _tool(slug)
-    support = _support(tool, support_id)
+    support = _support(tool, support_id, lock=True)
     title = support.title
     service.remove_support(db.session, support)
     db.commit()
