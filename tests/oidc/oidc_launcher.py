@@ -44,10 +44,15 @@ def start_provider(workdir: Path, clients: list[dict], id_token_ttl: int = 3600)
     process = subprocess.Popen([node, str(SCRIPT), str(config)], stdout=subprocess.PIPE,
                                stderr=log, text=True, cwd=REPO)
     first_line: list[str] = []
-    reader = threading.Thread(target=lambda: first_line.append(process.stdout.readline()),
-                              daemon=True)
-    reader.start()
-    reader.join(timeout=30)
+    started = threading.Event()
+
+    def read() -> None:
+        first_line.append(process.stdout.readline())
+        started.set()
+        for _ in process.stdout:  # keep the pipe drained: the provider may print notices
+            pass
+    threading.Thread(target=read, daemon=True).start()
+    started.wait(timeout=30)
     if not first_line or not first_line[0].strip():
         process.kill()
         log.close()

@@ -72,7 +72,10 @@ server.listen(config.port || 0, '127.0.0.1', () => {
       token_endpoint_auth_method: 'client_secret_post',
     },
     pkce: { required: () => true },
-    ttl: { IdToken: config.idTokenTtl || 3600 },
+    ttl: {
+      IdToken: config.idTokenTtl || 3600, AccessToken: 600, AuthorizationCode: 60,
+      Interaction: 600, Grant: 3600, Session: 3600,
+    },
     features: {
       devInteractions: { enabled: false },
       jwtUserinfo: { enabled: true },
