@@ -90,17 +90,19 @@ class Config:
                                "et le mode debug doit être désactivé.")
         if self.PRODUCTION and self.LOCAL_LOGIN_ENABLED:
             raise RuntimeError("En production, la connexion par mot de passe est interdite : "
-                               "retirez LOCAL_LOGIN_ENABLED (les agents se connectent avec ProConnect).")
+                               "retirez LOCAL_LOGIN_ENABLED (les agents se connectent avec "
+                               "ProConnect).")
         self._check_proconnect()
 
     def _check_proconnect(self) -> None:
         if not self.PROCONNECT_ISSUER:
             return
-        missing = [name for name in ("PROCONNECT_CLIENT_ID", "PROCONNECT_CLIENT_SECRET",
-                                     "PROCONNECT_ALLOWED_DOMAINS") if not getattr(self, name).strip()]
+        needed = ("PROCONNECT_CLIENT_ID", "PROCONNECT_CLIENT_SECRET", "PROCONNECT_ALLOWED_DOMAINS")
+        missing = [name for name in needed if not getattr(self, name).strip()]
         if missing:
-            raise RuntimeError("ProConnect est activé (PROCONNECT_ISSUER) mais incomplet : définissez "
-                               + ", ".join(missing) + " (voir README, « ProConnect »).")
+            raise RuntimeError("ProConnect est activé (PROCONNECT_ISSUER) mais incomplet : "
+                               "définissez " + ", ".join(missing)
+                               + " (voir README, « ProConnect »).")
         if self.PRODUCTION and not self.PROCONNECT_ISSUER.startswith("https://"):
             raise RuntimeError("En production, PROCONNECT_ISSUER doit être une adresse https://.")
         if self.PRODUCTION and not self.PUBLIC_URL.startswith("https://"):

@@ -49,7 +49,8 @@ _CLAIM_MESSAGES = {
 
 
 class ProConnectRefusal(Exception):
-    """A refused sign-in: `message` is French and shown as is, `reason` is logged (no personal data)."""
+    """A refused sign-in: `message` is French and shown as is; `reason` is logged (nothing
+    personal)."""
 
     def __init__(self, message: str, reason: str, status: int = 400):
         super().__init__(message)
@@ -167,9 +168,9 @@ def authorize_redirect(redirect_uri: str):
     acr_values = _acr_values()
     if acr_values:
         # ProConnect's way of asking for a level (claims parameter, essential acr).
-        extra["claims"] = json.dumps({"id_token": {"acr": {"essential": True, "values": acr_values}}},
-                                     separators=(",", ":"))
-    # ProConnect wants a state and a nonce of at least 32 characters (Authlib's default nonce is 20).
+        wanted = {"id_token": {"acr": {"essential": True, "values": acr_values}}}
+        extra["claims"] = json.dumps(wanted, separators=(",", ":"))
+    # ProConnect wants a state and a nonce of 32 characters or more (Authlib's nonce has 20).
     return client.authorize_redirect(redirect_uri, state=secrets.token_urlsafe(32),
                                      nonce=secrets.token_urlsafe(32), **extra)
 
@@ -192,7 +193,8 @@ def finish(args) -> Identity:
     metadata = _metadata(client)
     # RFC 9207: an `iss` in the answer must be our provider's (mix-up defence).
     if args.get("iss") is not None and args.get("iss") != metadata["issuer"]:
-        raise ProConnectRefusal("La réponse ne vient pas du fournisseur ProConnect attendu." + RETRY,
+        raise ProConnectRefusal("La réponse ne vient pas du fournisseur ProConnect attendu."
+                                + RETRY,
                                 "iss_parameter")
     try:
         token = client.authorize_access_token(
@@ -214,7 +216,8 @@ def finish(args) -> Identity:
         message = _CLAIM_MESSAGES.get(claim, "Le jeton d'identité de ProConnect est invalide.")
         raise ProConnectRefusal(message + ("" if claim == "acr" else RETRY), f"claim_{claim}")
     except JoseError as exc:
-        raise ProConnectRefusal("Le jeton d'identité de ProConnect est invalide (signature)." + RETRY,
+        raise ProConnectRefusal("Le jeton d'identité de ProConnect est invalide (signature)."
+                                + RETRY,
                                 f"jose_{exc.error}")
     if "id_token" not in token or not token.get("userinfo"):
         raise ProConnectRefusal("ProConnect n'a pas transmis de jeton d'identité." + RETRY,
@@ -254,7 +257,8 @@ def _userinfo(client, metadata: dict, token: dict) -> dict:
         jwt.JWTClaimsRegistry(now=clock(), leeway=current_app.config["PROCONNECT_LEEWAY_SECONDS"],
                               **options).validate(decoded.claims)
     except JoseError as exc:
-        raise ProConnectRefusal("Les informations transmises par ProConnect sont invalides." + RETRY,
+        raise ProConnectRefusal("Les informations transmises par ProConnect sont invalides."
+                                + RETRY,
                                 f"userinfo_{exc.error}")
     return decoded.claims
 

@@ -74,8 +74,9 @@ def sign_in_with_proconnect(session: Session, identity, allowed_domains: set[str
     if user is None:
         user = find_user(session, email)
         if user is not None and user.oidc_sub is not None:
-            raise SignInRefused("Un autre compte ProConnect utilise déjà cette adresse électronique "
-                                "dans ROMIN. Adressez-vous à l'administrateur de ROMIN.",
+            raise SignInRefused("Un autre compte ProConnect utilise déjà cette adresse "
+                                "électronique dans ROMIN. Adressez-vous à l'administrateur "
+                                "de ROMIN.",
                                 "email_taken")
         if user is None:
             user = User(email=email, role="agent", is_active=True, display_name="")

@@ -30,7 +30,9 @@ ROLE_LABELS = {
 
 
 def _when(moment: datetime | None) -> str:
-    return moment.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y à %H:%M") if moment else ""
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y à %H:%M")
 
 
 def _query() -> str:

@@ -14,7 +14,8 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
                    session, url_for)
 
 from app import proconnect
-from app.auth import current_user, login as login_user, logout as logout_user, public, verify_password
+from app.auth import current_user, public, verify_password
+from app.auth import login as login_user, logout as logout_user
 from app.db import db
 from app.services.accounts import SignInRefused, find_user, sign_in_with_proconnect
 

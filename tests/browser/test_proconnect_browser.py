@@ -77,7 +77,8 @@ def test_sign_in_grant_a_role_and_sign_out_through_proconnect(browser, proconnec
     row.get_by_label("Rôle de dominique.petit@justice.fr").select_option("curator")
     row.get_by_role("button", name="Changer le rôle").click()
     admin.wait_for_load_state()
-    assert "a désormais le rôle « Référent catalogue »" in admin.locator(".fr-alert").first.inner_text()
+    flash = admin.locator(".fr-alert").first.inner_text()
+    assert "a désormais le rôle « Référent catalogue »" in flash
 
     assert agent.goto(f"{base}/gestion/outils").status == 200  # curator now, same session
     agent.goto(f"{base}/recherche")
@@ -85,7 +86,8 @@ def test_sign_in_grant_a_role_and_sign_out_through_proconnect(browser, proconnec
     agent.wait_for_url("**/session/end**")
     agent.get_by_role("button", name="Se déconnecter").click()  # the provider's confirmation
     agent.wait_for_url(f"{base}/recherche**")
-    assert "déconnecté(e) de ROMIN et de ProConnect" in agent.locator(".fr-alert").first.inner_text()
+    flash = agent.locator(".fr-alert").first.inner_text()
+    assert "déconnecté(e) de ROMIN et de ProConnect" in flash
     assert "Se connecter" in agent.locator(".fr-header__tools-links").inner_text()
     # the provider's session ended too: the button leads to its sign-in form again
     agent.goto(f"{base}/connexion")

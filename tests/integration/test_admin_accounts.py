@@ -65,7 +65,8 @@ def test_an_unknown_role_is_refused_with_a_message_and_nothing_changes(app, make
 
 def test_an_admin_cannot_remove_their_own_admin_role(app, make_user):
     admin = make_user("admin")
-    response = _signed_in(app, admin).post(f"/admin/comptes/{admin.id}/role", data={"role": "agent"})
+    response = _signed_in(app, admin).post(f"/admin/comptes/{admin.id}/role",
+                                           data={"role": "agent"})
     assert response.status_code == 400
     page = _text(response)
     assert "Vous ne pouvez pas retirer votre propre rôle d'administrateur" in page
@@ -124,6 +125,7 @@ def test_role_changes_need_the_csrf_token(app_factory, make_user):
     assert _reload(app, agent).role == "agent"
     page = client.get("/admin/comptes").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    done = client.post(f"/admin/comptes/{agent.id}/role", data={"role": "curator", "csrf_token": token})
+    done = client.post(f"/admin/comptes/{agent.id}/role",
+                       data={"role": "curator", "csrf_token": token})
     assert done.status_code == 303
     assert _reload(app, agent).role == "curator"

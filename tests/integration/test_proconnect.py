@@ -175,7 +175,7 @@ def test_first_sign_in_creates_an_agent_keyed_on_sub_and_the_next_one_reuses_it(
     assert _signed_in_uid(again) == user.id
 
 
-def test_an_account_created_by_the_command_is_linked_on_its_first_sign_in(proconnect_app, make_user):
+def test_an_account_created_by_the_command_is_linked_on_its_first_sign_in(proconnect_app):
     app = proconnect_app()
     with app.app_context():
         from app.services.accounts import create_user
@@ -243,7 +243,8 @@ def test_a_code_issued_to_another_client_is_refused(proconnect_app):
     assert_refused(app, client, response, "sub-code-autre", "ProConnect a refusé la connexion")
 
 
-def test_an_id_token_issued_to_another_client_is_refused(proconnect_app, oidc_provider, monkeypatch):
+def test_an_id_token_issued_to_another_client_is_refused(proconnect_app, oidc_provider,
+                                                        monkeypatch):
     """Token substitution: the token answer ROMIN receives is a real one, signed by the
     provider, but issued to another relying party (audience `autre-service`)."""
     from authlib.integrations.flask_client.apps import FlaskOAuth2App
@@ -254,7 +255,8 @@ def test_an_id_token_issued_to_another_client_is_refused(proconnect_app, oidc_pr
     nonce = _param(romin_url, "nonce")
     # the other service's own, complete flow at the provider, with ROMIN's nonce
     verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    digest = hashlib.sha256(verifier.encode()).digest()
+    challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
     other_url = _with_params(romin_url, client_id="autre-service", state=secrets.token_urlsafe(32),
                              code_challenge=challenge)
     back = _at_provider(requests.Session(), other_url, _account(sub="sub-aud"))
@@ -411,4 +413,5 @@ def test_redirect_uris_are_built_on_the_public_url(proconnect_app):
     """Behind a TLS proxy, the registered https:// addresses are used, not the request's host."""
     app = proconnect_app(PUBLIC_URL="https://romin.justice.example")
     url = _start(app.test_client())
-    assert _param(url, "redirect_uri") == "https://romin.justice.example/connexion/proconnect/retour"
+    assert _param(url, "redirect_uri") == \
+        "https://romin.justice.example/connexion/proconnect/retour"
