@@ -26,7 +26,6 @@ from joserfc import jwt
 from joserfc.errors import (ExpiredTokenError, InvalidClaimError, InvalidKeyIdError, JoseError,
                             MissingClaimError)
 from joserfc.jwk import KeySet
-from joserfc.jws import JWSRegistry
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 from sqlalchemy import func, or_, select, update
@@ -24,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models import IndexJob, User
+from app.french_dates import fr_datetime
 from indexer.client import MeiliError
 
 log = logging.getLogger(__name__)
@@ -78,14 +78,8 @@ def _view(job: IndexJob | None) -> JobView | None:
 
 
 def when(moment: datetime | None) -> str:
-    """Paris time, for the health page and `romin index status`."""
-    if moment is None:
-        return ""
-    try:
-        moment = moment.astimezone(ZoneInfo("Europe/Paris"))
-    except ZoneInfoNotFoundError:
-        pass
-    return moment.strftime("%d/%m/%Y à %H:%M:%S")
+    """Paris time with seconds, for the health page and `romin index status`."""
+    return fr_datetime(moment, seconds=True)
 
 
 def age(moment: datetime | None) -> str:

@@ -1,5 +1,10 @@
 """HTML pages (DSFR, French, usable without JavaScript)."""
+from functools import partial
+
 from flask import Flask
+
+from app.french_dates import fr_datetime
+from app.web.backoffice_menu import visible_entries
 
 
 def register_web(app: Flask) -> None:
@@ -23,3 +28,6 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(index_health_views.bp)
     app.register_blueprint(backoffice_views.bp)
     app.register_blueprint(admin_views.bp)
+    # for every template: the back office's side menu, and dates as read in France
+    app.jinja_env.globals["backoffice_entries"] = visible_entries
+    app.jinja_env.filters["date_heure"] = partial(fr_datetime, empty="—")

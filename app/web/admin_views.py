@@ -2,24 +2,16 @@
 grant the other roles here, and deactivate or reactivate accounts."""
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from app.auth import current_user, role_required
 from app.db import db
 from app.models import User
 from app.services.accounts import AccountError, list_accounts, set_active, set_role
-from app.web.backoffice_menu import visible_entries
+from app.french_dates import fr_datetime
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-
-@bp.record_once
-def _template_globals(state) -> None:
-    """The back-office layout's side menu (whichever back-office blueprint registers first)."""
-    state.app.jinja_env.globals.setdefault("backoffice_entries", visible_entries)
 
 ROLE_LABELS = {
     "agent": "Agent (CPIP)",
@@ -27,12 +19,6 @@ ROLE_LABELS = {
     "staff": "Appui (pilotage)",
     "admin": "Administrateur",
 }
-
-
-def _when(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    return moment.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y à %H:%M")
 
 
 def _query() -> str:
@@ -43,7 +29,7 @@ def _page(errors: dict | None = None, submitted: dict | None = None, status: int
     query = _query()
     return render_template("admin/accounts.html", users=list_accounts(db.session, query), q=query,
                            role_labels=ROLE_LABELS, errors=errors or {},
-                           submitted=submitted or {}, me=current_user(), when=_when), status
+                           submitted=submitted or {}, me=current_user(), when=fr_datetime), status
 
 
 def _back():

@@ -7,8 +7,6 @@ so the page, the API and imports validate alike and each save records a revision
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup
@@ -23,13 +21,11 @@ from app.schemas.tool import ToolInSchema
 from app.services import revisions, workflow
 from app.services.catalogue import FIELD_LABELS, CatalogueError, get_tool, save_tool
 from app.services.reference_data import all_factors
-from app.web.backoffice_menu import visible_entries
 
 bp = Blueprint("backoffice", __name__, url_prefix="/gestion")
 
 PER_PAGE = 20
 QUERY_MAX = 200
-PARIS = ZoneInfo("Europe/Paris")
 LIST_FIELDS = ("risk_factors", "stages", "setting", "responsivity")
 TEXT_FIELDS = ("title", "summary", "instructions", "precautions", "protective_factors",
                "author_name", "author_role", "author_structure", "author_contact")
@@ -46,20 +42,6 @@ CHOICE_MESSAGES = {
     "responsivity": "Cochez des publics parmi ceux proposés.",
     "evidence_level": "Choisissez un niveau de preuve de 0 à 4.",
 }
-
-
-def fr_datetime(value: datetime | None) -> str:
-    """Date and time as curators in France read them."""
-    if value is None:
-        return "—"
-    return value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
-
-
-@bp.record_once
-def _template_globals(state) -> None:
-    env = state.app.jinja_env
-    env.globals.setdefault("backoffice_entries", visible_entries)
-    env.filters.setdefault("date_heure", fr_datetime)
 
 
 def _tool_or_404(slug: str) -> Tool:

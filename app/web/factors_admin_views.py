@@ -11,15 +11,8 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from app.auth import role_required
 from app.db import db
 from app.services import risk_factors_admin as service
-from app.web.backoffice_menu import visible_entries
 
 bp = Blueprint("factors_admin", __name__, url_prefix="/gestion/facteurs")
-
-
-@bp.record_once
-def _template_globals(state) -> None:
-    # The back-office layout's side menu; set once by whichever back-office area loads first.
-    state.app.jinja_env.globals.setdefault("backoffice_entries", visible_entries)
 
 
 @bp.get("")

@@ -11,16 +11,9 @@ from app.services import index_jobs
 from app.services.index_jobs import age, when
 from app.services.index_admin import index_status, parked_entries, retry_parked_entries
 from app.services.outbox import BATCH
-from app.web.backoffice_menu import visible_entries
 
 bp = Blueprint("index_health", __name__, url_prefix="/gestion/index")
 PARKED_SHOWN = 100
-
-
-@bp.record_once
-def _template_globals(state) -> None:
-    """The back-office layout's side menu (whichever back-office blueprint registers first)."""
-    state.app.jinja_env.globals.setdefault("backoffice_entries", visible_entries)
 
 
 @bp.get("")

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from app.auth import current_user, role_required
 from app.db import db
-from app.web.backoffice_menu import visible_entries
 from app.models import Feedback
 from app.models.moderation import REASON_MAX
 from app.services import moderation as service
@@ -14,12 +13,6 @@ from app.services.catalogue import get_tool
 
 bp = Blueprint("moderation", __name__)
 HIDDEN_PER_PAGE = 50
-
-
-@bp.record_once
-def _template_globals(state) -> None:
-    """The back-office layout's side menu (app/web/backoffice_menu.py)."""
-    state.app.jinja_env.globals.setdefault("backoffice_entries", visible_entries)
 
 
 @bp.post("/outils/<slug>/avis/<int:feedback_id>/signaler")

@@ -12,7 +12,6 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.auth import current_user, has_role, role_required
 from app.db import db
-from app.web.backoffice_menu import visible_entries
 from app.models import Support
 from app.services import supports as service
 from app.services.catalogue import get_tool
@@ -22,12 +21,6 @@ CONCURRENT = ("Un autre support du même nom vient d'être enregistré pour cet 
               "été enregistré ; choisissez à nouveau le fichier et envoyez-le.")
 
 bp = Blueprint("supports_admin", __name__, url_prefix="/gestion/outils/<slug>/supports")
-
-
-@bp.record_once
-def _template_globals(state) -> None:
-    """The back-office layout's side menu (app/web/backoffice_menu.py)."""
-    state.app.jinja_env.globals.setdefault("backoffice_entries", visible_entries)
 
 
 def _tool(slug: str):

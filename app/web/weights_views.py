@@ -1,9 +1,6 @@
 """Support staff tune the ranking: weights with a preview, saving with a note, history, rollback."""
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from flask import (
     Blueprint,
     abort,
@@ -21,6 +18,7 @@ from app.services import weights as service
 from app.services.scoring import current_weights
 from app.services.reference_data import all_factors
 from app.services.search import factor_slugs
+from app.french_dates import fr_datetime
 from ranking import WEIGHT_BOUNDS
 
 bp = Blueprint("weights", __name__, url_prefix="/pilotage/classement")
@@ -56,16 +54,6 @@ def _render(*, form_values: dict | None = None, factor: str | None = None, note:
         note=note, errors=errors or {}, preview=preview, latest=latest,
         signal_labels=service.SIGNAL_LABELS, note_max=service.NOTE_MAX,
     ), status
-
-
-def _when(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    try:
-        moment = moment.astimezone(ZoneInfo("Europe/Paris"))
-    except ZoneInfoNotFoundError:
-        pass
-    return moment.strftime("%d/%m/%Y à %H:%M")
 
 
 def _flat(errors: dict[str, list[str]]) -> dict[str, str]:
@@ -134,7 +122,7 @@ def _render_history(errors: dict | None = None, notes: dict | None = None, statu
     return render_template(
         "weights_history.html", entries=service.history(db.session), help=service.HELP,
         short_labels=service.SHORT_LABELS,
-        names=list(WEIGHT_BOUNDS), display=_display, when=_when, errors=errors or {},
+        names=list(WEIGHT_BOUNDS), display=_display, when=fr_datetime, errors=errors or {},
         notes=notes or {},
         note_max=service.NOTE_MAX,
     ), status

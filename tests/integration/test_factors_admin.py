@@ -75,7 +75,7 @@ def test_a_synonym_added_by_a_curator_makes_a_typed_search_find_the_factor(
 
 def test_a_new_label_reaches_the_documents_of_the_factor_s_tools(app, make_tool, meili_client, ctx):
     tool = make_tool(title="Génogramme", risk_factors=["famille", "entourage"])
-    untouched = make_tool(title="Autre", risk_factors=["emploi"])
+    make_tool(title="Autre", risk_factors=["emploi"])  # another factor's tool: not queued
     last = db.session.scalar(select(func.max(IndexOutbox.id)))
     update_factor(db.session, _factor("famille"), "Difficultés familiales et conjugales",
                   "Relations familiales.", "famille\ncouple")

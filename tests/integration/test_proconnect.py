@@ -252,7 +252,6 @@ def test_an_id_token_issued_to_another_client_is_refused(proconnect_app, oidc_pr
     app = proconnect_app()
     client = app.test_client()
     romin_url = _start(client)
-    nonce = _param(romin_url, "nonce")
     # the other service's own, complete flow at the provider, with ROMIN's nonce
     verifier = secrets.token_urlsafe(48)
     digest = hashlib.sha256(verifier.encode()).digest()
