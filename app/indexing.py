@@ -237,6 +237,11 @@ def sync_scores(session: Session, tool_ids: set[int | None]) -> None:
             yield batch
 
     sync.upsert_batches(client, uid, batches(), partial=True)
+    # A partial document upserts: one unpublished meanwhile (its deletion applied before our
+    # update) would come back as a bare document of scores. Read the statuses again.
+    still = set(session.scalars(select(Tool.id).where(Tool.status == "published",
+                                                      among(Tool.id, sorted(sent)))))
+    sync.delete(client, uid, sorted(sent - still))
     rest = tool_ids - sent
     if rest:
         sync_tools(session, rest)

@@ -9,7 +9,7 @@ import re
 from html import unescape
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
 from app.db import db
 from app.models import RankingWeightsVersion, Tool
@@ -413,3 +413,30 @@ def test_a_save_pushes_scores_only_and_the_index_stays_whole(app, catalogue, mak
     with app.app_context():
         repair = reconcile_index(db.session)
     assert not repair.upserted and not repair.deleted
+
+
+def test_a_tool_unpublished_during_a_scores_push_does_not_come_back_bare(
+        app, catalogue, make_user, meili_client, monkeypatch):
+    """Partial documents upsert: a tool unpublished (and deleted from the index) after the push
+    read the index, but before its update, must not come back as a document of scores only."""
+    from indexer import sync
+    uid = app.config["MEILI_INDEX"]
+    gone = catalogue["weak"].id
+    send = sync.upsert_batches
+
+    def unpublished_meanwhile(client, index, batches, *args, **kwargs):
+        batches = list(batches)  # the partial documents are built: the tool was published
+        if kwargs.get("partial"):
+            with db.session_factory() as other:  # another curator archives it, committed
+                other.execute(update(Tool).where(Tool.id == gone).values(status="archived"))
+                other.commit()
+            meili_client.run("POST", f"/indexes/{uid}/documents/delete-batch", [gone])
+        return send(client, index, batches, *args, **kwargs)
+    monkeypatch.setattr(sync, "upsert_batches", unpublished_meanwhile)
+    with app.app_context():
+        staff = db.session.merge(make_user("staff"))
+        service.save_weights(db.session, {"rating": 0, "evidence": 1}, "Course", staff)
+        db.session.commit()
+    ids = {d["id"] for d in meili_client.request(
+        "POST", f"/indexes/{uid}/documents/fetch", {"limit": 1000, "fields": ["id"]})["results"]}
+    assert gone not in ids and catalogue["strong"].id in ids
