@@ -68,8 +68,12 @@ def check_factors(factors: list[FactorValues]) -> dict[str, dict[str, str]]:
         else:
             twin = next((o for o in factors if o.slug != f.slug
                          and normalise(o.label) == normalise(label)), None)
+            named = sorted(names.get(normalise(label), set()) - {f.slug})
             if twin is not None:
                 problems["label"] = f"Le facteur « {twin.slug} » porte déjà ce libellé."
+            elif named:  # another factor's synonym or slug: a typed word would lead to two
+                problems["label"] = (f"« {label} » désigne déjà le facteur « {labels[named[0]]} » : "
+                                     "un même mot ne peut mener qu'à un facteur.")
         if len(f.description) > DESCRIPTION_MAX:
             problems["description"] = (f"La description fait {len(f.description)} caractères ; "
                                        f"{DESCRIPTION_MAX} au plus.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from app.db import db
@@ -125,6 +126,17 @@ def test_service_refuses_an_ambiguous_word_even_the_other_factor_s_label(ctx):
         assert "désigne déjà le facteur « Problèmes d'ordre professionnel »" in exc.errors["synonyms"]
     else:
         raise AssertionError("the synonym naming another factor was accepted")
+
+
+def test_a_label_may_not_be_another_factor_s_synonym(ctx):
+    """Renaming "emploi" to a word that already leads to "addictions" would make that word
+    lead to two factors: the label is refused, on the factor being edited."""
+    synonym = _factor("addictions").synonyms[0]
+    with pytest.raises(FactorError) as refused:
+        update_factor(db.session, _factor("emploi"), synonym.capitalize(), "", "")
+    assert "désigne déjà le facteur « Addictions" in refused.value.errors["label"]
+    assert db.session.scalar(select(RiskFactor.label).where(RiskFactor.slug == "emploi")) \
+        != synonym.capitalize()
 
 
 def test_settings_change_is_queued_while_meilisearch_is_down_then_pushed_when_it_is_back(
