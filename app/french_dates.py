@@ -15,3 +15,10 @@ def fr_datetime(moment: datetime | None, *, seconds: bool = False, empty: str = 
     if moment is None:
         return empty
     return moment.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M:%S" if seconds else "%d/%m/%Y à %H:%M")
+
+
+def fr_date(moment: datetime | None, *, empty: str = "") -> str:
+    """"27/11/2026", the day in Paris (23:30 UTC on the 27th is already the 28th there)."""
+    if moment is None:
+        return empty
+    return moment.astimezone(PARIS).strftime("%d/%m/%Y")

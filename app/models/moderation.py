@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    CheckConstraint, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text,
+    CheckConstraint, DateTime, ForeignKey, Index, String, Text, text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -42,11 +42,13 @@ class CommentDecision(Base):
 
 
 class CommentReport(Base):
-    """An officer's report of a comment: one per officer and comment, open until a decision."""
+    """An officer's report of a comment, open until a decision closes it. One open report per
+    officer and comment; once a decision closed it, the officer may report the comment again."""
 
     __tablename__ = "comment_reports"
     __table_args__ = (
-        UniqueConstraint("feedback_id", "reporter_id", name="uq_comment_reports_feedback_reporter"),
+        Index("uq_comment_reports_open_feedback_reporter", "feedback_id", "reporter_id",
+              unique=True, postgresql_where=text("decision_id IS NULL")),
         Index("ix_comment_reports_open", "created_at", postgresql_where=text("decision_id IS NULL")),
     )
 

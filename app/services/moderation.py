@@ -40,7 +40,8 @@ def _reason(reason: str | None, required: bool, what: str) -> str:
 # -- officers ------------------------------------------------------------------------------
 
 def report(session: Session, feedback: Feedback, reporter: User, reason: str = "") -> bool:
-    """Report a comment; False when this officer had already reported it (one report each)."""
+    """Report a comment; False when this officer's earlier report is still open (no decision
+    yet). A report a decision closed does not count: the officer may report again."""
     if feedback.user_id == reporter.id:
         raise ModerationError({"reason": "Vous ne pouvez pas signaler votre propre commentaire : "
                                          "modifiez-le plutôt."})
@@ -48,16 +49,19 @@ def report(session: Session, feedback: Feedback, reporter: User, reason: str = "
     created = session.scalar(
         insert(CommentReport).values(feedback_id=feedback.id, reporter_id=reporter.id,
                                      reason=reason, created_at=func.now())
-        .on_conflict_do_nothing(constraint="uq_comment_reports_feedback_reporter")
+        .on_conflict_do_nothing(index_elements=["feedback_id", "reporter_id"],
+                                index_where=CommentReport.decision_id.is_(None))
         .returning(CommentReport.id))
     return created is not None
 
 
 def reported_by(session: Session, user: User | None, feedback_ids: list[int]) -> set[int]:
+    """Those of these comments `user` reported and no decision has examined yet."""
     if user is None or not feedback_ids:
         return set()
     return set(session.scalars(select(CommentReport.feedback_id).where(
-        CommentReport.reporter_id == user.id, CommentReport.feedback_id.in_(feedback_ids))))
+        CommentReport.reporter_id == user.id, CommentReport.feedback_id.in_(feedback_ids),
+        CommentReport.decision_id.is_(None))))
 
 
 # -- the current state of comments ---------------------------------------------------------
@@ -140,15 +144,20 @@ def open_reports(session: Session) -> list[ReportedComment]:
     return list(by_feedback.values())
 
 
-def hidden_comments(session: Session, limit: int,
-                    offset: int = 0) -> tuple[list[CommentDecision], int]:
-    """The hidden comments (their hiding decision), most recently hidden first, and their count."""
-    hidden = (select(CommentDecision).where(CommentDecision.id.in_(_latest_decision_ids()),
-                                            CommentDecision.action == HIDE))
-    total = session.scalar(select(func.count()).select_from(hidden.subquery()))
-    page = session.scalars(hidden.order_by(CommentDecision.decided_at.desc(),
-                                           CommentDecision.id.desc()).limit(limit).offset(offset))
-    return list(page), total or 0
+def _hidden():
+    return select(CommentDecision).where(CommentDecision.id.in_(_latest_decision_ids()),
+                                         CommentDecision.action == HIDE)
+
+
+def hidden_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(_hidden().subquery())) or 0
+
+
+def hidden_comments(session: Session, limit: int, offset: int = 0) -> list[CommentDecision]:
+    """The hidden comments (their hiding decision), most recently hidden first."""
+    return list(session.scalars(_hidden().order_by(CommentDecision.decided_at.desc(),
+                                                   CommentDecision.id.desc())
+                                .limit(limit).offset(offset)))
 
 
 def tools_of(session: Session, feedback: list[Feedback]) -> dict[int, Tool]:

@@ -3,7 +3,7 @@ from functools import partial
 
 from flask import Flask
 
-from app.french_dates import fr_datetime
+from app.french_dates import fr_date, fr_datetime
 from app.web.backoffice_menu import visible_entries
 
 
@@ -31,3 +31,4 @@ def register_web(app: Flask) -> None:
     # for every template: the back office's side menu, and dates as read in France
     app.jinja_env.globals["backoffice_entries"] = visible_entries
     app.jinja_env.filters["date_heure"] = partial(fr_datetime, empty="—")
+    app.jinja_env.filters["date_jour"] = partial(fr_date, empty="—")

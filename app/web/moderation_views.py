@@ -10,6 +10,7 @@ from app.models import Feedback
 from app.models.moderation import REASON_MAX
 from app.services import moderation as service
 from app.services.catalogue import get_tool
+from app.web.pagination import PAGE_INVALID, page_count, requested_page
 
 bp = Blueprint("moderation", __name__)
 HIDDEN_PER_PAGE = 50
@@ -40,27 +41,24 @@ def report(slug: str, feedback_id: int):
         flash("Merci : le commentaire est signalé aux référents, qui décideront de le masquer "
               "ou non.", "success")
     else:
-        flash("Vous aviez déjà signalé ce commentaire : les référents l'examineront.", "info")
+        flash("Vous avez déjà signalé ce commentaire et les référents ne l'ont pas encore "
+              "examiné : votre signalement reste en attente.", "info")
     return redirect(sheet, code=303)
 
 
-def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
-
-
-def _render(errors=None, form=None, status=200):
-    page = _page()
+def _render(errors=None, form=None, status=200, page=1, page_error=None):
+    """The queue and one page of hidden comments (`page`, moved to the last page when the list
+    is shorter, as the tools list does); `page_error` explains a page number that is none."""
     queue = service.open_reports(db.session)
-    hidden, hidden_total = service.hidden_comments(db.session, HIDDEN_PER_PAGE,
-                                                   (page - 1) * HIDDEN_PER_PAGE)
+    hidden_total = service.hidden_count(db.session)
+    pages = page_count(hidden_total, HIDDEN_PER_PAGE)
+    page = min(page, pages)
+    hidden = service.hidden_comments(db.session, HIDDEN_PER_PAGE, (page - 1) * HIDDEN_PER_PAGE)
     tools = service.tools_of(db.session,
                              [item.feedback for item in queue] + [d.feedback for d in hidden])
     return render_template(
         "backoffice/moderation.html", queue=queue, hidden=hidden, hidden_total=hidden_total,
-        page=page, pages=max(1, -(-hidden_total // HIDDEN_PER_PAGE)), tools=tools,
+        page=page, pages=pages, tools=tools, page_error=page_error,
         errors=errors or {}, form=form or {}, reason_max=REASON_MAX,
         page_url=lambda n: url_for(".reported", page=n) + "#masques",
     ), status
@@ -69,7 +67,10 @@ def _render(errors=None, form=None, status=200):
 @bp.get("/gestion/commentaires")
 @role_required("curator")
 def reported():
-    return _render()
+    page = requested_page(request.args.get("page"))
+    if page is None:
+        return _render(status=400, page_error=PAGE_INVALID)
+    return _render(page=page)
 
 
 def _decide(feedback_id: int, action: str, done: str):

@@ -57,6 +57,18 @@ def tool_sheet(slug: str):
     return render_sheet(tool)
 
 
+def _version(support: Support) -> str:
+    return support.sha256[:12]
+
+
+@bp.app_template_global()
+def support_url(tool, support: Support, **kwargs) -> str:
+    """The download link of a support, carrying its content's version: a file replaced under
+    the same name gets a new URL, so no browser serves the old one from its cache."""
+    return url_for("tools.download_support", slug=tool.slug, support_id=support.id,
+                   filename=support.filename, v=_version(support), **kwargs)
+
+
 @bp.get("/outils/<slug>/supports/<int:support_id>/<filename>")
 @public
 def download_support(slug: str, support_id: int, filename: str):
@@ -68,8 +80,22 @@ def download_support(slug: str, support_id: int, filename: str):
     if not path.is_file():
         abort(404)
     record("download", tool=tool)
-    return send_file(path, mimetype=support.content_type, as_attachment=True,
-                     download_name=support.filename, max_age=3600, etag=support.sha256)
+    response = send_file(path, mimetype=support.content_type, as_attachment=True,
+                         download_name=support.filename, etag=support.sha256)
+    # never in a shared cache (a draft's supports are for curators only); a draft's file not
+    # even in the browser's; a versioned link may be kept, its URL changes with the content;
+    # any other (an old or unversioned link) is checked again (ETag) at each download
+    response.cache_control.private = True
+    response.cache_control.public = None
+    if tool.status != "published":
+        response.cache_control.no_store = True
+        response.cache_control.no_cache = None
+    elif request.args.get("v") == _version(support):
+        response.cache_control.no_cache = None
+        response.cache_control.max_age = 3600
+    else:
+        response.cache_control.no_cache = True
+    return response
 
 
 @bp.post("/outils/<slug>/avis")

@@ -56,8 +56,11 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["decision_id"], ["comment_decisions.id"], ondelete="SET NULL",
                                 name=op.f("fk_comment_reports_decision_id_comment_decisions")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_comment_reports")),
-        sa.UniqueConstraint("feedback_id", "reporter_id", name="uq_comment_reports_feedback_reporter"),
     )
+    # one open report per officer and comment; after a decision the officer may report again
+    op.create_index("uq_comment_reports_open_feedback_reporter", "comment_reports",
+                    ["feedback_id", "reporter_id"], unique=True,
+                    postgresql_where=sa.text("decision_id IS NULL"))
     op.create_index(op.f("ix_comment_reports_feedback_id"), "comment_reports", ["feedback_id"])
     op.create_index(op.f("ix_comment_reports_decision_id"), "comment_reports", ["decision_id"])
     # the curators' queue: open reports
@@ -67,6 +70,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_comment_reports_open", table_name="comment_reports")
+    op.drop_index("uq_comment_reports_open_feedback_reporter", table_name="comment_reports")
     op.drop_index(op.f("ix_comment_reports_decision_id"), table_name="comment_reports")
     op.drop_index(op.f("ix_comment_reports_feedback_id"), table_name="comment_reports")
     op.drop_table("comment_reports")

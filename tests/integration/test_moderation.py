@@ -167,3 +167,84 @@ def test_moderation_pages_need_a_curator(app, commented, people):
     assert agent.get("/gestion/commentaires").status_code == 403
     assert agent.post(f"/gestion/commentaires/{feedback_id}/masquer", data={"motif": "x"}).status_code == 403
     assert _rows(app, CommentDecision, feedback_id=feedback_id) == []
+
+
+def test_an_officer_may_report_again_once_a_decision_closed_the_report(app, commented, people):
+    tool, feedback_id = commented
+    reader = _client_for(app, people["reader"])
+    form = f'action="/outils/{tool.slug}/avis/{feedback_id}/signaler"'
+    assert _report(reader, tool, feedback_id, "Premier motif").status_code == 303
+    pending = reader.get(f"/outils/{tool.slug}").get_data(as_text=True)
+    assert "Vous avez signalé ce commentaire" in pending and form not in pending
+    # while it is open, a second report adds nothing and says so
+    again = _report(reader, tool, feedback_id, "encore")
+    message = reader.get(again.headers["Location"]).get_data(as_text=True)
+    assert "pas encore examiné" in message
+    assert len(_rows(app, CommentReport, feedback_id=feedback_id)) == 1
+
+    curator = _client_for(app, people["curator"])
+    assert curator.post(f"/gestion/commentaires/{feedback_id}/retablir",
+                        data={"motif": "Rien d'identifiant"}).status_code == 303
+    # examined: the sheet offers the form again, and a new report is a new open report
+    after = reader.get(f"/outils/{tool.slug}").get_data(as_text=True)
+    assert form in after and "Vous avez signalé ce commentaire" not in after
+    second = _report(reader, tool, feedback_id, "Le commentaire a été modifié : il cite un nom")
+    thanks = reader.get(second.headers["Location"]).get_data(as_text=True)
+    assert "est signalé aux référents" in thanks
+    first, new = _rows(app, CommentReport, feedback_id=feedback_id)
+    assert first.decision_id is not None and new.decision_id is None
+    assert new.reason == "Le commentaire a été modifié : il cite un nom"
+    queue = curator.get("/gestion/commentaires").get_data(as_text=True)
+    assert "Commentaires signalés à examiner (1)" in queue and "il cite un nom" in queue
+    assert "Premier motif" not in queue  # the closed report is not in the queue any more
+    sheet = reader.get(f"/outils/{tool.slug}").get_data(as_text=True)
+    assert "Vous avez signalé ce commentaire" in sheet and form not in sheet
+
+
+def test_moderation_dates_are_paris_dates(app, commented, people):
+    """23:30 UTC on 27 November is already 28 November, 00:30, in Paris."""
+    from datetime import datetime, timezone
+    from sqlalchemy import update
+    tool, feedback_id = commented
+    _report(_client_for(app, people["reader"]), tool, feedback_id, "Cite un prénom")
+    curator = _client_for(app, people["curator"])
+    late = datetime(2026, 11, 27, 23, 30, tzinfo=timezone.utc)
+    with app.app_context():
+        db.session.execute(update(CommentReport).values(created_at=late))
+        db.session.execute(update(Feedback).where(Feedback.id == feedback_id)
+                           .values(updated_at=late))
+        db.session.commit()
+    queue = curator.get("/gestion/commentaires").get_data(as_text=True)
+    assert "depuis le 28/11/2026" in queue and "28/11/2026 à 00:30 : Cite un prénom" in queue
+    assert "écrit le 28/11/2026" in queue and "27/11/2026" not in queue
+
+    curator.post(f"/gestion/commentaires/{feedback_id}/masquer", data={"motif": "Nom cité."})
+    with app.app_context():
+        db.session.execute(update(CommentDecision).values(decided_at=late))
+        db.session.commit()
+    hidden = curator.get("/gestion/commentaires").get_data(as_text=True)
+    assert "Masqué le 28/11/2026 à 00:30" in hidden and "27/11/2026" not in hidden
+    mine = _client_for(app, people["author"]).get(f"/outils/{tool.slug}").get_data(as_text=True)
+    assert "un référent l'a masqué le 28/11/2026" in mine and "masqué le 27/11/2026" not in mine
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5"])
+def test_a_page_number_that_is_none_gets_a_400_with_a_french_message(app, commented, people, page):
+    tool, feedback_id = commented
+    _report(_client_for(app, people["reader"]), tool, feedback_id, "Cite un prénom")
+    response = _client_for(app, people["curator"]).get(f"/gestion/commentaires?page={page}")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Numéro de page invalide." in html
+    assert COMMENT in html  # the queue is still there to work on
+
+
+def test_a_page_past_the_end_shows_the_last_page(app, commented, people):
+    tool, feedback_id = commented
+    curator = _client_for(app, people["curator"])
+    curator.post(f"/gestion/commentaires/{feedback_id}/masquer", data={"motif": "Nom cité."})
+    response = curator.get("/gestion/commentaires?page=99")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Commentaires masqués (1)" in html and COMMENT in html
+    assert "Numéro de page invalide" not in html

@@ -378,3 +378,60 @@ def test_the_page_needs_a_curator(app, client, tool, make_user):
     assert client.get(f"/gestion/outils/{tool.slug}/supports").status_code == 403
     assert _upload(client, tool, _pdf(), "a.pdf").status_code == 403
     assert _supports(app, tool) == []
+
+
+def _sha(data: bytes) -> str:
+    import hashlib
+    return hashlib.sha256(data).hexdigest()
+
+
+def _link(client, tool) -> str:
+    import re
+    html = client.get(f"/outils/{tool.slug}").get_data(as_text=True)
+    [href] = re.findall(rf'href="(/outils/{tool.slug}/supports/[^"]+)"', html)
+    return href.replace("&amp;", "&")
+
+
+def test_downloads_stay_out_of_shared_caches_and_a_replaced_file_gets_a_new_link(
+        app, as_curator, tool):
+    _upload(as_curator, tool, _pdf("version 1"), "fiche.pdf")
+    [support] = _supports(app, tool)
+    officer = app.test_client()
+    link = _link(officer, tool)
+    assert link == f"/outils/{tool.slug}/supports/{support.id}/fiche.pdf?v={support.sha256[:12]}"
+    first = officer.get(link)
+    assert first.status_code == 200 and _sha(first.data) == support.sha256
+    cache = first.headers["Cache-Control"]
+    assert "private" in cache and "public" not in cache and "max-age=3600" in cache
+    # an unversioned (or outdated) link is revalidated at each download
+    bare = officer.get(f"/outils/{tool.slug}/supports/{support.id}/fiche.pdf")
+    cache = bare.headers["Cache-Control"]
+    assert "private" in cache and "no-cache" in cache and "max-age" not in cache
+
+    # replaced under the same name: the sheet links to a new URL, the old one gets the new file
+    response = as_curator.post(
+        f"/gestion/outils/{tool.slug}/supports/{support.id}/modifier",
+        data={"titre": "Fiche d'exercice", "fichier": (io.BytesIO(_pdf("version 2")), "fiche.pdf")},
+        content_type="multipart/form-data")
+    assert response.status_code == 303
+    [replaced] = _supports(app, tool)
+    assert (replaced.id, replaced.filename) == (support.id, "fiche.pdf")
+    assert replaced.sha256 != support.sha256
+    new_link = _link(officer, tool)
+    assert new_link != link and new_link.endswith(f"?v={replaced.sha256[:12]}")
+    assert _sha(officer.get(new_link).data) == replaced.sha256
+    old = officer.get(link)
+    assert _sha(old.data) == replaced.sha256 and "no-cache" in old.headers["Cache-Control"]
+
+
+def test_a_drafts_support_is_never_stored_by_any_cache(app, as_curator, make_tool):
+    draft = make_tool(title="Brouillon", status="draft")
+    _upload(as_curator, draft, _pdf("brouillon"), "fiche.pdf")
+    link = _link(as_curator, draft)
+    download = as_curator.get(link)
+    assert download.status_code == 200 and download.data.startswith(b"%PDF-")
+    cache = download.headers["Cache-Control"]
+    assert "no-store" in cache and "private" in cache
+    assert "public" not in cache and "max-age" not in cache and "Expires" not in download.headers
+    # and officers do not get it at all
+    assert app.test_client().get(link).status_code == 404
