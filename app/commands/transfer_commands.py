@@ -7,9 +7,49 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from app.cli import fail
 from app.db import db
+
+
+def _commit_alone(session: Session) -> list[int]:
+    """Commit, without the index push that follows a commit, and return the outbox rows the
+    commit wrote. Apart, a push failing once the rows are committed cannot be taken for a
+    failed import (and the files stored with the rows stay, as they must)."""
+    from app.indexing import OUTBOX_KEY
+    rows: list[int] = []
+
+    def keep(committing: Session) -> None:  # after the app's before_commit hook, which writes them
+        rows.extend(committing.info.get(OUTBOX_KEY, ()))
+
+    event.listen(session, "before_commit", keep)
+    session.info["romin_sync"] = False
+    try:
+        session.commit()
+    finally:
+        event.remove(session, "before_commit", keep)
+        session.info.pop("romin_sync", None)
+    return rows
+
+
+def _push(outbox_ids: list[int]) -> str | None:
+    """Push the committed import to the search index; a French warning when it could not be
+    (the rows stay queued: `romin index worker` sends them later)."""
+    from app.indexing import push_outbox
+    later = "la recherche sera à jour quand `romin index worker` les aura envoyées."
+    try:
+        with current_app.extensions["romin_db"].session_factory() as session:
+            result, _generation = push_outbox(session, outbox_ids)
+            session.commit()
+    except Exception as exc:  # the import itself is committed: say so, do not fail it
+        return (f"Import enregistré, mais l'index de recherche n'a pas pu être mis à jour "
+                f"({type(exc).__name__}) : {later}")
+    if result.error:
+        return ("Import enregistré, mais le moteur de recherche est indisponible : les "
+                f"modifications restent en file d'attente ; {later}")
+    return None
 
 
 def register(cli: click.Group) -> None:
@@ -55,7 +95,6 @@ def register(cli: click.Group) -> None:
         from app.services.catalogue_transfer import (
             InvalidCatalogue, apply_catalogue, check_catalogue, loads,
         )
-        supports_dir = Path(current_app.config["SUPPORTS_DIR"])
         try:
             data = loads(file.read_text(encoding="utf-8"))
         except UnicodeDecodeError:
@@ -70,17 +109,16 @@ def register(cli: click.Group) -> None:
         try:
             with click.progressbar(length=len(checked.tools), label="Import", show_pos=True,
                                    file=sys.stderr) as bar:
-                report = apply_catalogue(db.session, checked, files_dir or supports_dir,
-                                         supports_dir, progress=bar.update)
-        except Exception as exc:  # the files it copied are already removed
-            db.session.rollback()
-            fail(f"Import annulé, rien n'a été écrit : {type(exc).__name__}: {exc}")
-        try:
-            db.session.commit()  # one transaction: all of it, or nothing
+                report = apply_catalogue(
+                    db.session, checked, files_dir or Path(current_app.config["SUPPORTS_DIR"]),
+                    progress=bar.update)
+            outbox_ids = _commit_alone(db.session)  # one transaction: all of it, or nothing
         except Exception as exc:
-            db.session.rollback()
-            report.remove_written_files()
+            db.session.rollback()  # the files it stored go with it (app.services.supports)
             fail(f"Import annulé, rien n'a été écrit : {type(exc).__name__}: {exc}")
         for line in report.lines():
             click.echo(line)
+        warning = _push(outbox_ids) if outbox_ids else None
+        if warning:
+            click.echo(warning, err=True)
         raise SystemExit(2 if report.missing_files else 0)

@@ -11,35 +11,41 @@ upsert: it creates or updates what the file names and leaves everything else alo
 the same file twice changes nothing. A tool it creates or changes gets a revision (and, for a new
 status, a workflow step) by "Système (import ou commande)", like any other save.
 
+A tool's sheet fields are checked by the API's schema (app/schemas/tool.py), so the import
+accepts exactly what a curator could save; only the columns no form sets (dates, demo flag) and
+what ties the file together (slugs, factors, supports) are checked here.
+
 Support files are not in the JSON: the import looks for each file by its SHA-256 in a
 directory laid out like SUPPORTS_DIR (`<first two hex digits>/<any name>`), by default the
 app's own. A support whose file cannot be found there is NOT imported (a sheet never links to
-a missing file): the report names it and the command ends with exit code 2.
+a missing file): the report names it and the command ends with exit code 2. Found files are
+stored by the supports service, so they follow the transaction like an upload: removed if it
+rolls back, a replaced version deleted only once it has committed.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-import shutil
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from marshmallow import ValidationError, fields
+from marshmallow import validate as check
 from sqlalchemy import ARRAY, Boolean, Date, DateTime, Integer, String, Text, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from app import vocabulary as v
 from app.models import RiskFactor, Support, Tool
+from app.schemas.tool import ToolInSchema
 from app.services import revisions, workflow
 from app.services.reference_data import all_factors
 from app.services.risk_factors_admin import FactorValues, check_factors, locked_factors
 from app.services.scoring import refresh_scores
-from app.services.supports import TYPES, SupportRejected, detect_type
+from app.services.supports import TYPES, SupportRejected, detect_type, set_support_file
 
 FORMAT = "romin-catalogue"
 VERSION = 1
@@ -47,16 +53,31 @@ FACTOR_FIELDS = ("slug", "label", "description", "synonyms", "position")
 SUPPORT_FIELDS = ("title", "filename", "position", "content_type", "size", "sha256")
 # Tool columns that never travel: the database id, and scores derived from ratings and weights.
 TOOL_EXCLUDED = {"id", "scores"}
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
+FACTOR_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ERRORS_SHOWN = 50
-# Enumerated tool fields: their values must be known slugs (facets and filters rely on them).
-VOCABULARY = {
-    "kind": v.slugs(v.KINDS), "phase": v.slugs(v.PHASES), "stages": v.slugs(v.STAGES),
-    "modality": v.slugs(v.MODALITIES), "sessions": v.slugs(v.SESSIONS),
-    "setting": v.slugs(v.SETTINGS), "responsivity": v.slugs(v.RESPONSIVITY),
-    "status": v.slugs(v.STATUSES),
+# marshmallow's own messages (a type or a null the schema has no French text for), in French
+FRENCH = {
+    "Field may not be null.": "ne peut pas être vide (null).",
+    "Missing data for required field.": "champ obligatoire.",
+    "Not a valid string.": "texte attendu.",
+    "Not a valid integer.": "nombre entier attendu.",
+    "Not a valid boolean.": "true ou false attendu.",
+    "Not a valid date.": "date ISO 8601 attendue (2024-01-31).",
+    "Not a valid list.": "liste attendue.",
+    "Number too large.": "nombre trop grand.",
+    "Invalid value.": "valeur invalide.",
 }
+
+
+class ImportedToolSchema(ToolInSchema):
+    """The API's schema, the status included. One exception: the summary may be empty, because
+    the legacy import stores tools without one (the old files often had none), and an export
+    of such a catalogue must read back. The import-only columns are checked apart."""
+
+    summary = fields.String(load_default="", validate=check.Length(
+        max=1000, error="Le résumé dépasse 1000 caractères."),
+        error_messages={"invalid": "Résumé : texte attendu."})
 
 
 def tool_columns() -> list:
@@ -197,6 +218,18 @@ def validate(session: Session, data: dict) -> CheckedCatalogue:
     return CheckedCatalogue(factors, tools)
 
 
+def _field_problems(item: dict, allowed: Iterable[str], required: Iterable[str]) -> list[str]:
+    """The fields an object of the file lacks or should not have, in French."""
+    problems = []
+    missing = [k for k in required if k not in item]
+    if missing:
+        problems.append(f"champ(s) manquant(s) : {', '.join(missing)}")
+    extra = sorted(set(item) - set(allowed))
+    if extra:
+        problems.append(f"champ(s) inconnu(s) : {', '.join(extra)}")
+    return problems
+
+
 def _validate_factors(session: Session, items: list, errors: list[str]) -> list[dict]:
     factors: list[dict] = []
     seen: set[str] = set()
@@ -207,15 +240,9 @@ def _validate_factors(session: Session, items: list, errors: list[str]) -> list[
             continue
         if isinstance(item.get("slug"), str):
             where = f"facteur n° {n} (« {item['slug']} »)"
-        problems = []
-        missing = [k for k in FACTOR_FIELDS if k not in item]
-        if missing:
-            problems.append(f"champ(s) manquant(s) : {', '.join(missing)}")
-        extra = sorted(set(item) - set(FACTOR_FIELDS))
-        if extra:
-            problems.append(f"champ(s) inconnu(s) : {', '.join(extra)}")
+        problems = _field_problems(item, FACTOR_FIELDS, FACTOR_FIELDS)
         slug = item.get("slug")
-        if not isinstance(slug, str) or not SLUG.match(slug) or len(slug) > 40:
+        if not isinstance(slug, str) or not FACTOR_SLUG.match(slug) or len(slug) > 40:
             problems.append("« slug » : identifiant invalide (minuscules, chiffres et tirets, 40 au plus)")
         elif slug in seen:
             problems.append("« slug » : ce facteur figure deux fois dans le fichier")
@@ -247,9 +274,28 @@ def _validate_factors(session: Session, items: list, errors: list[str]) -> list[
     return factors
 
 
+def _schema_problems(messages: dict) -> list[str]:
+    """The schema's messages, each prefixed with the field it is about (and the item's number
+    for a list)."""
+    def text(found) -> str:
+        return " ".join(FRENCH.get(m, m) for m in found) if isinstance(found, list) else str(found)
+
+    problems = []
+    for name, found in sorted(messages.items()):
+        if isinstance(found, dict):  # a list's items: {index: [messages]}
+            problems += [f"« {name} » n° {index + 1} : {text(found[index])}"
+                         for index in sorted(found, key=lambda i: (not isinstance(i, int), i))]
+        else:
+            problems.append(f"« {name} » : {text(found)}")
+    return problems
+
+
 def _validate_tools(items: list, known_factors: set[str], errors: list[str]) -> list[dict]:
+    """Each tool's sheet through the API's schema; the columns only an import sets (dates,
+    demo flag) by their database type; then what ties the file together (slugs, factors)."""
+    schema = ImportedToolSchema()
     columns = {c.name: c for c in tool_columns()}
-    allowed = set(columns) | {"risk_factors", "supports"}
+    extras = {name: column for name, column in columns.items() if name not in schema.fields}
     tools: list[dict] = []
     seen: set[str] = set()
     for n, item in enumerate(items, 1):
@@ -259,52 +305,34 @@ def _validate_tools(items: list, known_factors: set[str], errors: list[str]) -> 
             continue
         if isinstance(item.get("slug"), str):
             where = f"outil n° {n} (« {item['slug']} »)"
-        problems: list[str] = []
-        extra = sorted(set(item) - allowed)
-        if extra:
-            problems.append(f"champ(s) inconnu(s) : {', '.join(extra)}")
-        for required in ("slug", "title", "status"):
-            if required not in item:
-                problems.append(f"« {required} » est obligatoire")
-        converted: dict[str, Any] = {}
-        for name, value in item.items():
-            if name not in columns:
-                continue
-            value, problem = _check_value(columns[name], value)
-            if problem:
-                problems.append(f"« {name} » {problem}")
-                continue
-            converted[name] = value
+        problems = _field_problems(item, {*columns, "risk_factors", "supports"}, ("slug", "status"))
+        sheet = {k: val for k, val in item.items() if k in schema.fields}
+        try:
+            loaded = schema.load(sheet)
+        except ValidationError as exc:
+            problems += _schema_problems(exc.messages)
+            loaded = exc.valid_data or {}  # so the other checks still see the valid fields
+        # only what the file names: an update leaves the other columns as they are
+        converted: dict[str, Any] = {k: val for k, val in loaded.items() if k in item}
+        for name, column in extras.items():
+            if name in item:
+                value, problem = _check_value(column, item[name])
+                if problem:
+                    problems.append(f"« {name} » {problem}")
+                converted[name] = value
         slug = converted.get("slug")
-        if isinstance(slug, str):
-            if not SLUG.match(slug):
-                problems.append("« slug » : identifiant invalide (minuscules, chiffres et tirets)")
-            elif slug in seen:
+        if slug is not None:
+            if slug in seen:
                 problems.append("« slug » : cet outil figure deux fois dans le fichier")
             seen.add(slug)
-        if isinstance(converted.get("title"), str) and not converted["title"].strip():
-            problems.append("« title » ne peut pas être vide")
-        for name, choices in VOCABULARY.items():
-            value = converted.get(name)
-            values = value if isinstance(value, list) else [value] if value is not None else []
-            wrong = [x for x in values if x not in choices]
-            if wrong:
-                problems.append(f"« {name} » : valeur(s) inconnue(s) {', '.join(map(str, wrong))} "
-                                f"(attendues : {', '.join(choices)})")
-        level = converted.get("evidence_level")
-        if level is not None and not 0 <= level <= 4:
-            problems.append("« evidence_level » va de 0 à 4")
-        factors = item.get("risk_factors", [])
-        if not isinstance(factors, list) or not all(isinstance(f, str) for f in factors):
-            problems.append("« risk_factors » doit être une liste d'identifiants de facteurs")
-        else:
-            unknown = [f for f in factors if f not in known_factors]
-            if unknown:
-                problems.append(f"« risk_factors » : facteur(s) inconnu(s) {', '.join(unknown)}")
-            converted["risk_factors"] = list(dict.fromkeys(factors))
+        unknown = [f for f in converted.get("risk_factors", []) if f not in known_factors]
+        if unknown:
+            problems.append(f"« risk_factors » : facteur(s) inconnu(s) {', '.join(unknown)}")
+        if "risk_factors" in converted:
+            converted["risk_factors"] = list(dict.fromkeys(converted["risk_factors"]))
         converted["supports"] = _validate_supports(item.get("supports", []), problems)
         if problems:
-            errors.append(f"{where} : {' ; '.join(problems)}.")
+            errors.append(f"{where} : {' ; '.join(p.rstrip('.') for p in problems)}.")
             continue
         tools.append(converted)
     return tools
@@ -320,13 +348,7 @@ def _validate_supports(items: Any, problems: list[str]) -> list[dict]:
         if not isinstance(item, dict):
             problems.append(f"{where} : doit être un objet")
             continue
-        wrong = []
-        missing = [k for k in SUPPORT_FIELDS if k not in item]
-        if missing:
-            wrong.append(f"champ(s) manquant(s) : {', '.join(missing)}")
-        extra = sorted(set(item) - set(SUPPORT_FIELDS))
-        if extra:
-            wrong.append(f"champ(s) inconnu(s) : {', '.join(extra)}")
+        wrong = _field_problems(item, SUPPORT_FIELDS, SUPPORT_FIELDS)
         name = item.get("filename")
         if not isinstance(name, str) or not name or len(name) > 200 or "/" in name or "\\" in name \
                 or name.startswith("."):
@@ -369,7 +391,6 @@ class ImportReport:
     tools: Counts = field(default_factory=Counts)
     supports: Counts = field(default_factory=Counts)
     missing_files: list[str] = field(default_factory=list)
-    written_files: list[Path] = field(default_factory=list)  # to delete if the commit fails
 
     @property
     def changed(self) -> bool:
@@ -391,18 +412,13 @@ class ImportReport:
             lines.append("Rien n'a changé : la base contenait déjà ce catalogue.")
         return lines
 
-    def remove_written_files(self) -> None:
-        for path in self.written_files:
-            path.unlink(missing_ok=True)
 
-
-def import_catalogue(session: Session, data: dict, files_dir: Path, supports_dir: Path,
+def import_catalogue(session: Session, data: dict, files_dir: Path,
                      progress: Callable[[int], None] = lambda n: None) -> ImportReport:
     """Validate the whole file, then upsert it; flushes, never commits. Raises InvalidCatalogue
-    before writing anything. Files copied into `supports_dir` are listed in the report, so the
-    caller can remove them if its commit fails."""
-    return apply_catalogue(session, check_catalogue(session, data), files_dir, supports_dir,
-                           progress)
+    before writing anything. Support files are stored by the supports service, so they follow
+    the transaction: removed if it rolls back, the replaced ones deleted once it commits."""
+    return apply_catalogue(session, check_catalogue(session, data), files_dir, progress)
 
 
 def check_catalogue(session: Session, data: dict) -> CheckedCatalogue:
@@ -412,31 +428,27 @@ def check_catalogue(session: Session, data: dict) -> CheckedCatalogue:
     return validate(session, data)
 
 
-def apply_catalogue(session: Session, checked: CheckedCatalogue, files_dir: Path, supports_dir: Path,
+def apply_catalogue(session: Session, checked: CheckedCatalogue, files_dir: Path,
                     progress: Callable[[int], None] = lambda n: None) -> ImportReport:
     """Upsert a checked file (see import_catalogue)."""
     report = ImportReport()
-    try:
-        factors = _import_factors(session, checked.factors, report.factors)
-        files = _FileFinder(files_dir)
-        tools = {t.slug: t for t in session.scalars(select(Tool))}  # one query, not one per tool
-        changed: list[tuple[Tool, str | None]] = []  # (tool, its status before, None: created)
-        for item in checked.tools:
-            _import_tool(session, item, tools, factors, files, supports_dir, report, changed)
-            progress(1)
-        session.flush()
-        if changed:
-            # derived, never in the file: recomputed once for all (one catalogue mean, one query)
-            refresh_scores(session, [tool for tool, _old in changed])
-        for tool, old_status in changed:
-            # the curators' trail, as for any save: who (the import, no user) changed what, when
-            if old_status is None or tool.status != old_status:
-                workflow.record_step(session, tool, old_status, tool.status, None,
-                                     note="romin import", source="import")
-            revisions.record(session, tool, None, source="import")
-    except BaseException:
-        report.remove_written_files()
-        raise
+    factors = _import_factors(session, checked.factors, report.factors)
+    files = _FileFinder(files_dir)
+    tools = {t.slug: t for t in session.scalars(select(Tool))}  # one query, not one per tool
+    changed: list[tuple[Tool, str | None]] = []  # (tool, its status before, None: created)
+    for item in checked.tools:
+        _import_tool(session, item, tools, factors, files, report, changed)
+        progress(1)
+    session.flush()
+    if changed:
+        # derived, never in the file: recomputed once for all (one catalogue mean, one query)
+        refresh_scores(session, [tool for tool, _old in changed])
+    for tool, old_status in changed:
+        # the curators' trail, as for any save: who (the import, no user) changed what, when
+        if old_status is None or tool.status != old_status:
+            workflow.record_step(session, tool, old_status, tool.status, None,
+                                 note="romin import", source="import")
+        revisions.record(session, tool, None, source="import")
     return report
 
 
@@ -469,7 +481,7 @@ def _assign(obj, values: dict) -> bool:
 
 
 def _import_tool(session: Session, item: dict, tools: dict[str, Tool],
-                 factors: dict[str, RiskFactor], files: _FileFinder, supports_dir: Path,
+                 factors: dict[str, RiskFactor], files: _FileFinder,
                  report: ImportReport, changed_tools: list) -> None:
     values = {k: val for k, val in item.items() if k not in ("risk_factors", "supports")}
     tool = tools.get(item["slug"])
@@ -495,11 +507,11 @@ def _import_tool(session: Session, item: dict, tools: dict[str, Tool],
     else:
         report.tools.unchanged += 1
     for support in item["supports"]:
-        _import_support(session, tool, support, files, supports_dir, report)
+        _import_support(session, tool, support, files, report)
 
 
 def _import_support(session: Session, tool: Tool, item: dict, files: _FileFinder,
-                    supports_dir: Path, report: ImportReport) -> None:
+                    report: ImportReport) -> None:
     existing = next((s for s in tool.supports if s.filename == item["filename"]), None)
     meta = {"title": item["title"], "position": item["position"]}
     if existing is not None and existing.sha256 == item["sha256"]:
@@ -508,29 +520,25 @@ def _import_support(session: Session, tool: Tool, item: dict, files: _FileFinder
         else:
             report.supports.unchanged += 1
         return
-    source = files.find(item["sha256"], item["size"])
-    if source is None:
+    data = files.find(item["sha256"], item["size"])
+    if data is None:
         report.missing_files.append(
             f"outil « {tool.slug} », « {item['filename']} » (sha256 {item['sha256'][:12]}…)"
             + (" : l'ancienne version du fichier est conservée" if existing is not None else ""))
         return
     try:
-        kind = detect_type(source.read_bytes())
+        kind = detect_type(data)
     except SupportRejected as exc:  # the bytes match the sha256, but are not an accepted type
         report.missing_files.append(f"outil « {tool.slug} », « {item['filename']} » : {exc}")
         return
-    stored = f"{item['sha256'][:2]}/{uuid.uuid4().hex}.{kind}"
-    target = supports_dir / stored
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
-    report.written_files.append(target)
-    file_meta = {"stored_path": stored, "sha256": item["sha256"], "size": item["size"],
-                 "content_type": TYPES[kind]}
     if existing is not None:
-        _assign(existing, {**meta, **file_meta})
+        _assign(existing, meta)
+        set_support_file(session, existing, data, kind)  # the old file goes after the commit
         report.supports.updated += 1
     else:
-        tool.supports.append(Support(filename=item["filename"], **meta, **file_meta))
+        support = Support(filename=item["filename"], **meta)
+        set_support_file(session, support, data, kind)
+        tool.supports.append(support)
         report.supports.created += 1
 
 
@@ -540,19 +548,15 @@ class _FileFinder:
     def __init__(self, root: Path):
         self.root = root
 
-    def find(self, sha256: str, size: int) -> Path | None:
+    def find(self, sha256: str, size: int) -> bytes | None:
+        """The bytes of a file with this size and SHA-256 (read once: what is checked is what
+        is stored), or None."""
         folder = self.root / sha256[:2]
         if not folder.is_dir():
             return None
         for path in sorted(folder.iterdir()):
-            if path.is_file() and path.stat().st_size == size and _sha256(path) == sha256:
-                return path
+            if path.is_file() and path.stat().st_size == size:
+                data = path.read_bytes()
+                if hashlib.sha256(data).hexdigest() == sha256:
+                    return data
         return None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

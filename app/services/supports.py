@@ -138,6 +138,13 @@ def _set_file(session: Session, support: Support, data: bytes, kind: str) -> Non
         _track(session, supports_dir() / old, OBSOLETE)
 
 
+def set_support_file(session: Session, support: Support, data: bytes, kind: str) -> None:
+    """Point `support` at these bytes (already checked, of type `kind`) the tracked way, for
+    callers that check files their own way (`romin import` finds them by SHA-256): the file
+    written goes again if the transaction rolls back, the old one once it has committed."""
+    _set_file(session, support, data, kind)
+
+
 def add_support(session: Session, tool: Tool, filename: str, data: bytes,
                 title: str = "") -> Support:
     """Store a file for a tool, replacing the support of the same name (imports, seeding).

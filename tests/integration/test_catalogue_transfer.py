@@ -2,6 +2,7 @@
 idempotently; export → import into an empty database → export gives the same bytes."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -208,13 +209,17 @@ def test_invalid_files_are_refused_with_clear_french_messages_and_nothing_writte
     assert "facteur « famille » : Le libellé est obligatoire." in out
     assert "« cannabis » désigne déjà le facteur « Addictions (alcool, stupéfiants) »" in out
     assert "outil n° 2 (« Mauvais Slug »)" in out and "champ(s) inconnu(s) : couleur" in out
-    assert "« status » : valeur(s) inconnue(s) publie" in out
-    assert "« stages » : valeur(s) inconnue(s) sprint" in out
-    assert "« evidence_level » va de 0 à 4" in out
+    # the sheet's fields: the API's schema and its French messages, named by field
+    assert "« slug » : Identifiant invalide" in out
+    assert "« title » : Le titre doit faire entre 3 et 200 caractères ;" in out
+    assert "« status » : Statut inconnu(e) : choisissez parmi draft" in out
+    assert "« stages » n° 2 : Stade inconnu(e)" in out
+    assert "« evidence_level » : Le niveau de preuve va de 0 à 4 ;" in out
+    # the import's own columns and links
     assert "« created_at » doit être une date et heure ISO 8601" in out
     assert "« risk_factors » : facteur(s) inconnu(s) inconnu" in out
     assert "« filename » : nom de fichier invalide" in out and "« sha256 » : 64 chiffres" in out
-    assert "outil n° 3 (« nouvel-outil »)" in out and "« title » doit être un texte" in out
+    assert "outil n° 3 (« nouvel-outil »)" in out and "« title » : Titre : texte attendu ;" in out
     assert "cet outil figure deux fois" in out
     with app.app_context():
         assert (_count(Tool), _outbox_rows()) == before
@@ -245,3 +250,129 @@ def test_a_support_whose_file_is_missing_is_not_imported_and_reported(app, tmp_p
         tool = db.session.scalar(select(Tool).where(Tool.slug == "outil-sans-fichier"))
         assert tool.supports == [] and tool.created_at.isoformat().startswith("2024-03-01T10:00:00")
         assert tool.status == "published" and tool.scores.get("_") is not None
+
+
+def test_the_sheet_is_checked_by_the_api_schema(app, tmp_path):
+    """What the API refuses, the import refuses too, with the tool and the field named."""
+    sheet = {"slug": "outil-a", "title": "Outil A", "summary": "Résumé.", "status": "published",
+             "risk_factors": ["emploi"], "supports": []}
+    tools = [
+        {**sheet, "minutes_per_session": -5},
+        {**sheet, "slug": "outil-b", "title": "AB"},
+        {**sheet, "slug": "outil-c", "summary": "x" * 1001, "instructions": None},
+        {**sheet, "slug": "outil-d", "risk_factors": [], "last_review": "31/01/2024"},
+        {**sheet, "slug": "outil-e", "status": None, "references": ["ok", 3]},
+    ]
+    path = tmp_path / "outils.json"
+    path.write_text(json.dumps({"format": "romin-catalogue", "version": 1, "risk_factors": [],
+                                "tools": tools}), encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["import", str(path)])
+    out = result.output
+    assert result.exit_code == 1, out
+    assert ("outil n° 1 (« outil-a ») : « minutes_per_session » : Durée d'une séance : un nombre "
+            "de minutes entre 1 et 1440.") in out
+    assert "outil n° 2 (« outil-b ») : « title » : Le titre doit faire entre 3 et 200" in out
+    assert "outil n° 3 (« outil-c ») : « instructions » : ne peut pas être vide (null) ; " \
+           "« summary » : Le résumé dépasse 1000 caractères." in out
+    assert "« risk_factors » : Indiquez au moins un facteur de risque." in out
+    assert "outil n° 4 (« outil-d ») : « last_review » : Date de la dernière revue invalide" in out
+    assert "outil n° 5 (« outil-e ») : « references » n° 2 : texte attendu ; " \
+           "« status » : ne peut pas être vide (null)." in out
+    with app.app_context():
+        assert _count(Tool) == 0
+
+
+def _tool_with_a_support(app, make_tool) -> tuple[int, Path]:
+    from app.services.supports import add_support
+    tool = make_tool(title="Outil à support")
+    with app.app_context():
+        row = db.session.get(Tool, tool.id)
+        support = add_support(db.session, row, "fiche.pdf", b"%PDF-1.4 ancienne version", "Fiche")
+        db.session.commit()
+        return tool.id, Path(app.config["SUPPORTS_DIR"]) / support.stored_path
+
+
+def _new_version(app, tmp_path: Path, filename: str = "fiche.pdf") -> tuple[Path, bytes]:
+    """An export whose support `filename` has new bytes, found in a files directory of its own."""
+    text = _export(app.test_cli_runner(), tmp_path / "a.json")
+    catalogue = json.loads(text)
+    data = b"%PDF-1.4 nouvelle version"
+    sha = hashlib.sha256(data).hexdigest()
+    (tmp_path / "fichiers" / sha[:2]).mkdir(parents=True)
+    (tmp_path / "fichiers" / sha[:2] / "nouvelle.pdf").write_bytes(data)
+    supports = catalogue["tools"][0]["supports"]
+    entry = next((s for s in supports if s["filename"] == filename), None)
+    if entry is None:
+        entry = {**supports[0], "filename": filename, "position": len(supports)}
+        supports.append(entry)
+    entry.update(sha256=sha, size=len(data))
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(catalogue), encoding="utf-8")
+    return path, data
+
+
+def _stored(app) -> list[Path]:
+    root = Path(app.config["SUPPORTS_DIR"])
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def test_a_replaced_support_file_is_deleted_once_the_import_is_committed(app, make_tool, tmp_path):
+    tool_id, old = _tool_with_a_support(app, make_tool)
+    path, data = _new_version(app, tmp_path)
+    result = app.test_cli_runner().invoke(
+        args=["import", str(path), "--fichiers", str(tmp_path / "fichiers")])
+    assert result.exit_code == 0, result.output
+    assert "Supports : 0 créé(s), 1 modifié(s), 0 inchangé(s)." in result.output
+    with app.app_context():
+        support = db.session.scalars(select(Support).where(Support.tool_id == tool_id)).one()
+        new = Path(app.config["SUPPORTS_DIR"]) / support.stored_path
+    assert not old.exists() and new.read_bytes() == data
+    assert _stored(app) == [new]  # the old version is gone, nothing else lingers
+
+
+def test_a_failed_import_leaves_no_file_and_keeps_the_old_one(app, make_tool, tmp_path,
+                                                              monkeypatch):
+    from app.services import catalogue_transfer
+    tool_id, old = _tool_with_a_support(app, make_tool)
+    path, _data = _new_version(app, tmp_path)  # a replacement...
+    catalogue = json.loads(path.read_text(encoding="utf-8"))
+    extra = {**catalogue["tools"][0]["supports"][0], "filename": "autre.pdf", "position": 1}
+    catalogue["tools"][0]["supports"].append(extra)  # ...and a new support, same bytes
+    catalogue["tools"][0]["title"] = "Titre qui change"  # so its scores are recomputed
+    path.write_text(json.dumps(catalogue), encoding="utf-8")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("panne simulée")
+    monkeypatch.setattr(catalogue_transfer, "refresh_scores", broken)  # after the files are stored
+    result = app.test_cli_runner().invoke(
+        args=["import", str(path), "--fichiers", str(tmp_path / "fichiers")])
+    assert result.exit_code == 1, result.output
+    assert "Import annulé, rien n'a été écrit : RuntimeError: panne simulée" in result.output
+    assert _stored(app) == [old]  # the two files written for it are gone, the old one is kept
+    with app.app_context():
+        supports = db.session.scalars(select(Support).where(Support.tool_id == tool_id)).all()
+        assert [(s.filename, s.sha256) for s in supports] == [
+            ("fiche.pdf", hashlib.sha256(old.read_bytes()).hexdigest())]
+
+
+def test_an_index_push_failing_after_the_commit_keeps_the_import_and_its_files(
+        app, make_tool, tmp_path, monkeypatch):
+    import app.indexing as indexing
+    tool_id, old = _tool_with_a_support(app, make_tool)
+    path, data = _new_version(app, tmp_path)
+
+    def down(*args, **kwargs):
+        raise RuntimeError("index injoignable")
+    monkeypatch.setattr(indexing, "push_outbox", down)
+    result = app.test_cli_runner().invoke(
+        args=["import", str(path), "--fichiers", str(tmp_path / "fichiers")])
+    assert result.exit_code == 0, result.output
+    assert "Import enregistré, mais l'index de recherche n'a pas pu être mis à jour" \
+        in result.output
+    with app.app_context():
+        support = db.session.scalars(select(Support).where(Support.tool_id == tool_id)).one()
+        new = Path(app.config["SUPPORTS_DIR"]) / support.stored_path
+        queued = db.session.scalar(select(func.count()).select_from(IndexOutbox).where(
+            IndexOutbox.tool_id == tool_id, IndexOutbox.done_at.is_(None)))
+    assert new.read_bytes() == data and not old.exists() and _stored(app) == [new]
+    assert queued >= 1  # left for `romin index worker`
