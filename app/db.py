@@ -5,6 +5,8 @@ Tests bind the session to a connection inside an outer transaction, so each test
 """
 from __future__ import annotations
 
+import re
+
 from flask import Flask, g, has_app_context
 from sqlalchemy import ARRAY, any_, cast, create_engine
 from sqlalchemy.engine import Engine
@@ -62,3 +64,9 @@ class Database:
 
 
 db = Database()
+
+
+def like_pattern(text: str) -> str:
+    """`%text%` for (I)LIKE, the user's `%`, `_` and `\\` taken literally: a search for `50%`
+    finds "50%", not everything that starts with 50. Use with `escape="\\"`."""
+    return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"

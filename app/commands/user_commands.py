@@ -13,12 +13,16 @@ def register(cli: click.Group) -> None:
     def user_group():
         pass
 
-    @user_group.command("create", help="Crée un compte local (le mot de passe est demandé).")
+    @user_group.command("create", help=(
+        "Crée un compte. Avec --no-password : un compte en attente de ProConnect (le premier "
+        "administrateur, par exemple), lié à la première connexion ProConnect de cette adresse. "
+        "Sans : un compte à mot de passe (développement), que ProConnect ne reprend jamais."))
     @click.argument("email")
     @click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True)
     @click.option("--name", default="", help="Nom affiché.")
     @click.option("--service", default="", help="Service (SPIP, DISP...).")
-    @click.option("--no-password", is_flag=True, help="Compte sans mot de passe (jetons API seulement).")
+    @click.option("--no-password", is_flag=True,
+                  help="Compte sans mot de passe : pour ProConnect (ou pour des jetons d'API).")
     def create(email: str, role: str, name: str, service: str, no_password: bool):
         from app.services.accounts import AccountError, create_user
         password = None if no_password else prompt_password()
@@ -28,6 +32,8 @@ def register(cli: click.Group) -> None:
             fail(str(exc))
         commit()
         click.echo(f"Compte créé : {user.email} ({user.role}).")
+        if no_password:
+            click.echo("Il sera lié au compte ProConnect de cette adresse à sa première connexion.")
 
     @cli.group("token", help="Jetons d'API personnels.")
     def token_group():

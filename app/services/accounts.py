@@ -1,12 +1,17 @@
-"""Accounts: created by the `romin user` command (and, later, by the first ProConnect login)."""
+"""Accounts: created by the first ProConnect sign-in, or beforehand by `romin user create`."""
 from __future__ import annotations
+
+import logging
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth import hash_password
+from app.db import like_pattern
 from app.models import User
 from app.vocabulary import ROLES
+
+log = logging.getLogger(__name__)
 
 
 class AccountError(ValueError):
@@ -54,9 +59,11 @@ def sign_in_with_proconnect(session: Session, identity, allowed_domains: set[str
     """The account for a ProConnect identity: found by `sub`, else created as an `agent`.
 
     ROMIN decides who enters: the e-mail's domain must be in the allow-list (exact match), at
-    every sign-in. An account created by `romin user create` (no `sub` yet) is linked on its
-    first ProConnect sign-in with the same e-mail, keeping its role: that is how the first
-    admin gets in. Nothing is written when the sign-in is refused.
+    every sign-in. An account awaiting ProConnect (`romin user create --no-password`: no `sub`,
+    no password) is linked on its first ProConnect sign-in with the same e-mail, keeping its
+    role: that is how the first admin gets in. An account with a password is never linked by
+    e-mail: whoever controls an address at ProConnect would otherwise take over an account
+    someone else made. Nothing is written when the sign-in is refused.
     """
     from app.models.base import utcnow
     email = identity.email
@@ -70,6 +77,7 @@ def sign_in_with_proconnect(session: Session, identity, allowed_domains: set[str
             f"({email}) n'en fait pas partie : aucun compte n'a été créé. Si vous pensez "
             "devoir accéder à ROMIN, adressez-vous à l'administrateur de ROMIN de votre service.",
             "domain")
+    linked = False
     user = session.scalar(select(User).where(User.oidc_sub == identity.sub))
     if user is None:
         user = find_user(session, email)
@@ -78,9 +86,18 @@ def sign_in_with_proconnect(session: Session, identity, allowed_domains: set[str
                                 "électronique dans ROMIN. Adressez-vous à l'administrateur "
                                 "de ROMIN.",
                                 "email_taken")
+        if user is not None and user.password_hash is not None:
+            raise SignInRefused(
+                "Un compte ROMIN protégé par un mot de passe existe déjà pour cette adresse "
+                "électronique : par sécurité, ProConnect ne peut pas s'y rattacher. Demandez à "
+                "l'administrateur de ROMIN de préparer votre compte pour ProConnect, puis "
+                "reconnectez-vous.",
+                "password_account")
         if user is None:
             user = User(email=email, role="agent", is_active=True, display_name="")
             session.add(user)
+        else:
+            linked = True
         user.oidc_sub = identity.sub
     elif user.email != email and find_user(session, email) is None:
         user.email = email  # the agent's address changed at their administration
@@ -94,17 +111,31 @@ def sign_in_with_proconnect(session: Session, identity, allowed_domains: set[str
         user.siret = identity.siret[:14]
     user.last_login_at = utcnow()
     session.flush()
+    if linked:
+        log.info("proconnect: account %s linked to its ProConnect identity", user.id)
     return user
 
 
 # -- administration ---------------------------------------------------------------------------
 
-def list_accounts(session: Session, query: str = "") -> list[User]:
-    statement = select(User).order_by(func.lower(User.email))
+def _matching(query: str):
+    statement = select(User)
     if query:
-        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(User.email.ilike(pattern) | User.display_name.ilike(pattern))
-    return list(session.scalars(statement))
+        pattern = like_pattern(query)
+        statement = statement.where(User.email.ilike(pattern, escape="\\")
+                                    | User.display_name.ilike(pattern, escape="\\"))
+    return statement
+
+
+def count_accounts(session: Session, query: str = "") -> int:
+    return session.scalar(select(func.count()).select_from(_matching(query).subquery()))
+
+
+def list_accounts(session: Session, query: str = "", offset: int = 0,
+                  limit: int | None = None) -> list[User]:
+    """Accounts whose e-mail or name contains `query`, by e-mail (a slice, for one page)."""
+    statement = _matching(query).order_by(func.lower(User.email), User.id)
+    return list(session.scalars(statement.offset(offset).limit(limit)))
 
 
 def set_role(session: Session, actor: User, user: User, role: str) -> None:

@@ -7,10 +7,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from app.auth import current_user, role_required
 from app.db import db
 from app.models import User
-from app.services.accounts import AccountError, list_accounts, set_active, set_role
 from app.french_dates import fr_datetime
+from app.services.accounts import (AccountError, count_accounts, list_accounts, set_active,
+                                   set_role)
+from app.web.pagination import PAGE_INVALID, page_count, requested_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PER_PAGE = 25  # two forms per account: short pages
 
 
 ROLE_LABELS = {
@@ -25,15 +29,40 @@ def _query() -> str:
     return request.values.get("q", "").strip()[:100]
 
 
+def _requested_page() -> int | None:
+    raw = request.args.get("page") or ""
+    # isascii: str.isdigit() accepts "²", which int() refuses
+    return requested_page(raw) if raw.isascii() else None
+
+
 def _page(errors: dict | None = None, submitted: dict | None = None, status: int = 200):
-    query = _query()
-    return render_template("admin/accounts.html", users=list_accounts(db.session, query), q=query,
-                           role_labels=ROLE_LABELS, errors=errors or {},
-                           submitted=submitted or {}, me=current_user(), when=fr_datetime), status
+    """The list, one page; `errors` and `submitted` are keyed by (account id, "role" or
+    "status")."""
+    query, page, page_error = _query(), _requested_page(), None
+    if page is None:
+        page, page_error, status = 1, PAGE_INVALID, 400
+    total = count_accounts(db.session, query)
+    pages = page_count(total, PER_PAGE)
+    page = min(page, pages)
+    users = list_accounts(db.session, query, (page - 1) * PER_PAGE, PER_PAGE)
+    errors = errors or {}
+    shown = {user.id for user in users}
+    elsewhere = [(db.session.get(User, user_id), message)
+                 for (user_id, _field), message in errors.items() if user_id not in shown]
+    return render_template(
+        "admin/accounts.html", users=users, total=total, page=page, pages=pages,
+        page_error=page_error, q=query, role_labels=ROLE_LABELS, errors=errors,
+        elsewhere=elsewhere, submitted=submitted or {}, me=current_user(), when=fr_datetime,
+        page_url=lambda n: url_for("admin.accounts", q=query or None, page=n),
+        action_url=lambda endpoint, user: url_for(endpoint, user_id=user.id, q=query or None,
+                                                  page=page if page > 1 else None)), status
 
 
 def _back():
-    return redirect(url_for("admin.accounts", q=_query() or None), code=303)
+    """To the list, on the page and with the search the form was sent from."""
+    page = _requested_page()
+    return redirect(url_for("admin.accounts", q=_query() or None,
+                            page=page if page and page > 1 else None), code=303)
 
 
 def _account(user_id: int) -> User:
@@ -57,7 +86,8 @@ def change_role(user_id: int):
     try:
         set_role(db.session, current_user(), user, role)
     except AccountError as exc:
-        return _page(errors={user.id: str(exc)}, submitted={user.id: role}, status=400)
+        return _page(errors={(user.id, "role"): str(exc)}, submitted={(user.id, "role"): role},
+                     status=400)
     flash(f"{user.email} a désormais le rôle « {ROLE_LABELS[role]} ».", "success")
     return _back()
 
@@ -68,11 +98,11 @@ def change_status(user_id: int):
     user = _account(user_id)
     action = request.form.get("action", "")
     if action not in ("desactiver", "reactiver"):
-        return _page(errors={user.id: "Choisissez de désactiver ou de réactiver ce compte."},
-                     status=400)
+        return _page(errors={(user.id, "status"): "Choisissez de désactiver ou de réactiver ce "
+                                                   "compte."}, status=400)
     try:
         set_active(db.session, current_user(), user, action == "reactiver")
     except AccountError as exc:
-        return _page(errors={user.id: str(exc)}, status=400)
+        return _page(errors={(user.id, "status"): str(exc)}, status=400)
     flash(f"Le compte {user.email} est {'réactivé' if user.is_active else 'désactivé'}.", "success")
     return _back()

@@ -25,6 +25,15 @@ def _text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
+def _row(page: str, user) -> str:
+    return re.search(rf'<tr id="compte-{user.id}">.*?</tr>', page, re.S).group(0)
+
+
+def _listed(page: str) -> set[int]:
+    """The ids of the accounts in the table."""
+    return {int(n) for n in re.findall(r'<tr id="compte-(\d+)">', page)}
+
+
 def test_admins_list_accounts_and_search_them(app, make_user):
     admin, agent, curator = make_user("admin"), make_user("agent"), make_user("curator")
     client = _signed_in(app, admin)
@@ -99,6 +108,15 @@ def test_deactivate_and_reactivate_an_account(app, make_user):
     assert _reload(app, agent).is_active is True
     bad = client.post(f"/admin/comptes/{agent.id}/statut", data={"action": "supprimer"})
     assert bad.status_code == 400 and "désactiver ou de réactiver" in _text(bad)
+    # the message is next to the button it is about, not under the role menu
+    row = _row(_text(bad), agent)
+    status_cell = row.split(f'id="role-{agent.id}"')[1].split("</td>", 1)[1]
+    assert "désactiver ou de réactiver" in status_cell
+    button = re.search(r'<button[^>]*name="action"[^>]*>', status_cell).group(0)
+    assert f'aria-describedby="erreur-statut-{agent.id}"' in button
+    assert f'<p id="erreur-statut-{agent.id}" class="fr-error-text">' in status_cell
+    select = re.search(r"<select.*?>", row, re.S).group(0)
+    assert "aria-describedby" not in select and "fr-select--error" not in select
 
 
 def test_an_admin_cannot_deactivate_their_own_account(app, make_user):
@@ -129,3 +147,62 @@ def test_role_changes_need_the_csrf_token(app_factory, make_user):
                        data={"role": "curator", "csrf_token": token})
     assert done.status_code == 303
     assert _reload(app, agent).role == "curator"
+
+
+def test_the_list_is_paginated_and_keeps_the_search(app, make_user):
+    from app.web.admin_views import PER_PAGE
+    admin = make_user("admin")
+    agents = [make_user("agent") for _ in range(PER_PAGE + 3)]
+    client = _signed_in(app, admin)
+    first = _text(client.get("/admin/comptes", query_string={"q": "agent"}))
+    assert len(_listed(first)) == PER_PAGE
+    assert 'class="fr-pagination' in first and "page 1 sur 2" in first
+    assert "/admin/comptes?q=agent&page=2" in first  # the search is kept in the page links
+    second = _text(client.get("/admin/comptes", query_string={"q": "agent", "page": 2}))
+    assert len(_listed(second)) == 3 and admin.id not in _listed(second)
+    assert _listed(first) | _listed(second) == {a.id for a in agents}
+    assert not _listed(first) & _listed(second)
+    # the forms come back to the same page and search, and so does the redirect
+    target = next(a for a in agents if a.id in _listed(second))
+    action = f"/admin/comptes/{target.id}/role?q=agent&page=2"
+    assert f'action="{action}"' in second
+    done = client.post(action, data={"role": "staff"})
+    assert done.status_code == 303 and done.headers["Location"] == "/admin/comptes?q=agent&page=2"
+    # past the end: the last page
+    for page in ("9", "9" * 30):
+        assert "page 2 sur 2" in _text(client.get(f"/admin/comptes?q=agent&page={page}"))
+
+
+def test_a_bad_page_number_is_refused_with_a_message(app, make_user):
+    client = _signed_in(app, make_user("admin"))
+    for page in ("zero", "0", "-1", "1.5", "²", "2e3"):
+        response = client.get("/admin/comptes", query_string={"page": page, "q": "justice"})
+        assert response.status_code == 400, page
+        text = _text(response)
+        assert "Numéro de page invalide." in text and 'value="justice"' in text
+
+
+def test_search_wildcards_are_taken_literally(app, make_user):
+    from app.services.accounts import create_user
+    admin = make_user("admin")
+    with app.app_context():
+        odd = create_user(db.session, "cent_pour%cent@justice.test", "agent")
+        db.session.commit()
+    client = _signed_in(app, admin)
+    for query in ("_pour%", "%", "_"):
+        found = _text(client.get("/admin/comptes", query_string={"q": query}))
+        assert _listed(found) == {odd.id}, query
+    assert _listed(_text(client.get("/admin/comptes", query_string={"q": "\\"}))) == set()
+
+
+def test_an_error_about_an_account_on_another_page_is_still_shown(app, make_user):
+    """A form posted from page 2 without its page: the message comes as an alert."""
+    from app.web.admin_views import PER_PAGE
+    admin = make_user("admin")
+    for _ in range(PER_PAGE + 1):
+        make_user("agent")
+    client = _signed_in(app, admin)
+    response = client.post(f"/admin/comptes/{admin.id}/role?q=zzz-personne", data={"role": "agent"})
+    assert response.status_code == 400
+    assert f"Le compte {admin.email} n'a pas été modifié : Vous ne pouvez pas retirer" in \
+        _text(response)

@@ -175,18 +175,53 @@ def test_first_sign_in_creates_an_agent_keyed_on_sub_and_the_next_one_reuses_it(
     assert _signed_in_uid(again) == user.id
 
 
-def test_an_account_created_by_the_command_is_linked_on_its_first_sign_in(proconnect_app):
-    app = proconnect_app()
+def _pre_created(app, email, role, password=None) -> int:
+    """`romin user create EMAIL --role ROLE` (with `--no-password` when password is None)."""
     with app.app_context():
         from app.services.accounts import create_user
-        admin = create_user(db.session, "premiere.admin@justice.fr", "admin")
+        user = create_user(db.session, email, role, password)
         db.session.commit()
-        admin_id = admin.id
+        return user.id
+
+
+def test_an_account_awaiting_proconnect_is_linked_on_its_first_sign_in(proconnect_app, caplog):
+    """`romin user create EMAIL --role admin --no-password`: how the first admin gets in."""
+    app = proconnect_app()
+    admin_id = _pre_created(app, "premiere.admin@justice.fr", "admin")
     client = app.test_client()
-    response = sign_in(client, _account(sub="sub-admin", email="premiere.admin@justice.fr"))
+    with caplog.at_level("INFO"):
+        response = sign_in(client, _account(sub="sub-admin", email="Premiere.Admin@justice.fr"))
     assert response.status_code == 303
     [user] = _users_with(app, sub="sub-admin")
-    assert (user.id, user.role) == (admin_id, "admin")
+    assert (user.id, user.role, user.password_hash) == (admin_id, "admin", None)
+    assert _signed_in_uid(client) == admin_id
+    # the link is logged with the account's id, and no personal data
+    assert f"account {admin_id} linked" in caplog.text
+    assert "premiere" not in caplog.text.lower() and "Camille" not in caplog.text
+    # linked once: another ProConnect identity with the same address is refused
+    intruder = app.test_client()
+    response = sign_in(intruder, _account(sub="sub-autre-admin", email="premiere.admin@justice.fr"))
+    assert_refused(app, intruder, response, "sub-autre-admin", "Un autre compte ProConnect",
+                   status=403)
+
+
+def test_an_account_with_a_password_is_never_taken_over_by_e_mail(proconnect_app, caplog):
+    """An account made with a password (`romin user create` without --no-password), admin or
+    not, is not linked to whoever presents its address at ProConnect."""
+    app = proconnect_app()
+    for n, role in enumerate(("admin", "curator")):
+        email = f"compte.protege{n}@justice.fr"
+        user_id = _pre_created(app, email, role, password="un mot de passe solide")
+        client = app.test_client()
+        with caplog.at_level("INFO"):
+            response = sign_in(client, _account(sub=f"sub-usurpateur-{n}", email=email))
+        assert_refused(app, client, response, f"sub-usurpateur-{n}",
+                       "Demandez à l'administrateur de ROMIN", status=403)
+        assert "mot de passe existe déjà" in html.unescape(response.get_data(as_text=True))
+        [kept] = _users_with(app, email=email)
+        assert (kept.id, kept.role, kept.oidc_sub) == (user_id, role, None)
+        assert kept.password_hash is not None and kept.last_login_at is None
+        assert "linked" not in caplog.text and email not in caplog.text
 
 
 # -- refusals --------------------------------------------------------------------------------
