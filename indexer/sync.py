@@ -92,24 +92,41 @@ def rebuild(
 
     Settings go into the new index before any document; batches are sent without waiting
     so that Meilisearch indexes while the next batch is built; every task's outcome is read
-    before the swap. On failure the new index is deleted and the live one is left as it was.
-    Returns the number of documents indexed.
+    before the swap. Returns the number of documents indexed.
+
+    An exception raised here carries `swapped`, which the caller needs to word the failure and
+    to replay the edits made meanwhile: False, the live index is left as it was (the new one is
+    deleted); True, the new index is live and only the old one's deletion failed (a later
+    rebuild drops it, its uid starts with `<live>__build_`); None, the swap was sent but its
+    outcome is unknown (a timeout, Meilisearch gone): the new index may be live.
     """
     new_uid = f"{live_uid}__build_{int(time.time() * 1000)}"
-    client.run("POST", "/indexes", {"uid": new_uid, "primaryKey": "id"})
+    swapped: bool | None = False
     try:
+        client.run("POST", "/indexes", {"uid": new_uid, "primaryKey": "id"})
         client.run("PATCH", f"/indexes/{new_uid}/settings", settings)
         total = upsert_batches(client, new_uid, batches, progress)
         if client.get_index(live_uid) is None:
             client.run("POST", "/indexes", {"uid": live_uid, "primaryKey": "id"})
-        client.run("POST", "/swap-indexes", [{"indexes": [live_uid, new_uid]}])
-    except BaseException:
+        swapped = None
         try:
-            client.request("DELETE", f"/indexes/{new_uid}")
-        except MeiliError:
-            pass
+            client.run("POST", "/swap-indexes", [{"indexes": [live_uid, new_uid]}])
+        except MeiliError as exc:
+            if exc.task and exc.task.get("status") in ("failed", "canceled"):
+                swapped = False  # Meilisearch refused the swap: nothing changed
+            raise
+        swapped = True
+        # after the swap, new_uid names the old index
+        client.run("DELETE", f"/indexes/{new_uid}")
+    except BaseException as exc:
+        if swapped is not True:
+            # the half-built index, or (swap of unknown outcome) whichever of the two is not live
+            try:
+                client.request("DELETE", f"/indexes/{new_uid}")
+            except MeiliError:
+                pass
+        exc.swapped = swapped
         raise
-    client.run("DELETE", f"/indexes/{new_uid}")
     return total
 
 

@@ -5,15 +5,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.indexing import (
-    bump_generation, index_uid, meili, published_batches, published_count, record_state,
-    settings_for, sync_tools,
+    SETTINGS_KEY, bump_generation, index_uid, mark, meili, published_batches, published_count,
+    record_state, settings_for,
 )
 from app.models import IndexOutbox, IndexState, Tool
 from app.models.base import utcnow
+from app.services.index_jobs import jobs_for_display, stale_after
 from indexer import sync
 from indexer.client import MeiliError
 
@@ -25,30 +27,54 @@ def rebuild_index(session: Session, progress: Callable[[int], None] = lambda n: 
     """Fresh index from PostgreSQL, swapped in atomically; flushes the new state.
 
     Edits go on meanwhile and reach the old index: once the new one is live, every tool whose
-    outbox row was written since the rebuild started is pushed again, so no edit is lost. The
-    window opens a minute early: a row is stamped just before its commit, and an edit stamped
-    before the start but committed after the rebuild read its tool went to the old index only.
-    Pushing a tool twice is harmless (each push reads its current state).
+    outbox row was written since the rebuild started is queued again (see _replay_edits), so no
+    edit is lost. The window opens a minute early: a row is stamped just before its commit, and
+    an edit stamped before the start but committed after the rebuild read its tool went to the
+    old index only. Pushing a tool twice is harmless (each push reads its current state).
+
+    A failure after the swap (or a swap of unknown outcome) still queues the edits again and
+    moves the generation before raising: the caller commits them (`exc.swapped`, see
+    indexer.sync.rebuild).
     """
     started = utcnow() - REPLAY_MARGIN
-    count = sync.rebuild(meili(), index_uid(), settings_for(session), published_batches(session),
-                         progress)
-    edited = set(session.scalars(select(IndexOutbox.tool_id)
-                                 .where(IndexOutbox.created_at >= started)))
-    if edited:
-        sync_tools(session, edited)
+    try:
+        count = sync.rebuild(meili(), index_uid(), settings_for(session),
+                             published_batches(session), progress)
+    except Exception as exc:
+        if getattr(exc, "swapped", False) is not False:
+            _replay_edits(session, started)
+            if exc.swapped:
+                record_state(session, last_rebuild_at=utcnow())
+            bump_generation(session)
+        raise
+    _replay_edits(session, started)
     record_state(session, last_rebuild_at=utcnow())
     bump_generation(session)
     return count
 
 
-def index_status(session: Session) -> dict:
+def _replay_edits(session: Session, since) -> None:
+    """Queue again, in this transaction, the tools (and index settings) edited since `since`.
+
+    Their rows were pushed to the index that was live then, and marked done: pushing them here
+    and now could fail and lose them. Fresh outbox rows, written by the session's usual commit
+    hooks (app.indexing), are pushed once this transaction commits, or by the worker."""
+    edited = set(session.scalars(select(IndexOutbox.tool_id)
+                                 .where(IndexOutbox.created_at >= since)))
+    mark(session, edited)  # a settings row's tool_id is None: mark() leaves it out
+    if None in edited:
+        session.info[SETTINGS_KEY] = True
+
+
+def index_status(session: Session, stale: timedelta | None = None) -> dict:
+    """Figures for the health page and `romin index status`; reads only (a job left running by
+    a dead process, judged by `stale`, is shown as interrupted, not closed)."""
+    running, last = jobs_for_display(session, stale or stale_after(current_app))
     state = session.get(IndexState, "tools")
     try:
         indexed, error = sync.document_count(meili(), index_uid()), ""
     except MeiliError as exc:
         indexed, error = None, str(exc)
-    from app.services.index_jobs import latest_job, running_job
     from app.services.outbox import pending_summary
     return {
         **pending_summary(session),
@@ -57,7 +83,7 @@ def index_status(session: Session) -> dict:
         "last_sync_at": state.last_sync_at if state else None,
         "last_error": state.last_error if state else "",
         "last_error_at": state.last_error_at if state else None,
-        "running_job": running_job(session), "last_job": latest_job(session, finished=True),
+        "running_job": running, "last_job": last,
     }
 
 

@@ -3,8 +3,9 @@ app needs no worker) or from `romin index rebuild`, with their progress stored i
 
 One rebuild at a time, whatever the number of processes: a partial unique index allows a single
 running job. A job whose process died stays "running" in the table; it is recognised as stale
-(no heartbeat for a while, or its thread is gone from this very process) and closed as failed,
-so it never blocks the next rebuild.
+(no heartbeat for a while, or its thread is gone from this very process) and closed as failed
+when a rebuild starts, by `romin index status` and by the health page's POSTs, so it never
+blocks the next rebuild; the page's GET only shows it as interrupted (a GET writes nothing).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 from flask import Flask
@@ -31,8 +32,13 @@ log = logging.getLogger(__name__)
 REBUILD = "rebuild"
 HEARTBEAT_SECONDS = 5.0
 PROGRESS_WRITE_SECONDS = 0.5  # progress is written at most this often
-STALE_MESSAGE = ("Interrompue : le processus qui menait la reconstruction s'est arrêté. "
-                 "L'index en service est resté tel qu'il était.")
+# Whether it died before or after the swap is not recorded: the message says both.
+STALE_MESSAGE = ("Interrompue : le processus qui menait la reconstruction s'est arrêté sans en "
+                 "enregistrer la fin. Arrêté avant la bascule, il a laissé l'index en service tel "
+                 "qu'il était ; arrêté après, le nouvel index est en service mais peut manquer des "
+                 "modifications faites pendant la reconstruction : lancez « romin index "
+                 "reconcile » (le processus d'indexation les répare aussi à sa prochaine "
+                 "réconciliation).")
 
 # job id -> thread, for the jobs this process runs (a thread gone means the job is dead)
 _threads: dict[int, threading.Thread] = {}
@@ -57,6 +63,7 @@ class JobView:
     done: int
     total: int
     error: str
+    heartbeat_at: object = None
 
     @property
     def percent(self) -> int:
@@ -65,7 +72,14 @@ class JobView:
         return min(100, int(self.done * 100 / self.total)) if self.total else 0
 
     @property
+    def interrupted(self) -> bool:
+        """Failed because its process died (closed by close_stale, or about to be)."""
+        return self.state == "failed" and self.error == STALE_MESSAGE
+
+    @property
     def state_label(self) -> str:
+        if self.interrupted:
+            return "interrompue"
         return {"running": "en cours", "succeeded": "réussie", "failed": "échouée"}[self.state]
 
 
@@ -74,7 +88,7 @@ def _view(job: IndexJob | None) -> JobView | None:
         return None
     return JobView(id=job.id, state=job.state, started_at=job.started_at, finished_at=job.finished_at,
                    started_by=job.started_by_label or "inconnu", done=job.done, total=job.total,
-                   error=job.error)
+                   error=job.error, heartbeat_at=job.heartbeat_at)
 
 
 def when(moment: datetime | None) -> str:
@@ -116,9 +130,9 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def close_stale(session: Session, stale: timedelta) -> int:
-    """Close running jobs left by a dead process: no heartbeat for `stale`, or, on this host,
-    run by a process that no longer exists or by this one in a thread that ended. Flushes."""
+def _stale(session: Session, stale: timedelta):
+    """The condition naming running jobs left by a dead process: no heartbeat for `stale`, or,
+    on this host, run by a process that no longer exists or by this one in a thread that ended."""
     host, pid = _here()
     for job_id, thread in list(_threads.items()):
         if not thread.is_alive():
@@ -126,11 +140,16 @@ def close_stale(session: Session, stale: timedelta) -> int:
     dead = [job_id for job_id, job_pid in session.execute(
         select(IndexJob.id, IndexJob.pid).where(IndexJob.state == "running", IndexJob.host == host))
         if (job_id not in _threads if job_pid == pid else not _pid_alive(job_pid))]
+    return (IndexJob.state == "running") & or_(
+        IndexJob.heartbeat_at < func.clock_timestamp() - stale, IndexJob.id.in_(dead))
+
+
+def close_stale(session: Session, stale: timedelta) -> int:
+    """Close the running jobs left by a dead process as failed; their end is their last sign of
+    life. Flushes. Called where a job may start and by POSTs, never by a page's GET."""
     result = session.execute(
-        update(IndexJob)
-        .where(IndexJob.state == "running",
-               or_(IndexJob.heartbeat_at < func.clock_timestamp() - stale, IndexJob.id.in_(dead)))
-        .values(state="failed", finished_at=func.clock_timestamp(), error=STALE_MESSAGE)
+        update(IndexJob).where(_stale(session, stale))
+        .values(state="failed", finished_at=IndexJob.heartbeat_at, error=STALE_MESSAGE)
         .execution_options(synchronize_session=False))
     return result.rowcount
 
@@ -147,6 +166,19 @@ def latest_job(session: Session, kind: str = REBUILD, finished: bool = False) ->
         query = query.where(IndexJob.state != "running")
     return _view(session.scalar(query.order_by(IndexJob.id.desc()).limit(1)
                                 .execution_options(populate_existing=True)))
+
+
+def jobs_for_display(session: Session, stale: timedelta,
+                     kind: str = REBUILD) -> tuple[JobView | None, JobView | None]:
+    """(the running job, the last finished one), reading only: a running job left by a dead
+    process is shown as the last one, interrupted, as close_stale will record it."""
+    running = running_job(session, kind)
+    if running is None:
+        return None, latest_job(session, kind, finished=True)
+    if session.scalar(select(IndexJob.id).where(IndexJob.id == running.id, _stale(session, stale))):
+        return None, replace(running, state="failed", finished_at=running.heartbeat_at,
+                             error=STALE_MESSAGE)
+    return running, latest_job(session, kind, finished=True)
 
 
 def start_job(session: Session, stale: timedelta, user: User | None = None, label: str = "",
@@ -241,21 +273,22 @@ def execute(app: Flask, job_id: int, progress: Callable[[int], None] = lambda n:
     try:
         with app.app_context():
             with factory() as work:
+                rebuilt = False
                 try:
                     _drop_leftover_builds(index_uid())
                     count = rebuild_index(work, progress=advance)
+                    rebuilt = True  # a failure from here on (the commit) comes after the swap
                     work.commit()
-                except MeiliError as exc:
-                    work.rollback()
-                    log.error("index job %s failed: %s", job_id, exc)
-                    recorder.finish("failed", f"Échec de la reconstruction : {exc}. L'index "
-                                              "précédent reste en service (bascule d'un coup).")
-                    return False
                 except Exception as exc:
-                    work.rollback()
-                    log.exception("index job %s failed", job_id)
-                    recorder.finish("failed", f"Échec de la reconstruction : erreur inattendue "
-                                              f"({type(exc).__name__}).")
+                    swapped = True if rebuilt else getattr(exc, "swapped", False)
+                    kept = _keep_replay(work, job_id, swapped, committing=rebuilt)
+                    if isinstance(exc, MeiliError):
+                        log.error("index job %s failed: %s", job_id, exc)
+                        detail = str(exc)
+                    else:
+                        log.exception("index job %s failed", job_id)
+                        detail = f"erreur inattendue ({type(exc).__name__})"
+                    recorder.finish("failed", failure_message(detail, swapped, kept))
                     return False
             recorder.finish("succeeded", done=count)
             return True
@@ -263,6 +296,39 @@ def execute(app: Flask, job_id: int, progress: Callable[[int], None] = lambda n:
         stop.set()
         if beat is not None:
             beat.join(timeout=HEARTBEAT_SECONDS + 1)
+
+
+def _keep_replay(work: Session, job_id: int, swapped: bool | None, committing: bool) -> bool:
+    """After a failure: commit the edits queued again when the new index may be live (True if
+    they are kept), else roll back. `committing`: the failure was the commit itself."""
+    if swapped is False or committing:
+        work.rollback()
+        return False
+    try:
+        work.commit()
+        return True
+    except Exception:
+        work.rollback()
+        log.exception("index job %s: the edits to replay were not saved", job_id)
+        return False
+
+
+def failure_message(detail: str, swapped: bool | None, replay_kept: bool) -> str:
+    """What a failed rebuild says, by where it stopped (see indexer.sync.rebuild's `swapped`)."""
+    if swapped is False:
+        return (f"Échec de la reconstruction : {detail}. L'index précédent reste en service "
+                "(bascule d'un coup).")
+    if swapped:
+        head = (f"Échec après la bascule : {detail}. Le nouvel index est en service (l'ancien sera "
+                "supprimé à la prochaine reconstruction).")
+    else:
+        head = (f"Échec pendant la bascule : {detail}. Le nouvel index est peut-être déjà en "
+                "service.")
+    if replay_kept:
+        return (head + " Les modifications faites pendant la reconstruction ont été remises en "
+                "file d'indexation : elles y seront envoyées.")
+    return (head + " Les modifications faites pendant la reconstruction peuvent lui manquer : "
+            "lancez « romin index reconcile ».")
 
 
 def launch(app: Flask, job_id: int) -> None:

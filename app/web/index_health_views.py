@@ -19,8 +19,8 @@ PARKED_SHOWN = 100
 @bp.get("")
 @role_required("curator")
 def health_page():
-    # a job left "running" by a dead process is closed here, not shown as running forever
-    index_jobs.close_stale(db.session, index_jobs.stale_after(current_app))
+    # a GET writes nothing: a job left "running" by a dead process is only shown as interrupted
+    # here; starting a rebuild, a retry (POSTs) or `romin index status` close it for the record
     status = index_status(db.session)
     return render_template("backoffice/index_health.html", status=status,
                            parked=parked_entries(db.session, PARKED_SHOWN),
@@ -62,6 +62,7 @@ def retry():
     else:
         flash("Choisissez l'entrée à réessayer.", "error")
         return redirect(url_for("index_health.health_page") + "#parquees", code=303)
+    index_jobs.close_stale(db.session, index_jobs.stale_after(current_app))
     ids = retry_parked_entries(db.session, wanted)
     db.commit()
     if not ids:

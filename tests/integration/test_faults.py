@@ -24,7 +24,7 @@ from app.models import IndexOutbox, Tool
 from app.services.catalogue import save_tool
 from app.services.outbox import pending_summary
 from app.services.reference_data import ensure_risk_factors
-from indexer.client import MeiliClient, MeiliError
+from indexer.client import MeiliClient, MeiliError, MeiliUnavailable
 from indexer.reconcile import indexed_hashes
 from private_services import PrivateMeili, PrivatePostgres, app_config, dedicated_database, migrate
 
@@ -316,6 +316,73 @@ def test_a_rebuild_running_while_curators_edit_loses_no_edit(database, make_app,
         for thread in list(index_jobs._threads.values()):
             thread.join(60)
         client.request("DELETE", f"/indexes/{app.config['MEILI_INDEX']}")
+
+
+def test_a_rebuild_failing_after_the_swap_loses_no_edit(database, make_app, service_env,
+                                                        monkeypatch):
+    """An edit lands on the old index while the rebuild runs; after the swap, Meilisearch goes
+    away (the old index's deletion fails, so does the push after commit). The edit is queued
+    again, not lost: the worker brings it to the new live index. The job says what happened."""
+    from app.models import IndexJob
+    from app.services import index_admin, index_jobs
+    app = make_app(database, service_env["MEILI_URL"], service_env.get("MEILI_MASTER_KEY", ""))
+    uid = app.config["MEILI_INDEX"]
+    client = MeiliClient(service_env["MEILI_URL"], service_env.get("MEILI_MASTER_KEY"))
+    broken = threading.Event()
+    real_request = MeiliClient.request
+
+    def request(self, method, path, json=None, timeout=None):
+        if broken.is_set() and (
+                (method == "DELETE" and path.startswith(f"/indexes/{uid}__build_"))
+                or (method in ("POST", "PUT") and path.startswith(f"/indexes/{uid}/documents"))):
+            raise MeiliUnavailable("Meilisearch injoignable : panne simulée")
+        return real_request(self, method, path, json=json, timeout=timeout)
+
+    real_batches = index_admin.published_batches
+    edited = {}
+
+    def batches_then_an_edit(session):
+        yield from real_batches(session)
+        # a curator commits once every tool was read: pushed at once, to the index live then
+        with app.extensions["romin_db"].session_factory() as other:
+            tool = other.get(Tool, ids[0])
+            tool.title = "Modifié pendant la reconstruction"
+            other.commit()
+            edited["row"] = other.scalar(select(IndexOutbox).where(IndexOutbox.tool_id == ids[0])
+                                         .order_by(IndexOutbox.id.desc()).limit(1))
+        broken.set()
+
+    try:
+        ids = _seed(app, 20)
+        monkeypatch.setattr(MeiliClient, "request", request)
+        monkeypatch.setattr(index_admin, "published_batches", batches_then_an_edit)
+        with app.app_context():
+            job_id = index_jobs.start_job(db.session, index_jobs.stale_after(app), label="test")
+            db.session.commit()
+        assert index_jobs.execute(app, job_id) is False
+        assert edited["row"].done_at is not None  # the edit went to the old index, done
+        with app.app_context():
+            job = db.session.get(IndexJob, job_id)
+            assert job.state == "failed"
+            assert job.error.startswith("Échec après la bascule : Meilisearch injoignable")
+            assert "Le nouvel index est en service" in job.error
+            assert "remises en file d'indexation" in job.error
+            assert "précédent reste en service" not in job.error
+            queued = db.session.scalars(select(IndexOutbox.tool_id).where(
+                IndexOutbox.done_at.is_(None), IndexOutbox.id > edited["row"].id)).all()
+        assert ids[0] in queued  # queued again after the swap, still pending
+        broken.clear()
+        # the new live index was built before the edit: it misses it until the queue drains
+        assert client.request("GET", f"/indexes/{uid}/documents/{ids[0]}")["title"] == "Outil 0"
+        _drain_with_the_worker(app)
+        assert (client.request("GET", f"/indexes/{uid}/documents/{ids[0]}")["title"]
+                == "Modifié pendant la reconstruction")
+        assert _indexed(app, client) == _expected(app)
+    finally:
+        broken.clear()
+        for index in client.request("GET", "/indexes?limit=1000")["results"]:
+            if index["uid"] == uid or index["uid"].startswith(f"{uid}__build_"):
+                client.request("DELETE", f"/indexes/{index['uid']}")
 
 
 # -- point 11: down, then back, under the same running app ------------------------------------

@@ -139,6 +139,7 @@ def test_a_failed_rebuild_is_shown_with_its_error(app_factory, make_user):
     assert curator.post("/gestion/index/reconstruction").status_code == 303
     html = curator.get("/gestion/index").get_data(as_text=True)
     assert "Échouée" in html and "Échec de la reconstruction : Meilisearch injoignable" in html
+    assert "L&#39;index précédent reste en service" in html  # it failed before the swap
 
 
 def test_one_rebuild_at_a_time_and_a_dead_one_does_not_block(app, make_user):
@@ -160,10 +161,49 @@ def test_one_rebuild_at_a_time_and_a_dead_one_does_not_block(app, make_user):
         db.session.commit()
     html = curator.get("/gestion/index").get_data(as_text=True)
     assert "Reconstruction en cours" not in html and "processus qui menait la reconstruction" in html
+    assert "Interrompue" in html and "Dernier signe de vie" in html
+    with app.app_context():  # the GET only showed it: nothing written
+        assert db.session.scalars(select(IndexJob.state)).all() == ["running"]
     assert curator.post("/gestion/index/reconstruction").status_code == 303
     with app.app_context():
-        states = db.session.scalars(select(IndexJob.state).order_by(IndexJob.id)).all()
-        assert states == ["failed", "succeeded"]
+        jobs = db.session.scalars(select(IndexJob).order_by(IndexJob.id)).all()
+        assert [job.state for job in jobs] == ["failed", "succeeded"]
+        assert jobs[0].error == index_jobs.STALE_MESSAGE
+        assert jobs[0].finished_at == jobs[0].heartbeat_at  # its last sign of life
+    html = curator.get("/gestion/index").get_data(as_text=True)
+    assert "Réussie" in html and "Interrompue" not in html
+
+
+def _dead_job(app):
+    """A job left running by a process on another machine that stopped beating long ago."""
+    with app.app_context():
+        job = IndexJob(kind="rebuild", state="running", started_by_label="x", host="autre-machine",
+                       pid=1, total=1, heartbeat_at=utcnow() - timedelta(minutes=5))
+        db.session.add(job)
+        db.session.commit()
+        return job.id
+
+
+def _state(app, job_id):
+    with app.app_context():
+        return db.session.scalar(select(IndexJob.state).where(IndexJob.id == job_id)
+                                 .execution_options(populate_existing=True))
+
+
+def test_a_stale_job_is_closed_by_a_post_or_the_status_command_never_by_a_get(app, make_user):
+    curator = _signed_in(app, make_user("curator"))
+    job_id = _dead_job(app)
+    for _ in range(2):
+        assert "Interrompue" in curator.get("/gestion/index").get_data(as_text=True)
+    assert _state(app, job_id) == "running"
+    # any POST of the page closes it (here a retry with nothing to retry)
+    curator.post("/gestion/index/reessayer", data={"entree": "toutes"})
+    assert _state(app, job_id) == "failed"
+
+    job_id = _dead_job(app)
+    output = app.test_cli_runner().invoke(args=["index", "status"]).output
+    assert "Dernière reconstruction    : interrompue" in output
+    assert _state(app, job_id) == "failed"
 
 
 def test_a_job_of_this_process_whose_thread_is_gone_is_stale_at_once(ctx):
@@ -205,12 +245,23 @@ def test_the_rebuild_runs_in_the_background_and_its_progress_is_seen(service_env
     from app.services import index_admin
     from indexer.client import MeiliClient
     real_batches = index_admin.published_batches
-    release = threading.Event()
+    reached, release = threading.Event(), threading.Event()
 
     def slow_batches(session):
         for batch in real_batches(session, size=10):
             yield batch
-            release.wait(10)  # the test lets the rebuild go on once it has seen it running
+            reached.set()
+            release.wait(60)  # the test lets the rebuild go on once it has seen it running
+
+    def wait_until(condition, what):
+        """Polls the state until `condition()` holds; the deadline only bounds the wait."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            value = condition()
+            if value:
+                return value
+            time.sleep(0.05)
+        raise AssertionError(f"still waiting for: {what}")
 
     monkeypatch.setattr(index_admin, "published_batches", slow_batches)
     monkeypatch.setattr(index_jobs, "HEARTBEAT_SECONDS", 0.2)
@@ -232,29 +283,30 @@ def test_the_rebuild_runs_in_the_background_and_its_progress_is_seen(service_env
                 user = create_user(db.session, "curatrice@justice.test", "curator", None)
                 db.session.commit()
             curator = _signed_in(app, user)
-            started = time.monotonic()
+            def running():
+                with app.app_context():
+                    return db.session.scalar(select(IndexJob).where(IndexJob.state == "running"))
+
             assert curator.post("/gestion/index/reconstruction").status_code == 303
-            assert time.monotonic() - started < 2  # answered at once, the job goes on
-            time.sleep(0.6)
+            # answered while the job is still held (only this test releases it): no waiting
+            job = running()
+            assert job is not None and job.total == 30
+            assert reached.wait(30), "the rebuild never sent its first batch"
             html = curator.get("/gestion/index").get_data(as_text=True)
             assert "Reconstruction en cours" in html and "sur 30" in html
             # a second click while it runs is refused in French
             again = curator.post("/gestion/index/reconstruction", follow_redirects=True).get_data(as_text=True)
             assert "déjà en cours" in again
-            with app.app_context():
-                job = db.session.scalar(select(IndexJob).where(IndexJob.state == "running"))
-                first_beat = job.heartbeat_at
-            time.sleep(0.6)
-            with app.app_context():
-                assert db.session.get(IndexJob, job.id).heartbeat_at > first_beat  # alive
+            first_beat = running().heartbeat_at
+            # alive: its heartbeat moves while it waits (polled, not timed)
+            wait_until(lambda: running().heartbeat_at > first_beat, "a newer heartbeat")
             release.set()
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
+
+            def finished():
                 with app.app_context():
-                    job = db.session.get(IndexJob, job.id)
-                    if job.state != "running":
-                        break
-                time.sleep(0.2)
+                    found = db.session.get(IndexJob, job.id)
+                    return found if found.state != "running" else None
+            job = wait_until(finished, "the end of the rebuild")
             assert job.state == "succeeded" and job.done == job.total == 30
             html = curator.get("/gestion/index").get_data(as_text=True)
             assert "Reconstruction en cours" not in html and "Réussie" in html

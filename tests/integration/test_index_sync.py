@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select, update
 
 from app.db import db
-from app.models import IndexState
+from app.indexing import published_batches, push_outbox, settings_for
+from app.models import IndexOutbox, IndexState
+from app.models.base import utcnow
 from app.services.catalogue import save_tool
 from app.services.index_admin import index_status, rebuild_index
-from indexer.client import MeiliError
+from indexer import sync
+from indexer.client import MeiliClient, MeiliError, MeiliUnavailable
 from indexer.sync import upsert
 
 
@@ -114,3 +118,109 @@ def test_reconcile_repairs_missing_stale_and_extra_documents(ctx, meili_client):
     again = reconcile_index(db.session)
     assert not again.changed
     assert _indexed_ids(ctx, meili_client) == {kept.id, missing.id, stale.id}
+
+
+class _FailingClient(MeiliClient):
+    """The real client, but requests of one method whose path holds `part` fail, as they would
+    if Meilisearch went away at that very step."""
+
+    def __init__(self, real: MeiliClient, method: str, part: str):
+        super().__init__(real.url, real.api_key)
+        self.method, self.part = method, part
+
+    def request(self, method, path, json=None, timeout=None):
+        if method == self.method and self.part in path:
+            raise MeiliUnavailable("Meilisearch injoignable : panne simulée")
+        return super().request(method, path, json=json, timeout=timeout)
+
+
+def _builds(uid, meili_client):
+    return [i["uid"] for i in meili_client.request("GET", "/indexes?limit=1000")["results"]
+            if i["uid"].startswith(uid + "__build_")]
+
+
+def test_a_rebuild_failing_before_the_swap_says_so_and_leaves_the_live_index(ctx, meili_client):
+    uid = ctx.config["MEILI_INDEX"]
+    tool = save_tool(db.session, _tool())
+    db.session.commit()
+    meili_client.run("DELETE", f"/indexes/{uid}/documents")  # drift the rebuild would repair
+    failing = _FailingClient(meili_client, "PATCH", "__build_")
+    with pytest.raises(MeiliError) as info:
+        sync.rebuild(failing, uid, settings_for(db.session), published_batches(db.session))
+    assert info.value.swapped is False
+    assert tool.id not in _indexed_ids(ctx, meili_client) and _builds(uid, meili_client) == []
+
+
+def test_a_rebuild_failing_after_the_swap_says_so(ctx, meili_client):
+    uid = ctx.config["MEILI_INDEX"]
+    tool = save_tool(db.session, _tool())
+    db.session.commit()
+    meili_client.run("DELETE", f"/indexes/{uid}/documents")
+    failing = _FailingClient(meili_client, "DELETE", "__build_")  # the old index's deletion
+    try:
+        with pytest.raises(MeiliError) as info:
+            sync.rebuild(failing, uid, settings_for(db.session), published_batches(db.session))
+        assert info.value.swapped is True
+        assert tool.id in _indexed_ids(ctx, meili_client)  # the new index is live
+        assert len(_builds(uid, meili_client)) == 1  # the old one, left for the next rebuild
+    finally:
+        for leftover in _builds(uid, meili_client):
+            meili_client.run("DELETE", f"/indexes/{leftover}")
+
+
+def test_after_the_swap_the_edits_made_meanwhile_are_queued_again_even_on_failure(
+        ctx, meili_client, monkeypatch):
+    from app.services import index_admin
+    uid = ctx.config["MEILI_INDEX"]
+    tool = save_tool(db.session, _tool(title="Avant"))
+    db.session.commit()
+    # an edit that reached the old index only (its row done), stamped since the rebuild began
+    tool.title = "Modifié pendant la reconstruction"
+    db.session.commit()
+    db.session.execute(update(IndexOutbox).values(done_at=func.now()))
+    db.session.add(IndexOutbox(kind="settings", tool_id=None, done_at=utcnow()))
+    db.session.commit()
+    real_batches = index_admin.published_batches
+
+    def batches_read_before_the_edit(session):
+        for batch in real_batches(session):
+            yield [dict(doc, title="Avant") for doc in batch]
+
+    monkeypatch.setattr(index_admin, "published_batches", batches_read_before_the_edit)
+    monkeypatch.setattr(index_admin, "meili",
+                        lambda: _FailingClient(meili_client, "DELETE", "__build_"))
+    try:
+        with pytest.raises(MeiliError) as info:
+            rebuild_index(db.session)
+        assert info.value.swapped is True
+        title = meili_client.request("GET", f"/indexes/{uid}/documents/{tool.id}")["title"]
+        assert title == "Avant"  # the new live index misses the edit...
+        db.session.info["romin_sync"] = False  # ...queued again, for the worker here
+        db.session.commit()
+        db.session.info["romin_sync"] = True
+        queued = db.session.execute(select(IndexOutbox.id, IndexOutbox.kind, IndexOutbox.tool_id)
+                                    .where(IndexOutbox.done_at.is_(None))).all()
+        assert sorted((r.kind, r.tool_id or 0) for r in queued) == [("settings", 0),
+                                                                    ("tool", tool.id)]
+        # (now() is frozen in this test's outer transaction: the rows are named, not "due")
+        result, _generation = push_outbox(db.session, [r.id for r in queued])
+        db.session.commit()
+        assert result.done == 2 and not result.error
+        title = meili_client.request("GET", f"/indexes/{uid}/documents/{tool.id}")["title"]
+        assert title == "Modifié pendant la reconstruction"
+    finally:
+        for leftover in _builds(uid, meili_client):
+            meili_client.run("DELETE", f"/indexes/{leftover}")
+
+
+def test_failure_messages_say_whether_the_new_index_is_live():
+    from app.services.index_jobs import failure_message
+    before = failure_message("panne", False, False)
+    assert "L'index précédent reste en service" in before
+    after = failure_message("panne", True, True)
+    assert "Échec après la bascule" in after and "Le nouvel index est en service" in after
+    assert "remises en file d'indexation" in after and "précédent reste" not in after
+    lost = failure_message("panne", True, False)
+    assert "romin index reconcile" in lost and "précédent reste" not in lost
+    unknown = failure_message("panne", None, True)
+    assert "peut-être déjà en service" in unknown and "précédent reste" not in unknown
