@@ -29,16 +29,10 @@ def _query() -> str:
     return request.values.get("q", "").strip()[:100]
 
 
-def _requested_page() -> int | None:
-    raw = request.args.get("page") or ""
-    # isascii: str.isdigit() accepts "²", which int() refuses
-    return requested_page(raw) if raw.isascii() else None
-
-
 def _page(errors: dict | None = None, submitted: dict | None = None, status: int = 200):
     """The list, one page; `errors` and `submitted` are keyed by (account id, "role" or
     "status")."""
-    query, page, page_error = _query(), _requested_page(), None
+    query, page, page_error = _query(), requested_page(request.args.get("page")), None
     if page is None:
         page, page_error, status = 1, PAGE_INVALID, 400
     total = count_accounts(db.session, query)
@@ -60,7 +54,7 @@ def _page(errors: dict | None = None, submitted: dict | None = None, status: int
 
 def _back():
     """To the list, on the page and with the search the form was sent from."""
-    page = _requested_page()
+    page = requested_page(request.args.get("page"))
     return redirect(url_for("admin.accounts", q=_query() or None,
                             page=page if page and page > 1 else None), code=303)
 

@@ -12,15 +12,18 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from markupsafe import Markup
 from marshmallow import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from app import vocabulary as v
 from app.auth import current_user, role_required
-from app.db import db
+from app.db import among, db, like_pattern
 from app.models import IndexOutbox, RiskFactor, Tool
 from app.schemas.tool import ToolInSchema
 from app.services import revisions, workflow
-from app.services.catalogue import FIELD_LABELS, CatalogueError, get_tool, save_tool
+from app.services.catalogue import FIELD_LABELS, CatalogueError, save_tool
 from app.services.reference_data import all_factors
+from app.web.lookups import tool_or_404
+from app.web.pagination import PAGE_INVALID, page_count, requested_page
 
 bp = Blueprint("backoffice", __name__, url_prefix="/gestion")
 
@@ -44,13 +47,6 @@ CHOICE_MESSAGES = {
 }
 
 
-def _tool_or_404(slug: str) -> Tool:
-    tool = get_tool(db.session, slug)
-    if tool is None:
-        abort(404)
-    return tool
-
-
 # -- the list ----------------------------------------------------------------------------
 
 INDEX_STATES = {  # (label, DSFR badge kind)
@@ -63,13 +59,21 @@ INDEX_STATES = {  # (label, DSFR badge kind)
 
 
 def index_states(session, tools: list) -> dict[int, str]:
-    """Index state per tool from its outbox rows not yet done (pending or parked)."""
+    """Index state per tool from its outbox rows not yet done (pending or parked).
+
+    A row a later successful push superseded does not count: each push sends the tool's
+    current state, so that push carried the edit too.
+    """
     ids = [t.id for t in tools]
+    done = aliased(IndexOutbox)
+    superseded = (select(done.id).where(done.tool_id == IndexOutbox.tool_id,
+                                        done.done_at.is_not(None), done.id > IndexOutbox.id)
+                  .exists())
     rows = session.execute(
         select(IndexOutbox.tool_id,
                func.count().filter(~IndexOutbox.parked),
                func.count().filter(IndexOutbox.parked))
-        .where(IndexOutbox.done_at.is_(None), IndexOutbox.tool_id.in_(ids))
+        .where(IndexOutbox.done_at.is_(None), among(IndexOutbox.tool_id, ids), ~superseded)
         .group_by(IndexOutbox.tool_id)).all() if ids else []
     queued = {tool_id: (pending, parked) for tool_id, pending, parked in rows}
     states = {}
@@ -94,13 +98,9 @@ def _list_filters(args, factor_slugs: list[str]) -> tuple[dict, dict]:
         errors["facteur"] = "Facteur de risque inconnu : choisissez-en un dans la liste."
     if len(values["q"]) > QUERY_MAX:
         errors["q"] = f"La recherche fait {QUERY_MAX} caractères au plus."
-    if not values["page"].isdigit() or int(values["page"]) < 1:
-        errors["page"] = "Numéro de page invalide."
+    if requested_page(values["page"]) is None:
+        errors["page"] = PAGE_INVALID
     return values, errors
-
-
-def _like(text: str) -> str:
-    return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
 
 
 @bp.get("/outils")
@@ -120,10 +120,10 @@ def tool_list():
     if values["facteur"]:
         query = query.where(Tool.risk_factors.any(RiskFactor.slug == values["facteur"]))
     if values["q"]:
-        query = query.where(Tool.title.ilike(_like(values["q"]), escape="\\"))
+        query = query.where(Tool.title.ilike(like_pattern(values["q"]), escape="\\"))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(int(values["page"]), pages)
+    pages = page_count(total, PER_PAGE)
+    page = min(requested_page(values["page"]), pages)
     tools = db.session.execute(query.order_by(Tool.updated_at.desc(), Tool.id.desc())
                                .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
     filters = {k: values[k] for k in ("statut", "facteur", "q") if values[k]}
@@ -204,10 +204,21 @@ def _flatten(messages) -> str:
     return str(messages)
 
 
+# The form's fields, in the order the form shows them: the error summary follows it.
+FORM_FIELDS = (
+    "title", "slug", "summary", "kind", "phase", "risk_factors", "protective_factors", "stages",
+    "setting", "responsivity", "modality", "sessions", "minutes_per_session",
+    "preparation_minutes", "instructions", "precautions", "evidence_level", "not_recommended",
+    "references", "last_review", "author_name", "author_role", "author_structure", "author_contact",
+)
+
+
 def form_errors(messages: dict) -> dict[str, str]:
+    """One French message per field, in the form's order (fields it does not show last)."""
     errors = {}
-    for name, message in messages.items():
-        text = _flatten(message)
+    order = {name: n for n, name in enumerate(FORM_FIELDS)}
+    for name in sorted(messages, key=lambda name: order.get(name, len(order))):
+        text = _flatten(messages[name])
         if name in CHOICE_MESSAGES and "inconnu" in text:
             text = CHOICE_MESSAGES[name]
         errors[name] = text
@@ -217,7 +228,7 @@ def form_errors(messages: dict) -> dict[str, str]:
 def _render_form(tool: Tool | None, values: dict, errors: dict, status: int = 200, conflict=None):
     return render_template(
         "backoffice/tool_form.html", tool=tool, values=values, errors=errors, v=v,
-        conflict=conflict,
+        conflict=conflict, form_fields=FORM_FIELDS,
         labels=FIELD_LABELS, factor_options=[(f.slug, f.label) for f in all_factors(db.session)],
         options=lambda terms: [(t.slug, t.label) for t in terms],
     ), status
@@ -229,6 +240,8 @@ def _save_form(tool: Tool | None):
     values = values_from_form(request.form)
     if not creating:
         # Someone saved the sheet since this form was opened: show it rather than overwrite it.
+        # The row lock makes a concurrent save wait here, then see the other's revision.
+        db.session.refresh(tool, with_for_update=True)
         latest = revisions.latest(db.session, tool.id)
         if latest is not None and values["base_revision"] not in ("", str(latest.number)):
             values["base_revision"] = str(latest.number)  # saving again replaces it, knowingly
@@ -272,7 +285,7 @@ def tool_new():
 @bp.route("/outils/<slug>/modifier", methods=["GET", "POST"])
 @role_required("curator")
 def tool_edit(slug: str):
-    tool = _tool_or_404(slug)
+    tool = tool_or_404(slug)
     if request.method == "POST":
         return _save_form(tool)
     values = values_from_tool(tool)
@@ -286,7 +299,7 @@ def tool_edit(slug: str):
 @bp.get("/outils/<slug>")
 @role_required("curator")
 def tool_detail(slug: str):
-    tool = _tool_or_404(slug)
+    tool = tool_or_404(slug)
     history = revisions.history(db.session, tool)
     return render_template(
         "backoffice/tool_detail.html", tool=tool, v=v, steps=workflow.steps(db.session, tool),
@@ -298,7 +311,7 @@ def tool_detail(slug: str):
 @bp.post("/outils/<slug>/statut")
 @role_required("curator")
 def tool_transition(slug: str):
-    tool = _tool_or_404(slug)
+    tool = tool_or_404(slug)
     target = request.form.get("vers", "")
     try:
         workflow.transition(db.session, tool, target, current_user(), request.form.get("note", ""))
@@ -319,9 +332,8 @@ def tool_transition(slug: str):
 @role_required("curator")
 def tool_preview(slug: str):
     """The officer's own sheet (same view code, same template), with a banner on top."""
-    from app.web import tool_views
-    render_sheet = getattr(tool_views, "render_sheet", None) or tool_views._render_sheet
-    tool = _tool_or_404(slug)
+    from app.web.tool_views import render_sheet
+    tool = tool_or_404(slug)
     status = v.label(v.STATUSES, tool.status)
     visibility = ("elle est visible des agents et dans la recherche" if tool.status == "published"
                   else "elle n'est pas visible des agents ni dans la recherche")
@@ -345,7 +357,7 @@ def _revision_or_404(tool: Tool, number: int):
 @bp.get("/outils/<slug>/historique")
 @role_required("curator")
 def tool_history(slug: str):
-    tool = _tool_or_404(slug)
+    tool = tool_or_404(slug)
     return render_template("backoffice/tool_history.html", tool=tool, v=v,
                            revisions=revisions.history(db.session, tool), sources=SOURCES,
                            labels=FIELD_LABELS)
@@ -354,7 +366,7 @@ def tool_history(slug: str):
 @bp.get("/outils/<slug>/historique/<int:number>")
 @role_required("curator")
 def revision_diff(slug: str, number: int):
-    tool = _tool_or_404(slug)
+    tool = tool_or_404(slug)
     revision = _revision_or_404(tool, number)
     before = revisions.previous(db.session, revision)
     latest = revisions.latest(db.session, tool.id)
@@ -367,7 +379,7 @@ def revision_diff(slug: str, number: int):
 @bp.post("/outils/<slug>/historique/<int:number>/restaurer")
 @role_required("curator")
 def revision_restore(slug: str, number: int):
-    tool = _tool_or_404(slug)
+    tool = tool_or_404(slug)
     revision = _revision_or_404(tool, number)
     try:
         new = revisions.restore(db.session, tool, revision, current_user())

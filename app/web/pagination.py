@@ -8,7 +8,8 @@ def requested_page(raw: str | None) -> int | None:
     """The page asked for in the query string (1 when absent); None when it is no whole
     number of at least 1, which the page answers with a 400 and `PAGE_INVALID`."""
     raw = (raw or "").strip() or "1"
-    if not raw.isdigit() or int(raw) < 1:
+    # isascii: str.isdigit() accepts "²", which int() refuses
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         return None
     return int(raw)
 

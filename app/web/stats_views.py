@@ -9,9 +9,9 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from app.auth import role_required
 from app.db import db
 from app.services import stats
-from app.services.catalogue import get_tool
 from app.services.data_tables import to_csv
 from app.services.stats_report import DASHBOARD, TOOL
+from app.web.lookups import tool_or_404
 
 bp = Blueprint("stats", __name__, url_prefix="/pilotage")
 
@@ -92,17 +92,10 @@ def dashboard_csv(name: str):
     return _csv(name, to_csv(build(db.session, period).table), period)
 
 
-def _tool(slug: str):
-    tool = get_tool(db.session, slug)
-    if tool is None:
-        abort(404)
-    return tool
-
-
 @bp.get("/outils/<slug>/statistiques")
 @role_required("curator")
 def tool_stats(slug: str):
-    tool = _tool(slug)
+    tool = tool_or_404(slug)
     period, errors = stats.parse_period(request.args)
     if errors:
         return render_template(
@@ -121,7 +114,7 @@ def tool_stats(slug: str):
 @bp.get("/outils/<slug>/statistiques/<name>.csv")
 @role_required("curator")
 def tool_csv(slug: str, name: str):
-    tool = _tool(slug)
+    tool = tool_or_404(slug)
     build = TOOL.get(name)
     if build is None:
         abort(404)

@@ -15,19 +15,13 @@ from app.db import db
 from app.models import Support
 from app.services import supports as service
 from app.services.catalogue import get_tool
+from app.web.lookups import tool_or_404
 
 # Two curators sent a file of the same name to the same tool at the same moment.
 CONCURRENT = ("Un autre support du même nom vient d'être enregistré pour cet outil : rien n'a "
               "été enregistré ; choisissez à nouveau le fichier et envoyez-le.")
 
 bp = Blueprint("supports_admin", __name__, url_prefix="/gestion/outils/<slug>/supports")
-
-
-def _tool(slug: str):
-    tool = get_tool(db.session, slug)
-    if tool is None:
-        abort(404)
-    return tool
 
 
 def _support(tool, support_id: int, lock: bool = False) -> Support:
@@ -60,13 +54,13 @@ def _uploaded():
 @bp.get("")
 @role_required("curator")
 def manage(slug: str):
-    return _render(_tool(slug))
+    return _render(tool_or_404(slug))
 
 
 @bp.post("")
 @role_required("curator")
 def upload(slug: str):
-    tool = _tool(slug)
+    tool = tool_or_404(slug)
     title = request.form.get("titre", "")
     errors = {}
     try:
@@ -95,7 +89,7 @@ def upload(slug: str):
 @role_required("curator")
 def edit(slug: str, support_id: int):
     """Retitle a support and/or replace its file (it keeps its place)."""
-    tool = _tool(slug)
+    tool = tool_or_404(slug)
     support = _support(tool, support_id, lock=True)
     try:
         title = service.check_title(request.form.get("titre", ""))
@@ -128,7 +122,7 @@ def edit(slug: str, support_id: int):
 @bp.post("/<int:support_id>/deplacer")
 @role_required("curator")
 def move(slug: str, support_id: int):
-    tool = _tool(slug)
+    tool = tool_or_404(slug)
     support = _support(tool, support_id)
     direction = request.form.get("sens")
     if direction not in ("monter", "descendre"):
@@ -147,7 +141,7 @@ def move(slug: str, support_id: int):
 @bp.get("/<int:support_id>/supprimer")
 @role_required("curator")
 def confirm_remove(slug: str, support_id: int):
-    tool = _tool(slug)
+    tool = tool_or_404(slug)
     return render_template("backoffice/supports_remove.html", tool=tool,
                            support=_support(tool, support_id))
 
@@ -155,7 +149,7 @@ def confirm_remove(slug: str, support_id: int):
 @bp.post("/<int:support_id>/supprimer")
 @role_required("curator")
 def remove(slug: str, support_id: int):
-    tool = _tool(slug)
+    tool = tool_or_404(slug)
     support = _support(tool, support_id, lock=True)
     title = support.title
     service.remove_support(db.session, support)

@@ -411,3 +411,41 @@ def test_a_save_based_on_an_old_version_is_shown_not_silently_overwritten(
     assert signed_in.post(f"/gestion/outils/{tool.slug}/modifier",
                           data={**mine, "base_revision": again}).status_code == 303
     assert _tool(app, tool.slug).summary == "Mon résumé."
+
+
+def test_the_edit_locks_the_tool_before_comparing_versions(app, signed_in, make_tool):
+    """Two curators saving from the same version: the second waits on the row lock, then sees
+    the first's revision (and gets the conflict page) instead of overwriting it silently."""
+    from sqlalchemy import event
+    tool = make_tool(title="Outil verrouillé", status="draft")
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.split()))
+    with app.app_context():
+        engine = db.session.get_bind()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        signed_in.post(f"/gestion/outils/{tool.slug}/modifier",
+                       data={**FULL_FORM, "title": "Outil verrouillé", "base_revision": "1"})
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    locked = next(n for n, s in enumerate(statements) if "FROM tools" in s and "FOR UPDATE" in s)
+    compared = next(n for n, s in enumerate(statements) if "FROM tool_revisions" in s)
+    assert locked < compared
+
+
+def test_a_parked_row_a_later_push_superseded_is_not_a_failure(app, make_tool):
+    """Each push sends the tool's current state: once a later row is done, an older parked one
+    no longer means the index misses something."""
+    from app.models.base import utcnow
+    tool = make_tool(title="Outil repoussé")
+    with app.app_context():
+        def state():
+            return backoffice_views.index_states(db.session, [db.session.get(Tool, tool.id)])[tool.id]
+        db.session.add(IndexOutbox(tool_id=tool.id, parked=True, attempts=12, last_error="panne"))
+        db.session.flush()
+        assert state() == "failed"
+        db.session.add(IndexOutbox(tool_id=tool.id, done_at=utcnow()))
+        db.session.flush()
+        assert state() == "ok"
