@@ -1,7 +1,7 @@
 """GET/POST/PATCH /api/v1/tools and POST /api/v1/tools/<slug>/feedback."""
 from __future__ import annotations
 
-from flask import g, url_for
+from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
@@ -13,6 +13,7 @@ from app.schemas.tool import ToolInSchema, ToolOutSchema, ToolPatchSchema
 from app.services import feedback as feedback_service
 from app.services.catalogue import CatalogueError, get_tool, save_tool
 from app.services.usage import record
+from app.web.tool_views import support_url
 
 blp = Blueprint("tools_api", __name__, url_prefix="/api/v1/tools",
                 description="Fiches outils et retours d'expérience.")
@@ -25,8 +26,7 @@ def tool_out(tool) -> dict:
     data["supports"] = [{
         "id": s.id, "title": s.title, "filename": s.filename, "content_type": s.content_type,
         "size": s.size, "sha256": s.sha256,
-        "url": url_for("tools.download_support", slug=tool.slug, support_id=s.id,
-                       filename=s.filename, _external=True),
+        "url": support_url(tool, s, _external=True),
     } for s in tool.supports]
     return data
 
