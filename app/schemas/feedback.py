@@ -1,9 +1,10 @@
 """A rating and comment, as officers send it from the tool sheet or the API."""
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates
 
 from app import vocabulary as v
+from app.schemas.identifying import identifying_details, refusal
 
 COMMENT_MAX = 2000
 
@@ -27,6 +28,12 @@ class FeedbackSchema(Schema):
     minutes_spent = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(
         min=1, max=1000, error="La durée va de 1 à 1000 minutes."),
         error_messages={"invalid": "La durée doit être un nombre entier de minutes."})
+
+    @validates("comment")
+    def _identifies_no_one(self, value: str, **_kwargs) -> None:
+        found = identifying_details(value)
+        if found:
+            raise ValidationError(refusal(found))
 
     @pre_load
     def _blank_is_none(self, data, **_kwargs):

@@ -216,3 +216,18 @@ def test_a_sheet_opened_from_a_factor_search_rates_for_that_factor_by_default(cl
     unknown = client.get(f"/outils/{tool.slug}?facteur=famille").get_data(as_text=True)
     assert "selected>" not in unknown.split('id="risk_factor"')[1].split("</select>")[0].replace(
         '<option value="" selected>', "")
+
+
+def test_a_comment_that_identifies_someone_is_refused_and_nothing_is_stored(app, client, make_tool,
+                                                                           make_user):
+    from app.models import Feedback
+    tool = make_tool(title="Outil commenté")
+    agent = make_user("agent", password="un mot de passe solide")
+    assert _login(client, agent).status_code == 303
+    response = client.post(f"/outils/{tool.slug}/avis", data={
+        "rating": 4, "comment": "M. X, né le 03/04/1981, écrou 4521 : très réceptif."})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "identifier une personne suivie" in page and "écrou 4521" in page  # text kept to edit
+    with app.app_context():
+        assert db.session.query(Feedback).filter_by(tool_id=tool.id).count() == 0
