@@ -139,6 +139,17 @@ def mark(session: Session, tool_ids: Iterable[int]) -> None:
     session.info.setdefault(PENDING_KEY, set()).update(i for i in tool_ids if i is not None)
 
 
+# One push at a time, across processes: a push reads the tools' state, then sends it; two
+# pushes interleaved could land the older state last (both outbox rows done, the index stale).
+_PUSH_LOCK_KEY = 0x524F4D494E + 1
+
+
+def hold_push_lock(session: Session) -> None:
+    """Wait for the pushes in progress; held until this push's transaction ends (after
+    Meilisearch confirmed it, as the push waits for its tasks)."""
+    session.execute(select(func.pg_advisory_xact_lock(_PUSH_LOCK_KEY)))
+
+
 def sync_tools(session: Session, tool_ids: set[int | None]) -> None:
     """Push the current state of these tools: published ones upserted, the others deleted.
 
@@ -148,6 +159,7 @@ def sync_tools(session: Session, tool_ids: set[int | None]) -> None:
     current state, so a settings row can be duplicated or late and still converge.
     """
     client, uid = meili(), index_uid()
+    hold_push_lock(session)
     push_settings = None in tool_ids
     tool_ids = {i for i in tool_ids if i is not None}
     if client.get_index(uid) is None:  # never let Meilisearch create it without its settings
@@ -220,6 +232,7 @@ def sync_scores(session: Session, tool_ids: set[int | None]) -> None:
     faster than whole documents to build and to index); everything else as sync_tools does.
     Batches are sent as they are built, so Meilisearch indexes one while the next is read."""
     client, uid = meili(), index_uid()
+    hold_push_lock(session)
     if client.get_index(uid) is None:
         return sync_tools(session, tool_ids)
     wanted = sorted(i for i in tool_ids if i is not None)

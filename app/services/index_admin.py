@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.indexing import (
-    SETTINGS_KEY, bump_generation, index_uid, mark, meili, published_batches, published_count,
-    record_state, settings_for,
+    SETTINGS_KEY, bump_generation, hold_push_lock, index_uid, mark, meili, published_batches,
+    published_count, record_state, settings_for,
 )
 from app.models import IndexOutbox, IndexState, Tool
 from app.models.base import utcnow
@@ -91,6 +91,7 @@ def reconcile_index(session: Session):
     """Repair every difference between PostgreSQL and the index; returns what was repaired."""
     from indexer.reconcile import reconcile
     client, uid = meili(), index_uid()
+    hold_push_lock(session)  # reconcile reads and sends like a push
     if client.get_index(uid) is None:
         sync.ensure_index(client, uid, settings_for(session))
     repair = reconcile(client, uid, published_batches(session))

@@ -190,7 +190,8 @@ def test_the_list_shows_every_factor_to_curators_only(app, make_user):
 def test_a_synonym_saved_while_the_index_is_rebuilt_is_in_the_new_index(ctx, make_tool,
                                                                          meili_client):
     """The rebuild builds its new index with the settings read when it started; a settings row
-    written meanwhile is pushed again once the new index is live (index_admin.rebuild_index)."""
+    written meanwhile is queued again once the new index is live (index_admin.rebuild_index),
+    and pushed after the rebuild's commit."""
     from app.services.index_admin import rebuild_index
     make_tool(title="Outil reconstruit", risk_factors=["addictions"])
     edited = []
@@ -204,5 +205,6 @@ def test_a_synonym_saved_while_the_index_is_rebuilt_is_in_the_new_index(ctx, mak
             edited.append(True)
 
     rebuild_index(db.session, progress=during_rebuild)
+    db.session.commit()  # the replayed rows commit with the rebuild's state, then are pushed
     assert edited
     assert _synonyms_in_index(meili_client, ctx.config["MEILI_INDEX"])[NEW_WORD] == ["addictions"]
