@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 
 from app.auth import current_user, role_required
 from app.db import db
+from app.models.base import utcnow
 from app.indexing import sync_after_commit
 from app.services import index_jobs
 from app.services.index_jobs import age, when
@@ -24,7 +25,10 @@ def health_page():
     status = index_status(db.session)
     return render_template("backoffice/index_health.html", status=status,
                            parked=parked_entries(db.session, PARKED_SHOWN),
-                           parked_shown=PARKED_SHOWN, when=when, age=age)
+                           parked_shown=PARKED_SHOWN, when=when, age=age,
+                           # a new URL each time: a link to the page itself (with its #anchor)
+                           # would only scroll, never reload
+                           refreshed=int(utcnow().timestamp() * 1000))
 
 
 @bp.post("/reconstruction")

@@ -3,6 +3,7 @@ rebuild started as a background job whose progress lives in PostgreSQL; one at a
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
@@ -154,6 +155,11 @@ def test_one_rebuild_at_a_time_and_a_dead_one_does_not_block(app, make_user):
     assert "Une reconstruction de l&#39;index est déjà en cours" in html
     assert "autre.curateur@justice.test" in html and "4 document(s) sur 10" in html
     assert "Reconstruction en cours" in html and 'value="4"' in html
+    # no button to start another meanwhile, and a refresh link that really reloads (a link to
+    # the page's own URL and #anchor would only scroll)
+    assert "Reconstruire l&#39;index</button>" not in html and "Une seule reconstruction" in html
+    refresh = re.search(r'href="([^"]+)#reconstruction">Actualiser', html).group(1)
+    assert "?vu=" in refresh and refresh != "/gestion/index"
     with app.app_context():
         # ... whose process then died: no heartbeat for longer than the limit
         db.session.execute(update(IndexJob).where(IndexJob.state == "running")
