@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from marshmallow import ValidationError
 from sqlalchemy import func, select
@@ -24,6 +24,7 @@ from app.services.catalogue import FIELD_LABELS, CatalogueError, save_tool
 from app.services.reference_data import all_factors
 from app.web.lookups import tool_or_404
 from app.web.pagination import PAGE_INVALID, page_count, requested_page
+from app.web.index_notice import flash_saved
 
 bp = Blueprint("backoffice", __name__, url_prefix="/gestion")
 
@@ -261,17 +262,9 @@ def _save_form(tool: Tool | None):
         return _render_form(None if creating else tool, values, form_errors(exc.errors), 400)
     slug = tool.slug
     db.commit()  # the revision and the outbox row commit with the edit; the push runs right after
-    _flash_saved("L'outil est créé en brouillon." if creating
+    flash_saved("L'outil est créé en brouillon." if creating
                  else "Les modifications sont enregistrées.")
     return redirect(url_for("backoffice.tool_detail", slug=slug), code=303)
-
-
-def _flash_saved(message: str) -> None:
-    if getattr(g, "index_error", None):
-        flash(message + " Le moteur de recherche est indisponible : la recherche sera mise à "
-              "jour automatiquement dès son retour.", "warning")
-    else:
-        flash(message, "success")
 
 
 @bp.route("/outils/nouveau", methods=["GET", "POST"])
@@ -321,9 +314,9 @@ def tool_transition(slug: str):
         return redirect(url_for("backoffice.tool_detail", slug=slug), code=303)
     db.commit()  # the step and the outbox row commit with the status; the index follows
     if target == "published":
-        _flash_saved("L'outil est publié : les agents le trouvent dans la recherche.")
+        flash_saved("L'outil est publié : les agents le trouvent dans la recherche.")
     else:
-        _flash_saved(f"L'outil passe au statut « {v.label(v.STATUSES, target)} » : "
+        flash_saved(f"L'outil passe au statut « {v.label(v.STATUSES, target)} » : "
                      "il n'apparaît pas dans la recherche.")
     return redirect(url_for("backoffice.tool_detail", slug=slug), code=303)
 
@@ -390,5 +383,5 @@ def revision_restore(slug: str, number: int):
         return redirect(url_for("backoffice.revision_diff", slug=slug, number=number), code=303)
     new_number = new.number
     db.commit()
-    _flash_saved(f"La version {number} est restaurée : elle devient la version {new_number}.")
+    flash_saved(f"La version {number} est restaurée : elle devient la version {new_number}.")
     return redirect(url_for("backoffice.tool_history", slug=slug), code=303)

@@ -6,11 +6,12 @@ edit is kept, queued, and the curator is told so.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from app.auth import role_required
 from app.db import db
 from app.services import risk_factors_admin as service
+from app.web.index_notice import flash_saved
 
 bp = Blueprint("factors_admin", __name__, url_prefix="/gestion/facteurs")
 
@@ -53,11 +54,7 @@ def factor_save(slug: str):
     db.commit()  # the outbox rows commit with the edit; the push runs right after
     if not changed:
         flash(f"Facteur « {label} » : aucune modification.", "info")
-    elif getattr(g, "index_error", None):
-        flash(f"Facteur « {label} » enregistré. Le moteur de recherche n'a pas pu être mis à jour "
-              "pour l'instant : la modification est en file d'attente et sera appliquée dès qu'il "
-              "sera de nouveau disponible, sans autre action de votre part.", "warning")
     else:
-        flash(f"Facteur « {label} » enregistré. La recherche tient déjà compte de ses synonymes "
-              "et de son libellé.", "success")
+        flash_saved(f"Facteur « {label} » enregistré.",
+                    "La recherche tient déjà compte de ses synonymes et de son libellé.")
     return redirect(url_for("factors_admin.factor_list"), code=303)

@@ -1,7 +1,7 @@
 """The tool sheet, its supports' downloads and officers' feedback."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from marshmallow import ValidationError
 
 from app import vocabulary as v
@@ -16,6 +16,7 @@ from app.services import moderation
 from app.services.catalogue import get_tool
 from app.services.supports import support_path
 from app.services.usage import record
+from app.web.index_notice import flash_saved
 
 bp = Blueprint("tools", __name__)
 
@@ -114,9 +115,7 @@ def give_feedback(slug: str):
         return render_sheet(tool, {k: " ".join(m) for k, m in exc.errors.items()}, request.form, 400)
     db.commit()
     record("feedback", tool=tool, risk_factor=data.get("risk_factor"))
-    if getattr(g, "index_error", None):
-        flash("Votre avis est enregistré. Le classement sera mis à jour dès que le moteur de "
-              "recherche sera de nouveau disponible.", "warning")
-    else:
-        flash("Merci, votre avis est enregistré. Le classement des outils en tient compte.", "success")
+    flash_saved("Merci, votre avis est enregistré.", "Le classement des outils en tient compte.",
+                "Le classement sera mis à jour dès que le moteur de recherche sera de nouveau "
+                "disponible.")
     return redirect(url_for("tools.tool_sheet", slug=tool.slug) + "#avis", code=303)

@@ -1,16 +1,7 @@
 """Support staff tune the ranking: weights with a preview, saving with a note, history, rollback."""
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from app.auth import current_user, has_role, role_required
 from app.db import db
@@ -19,6 +10,7 @@ from app.services.scoring import current_weights
 from app.services.reference_data import all_factors
 from app.services.search import factor_slugs
 from app.french_dates import fr_datetime
+from app.web.index_notice import flash_saved
 from ranking import WEIGHT_BOUNDS
 
 bp = Blueprint("weights", __name__, url_prefix="/pilotage/classement")
@@ -103,13 +95,10 @@ def save():
 
 
 def _flash_saved(message: str) -> None:
-    if getattr(g, "index_error", None):
-        flash(message + " Les scores sont recalculés, mais le moteur de recherche n'a pas pu être "
-              "mis à jour : le classement suivra dès qu'il sera de nouveau disponible "
-              "(ou après « romin index rebuild »).", "warning")
-    else:
-        flash(message + " Les scores de tous les outils sont recalculés et la recherche suit "
-              "déjà le nouveau classement.", "success")
+    flash_saved(message, "Les scores de tous les outils sont recalculés et la recherche suit "
+                "déjà le nouveau classement.",
+                "Les scores sont recalculés, mais le moteur de recherche n'a pas pu être mis à "
+                "jour : le classement suivra dès qu'il sera de nouveau disponible.")
 
 
 @bp.get("/historique")
