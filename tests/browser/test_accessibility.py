@@ -172,7 +172,9 @@ def test_back_office_pages_have_no_serious_violations(axe_page, curator_account,
     for path in ("/gestion/outils", "/gestion/outils?statut=draft", "/gestion/outils/nouveau",
                  f"/gestion/outils/{slug}", f"/gestion/outils/{slug}/modifier",
                  f"/gestion/outils/{slug}/apercu", f"/gestion/outils/{slug}/historique",
-                 f"/gestion/outils/{slug}/historique/2"):
+                 f"/gestion/outils/{slug}/historique/2", f"/gestion/outils/{slug}/supports",
+                 "/gestion/commentaires", "/gestion/facteurs", "/gestion/facteurs/addictions",
+                 "/gestion/index"):
         assert_accessible(axe_page, live_server + path)
         assert axe_page.url == live_server + path, axe_page.url  # signed in, not sent to log in
     # the creation form re-rendered with its errors
