@@ -102,6 +102,12 @@ def tiny_pdf(title: str) -> bytes:
     return bytes(pdf.output())
 
 
+@pytest.fixture
+def make_pdf():
+    """tiny_pdf, for the test modules that upload a real PDF of their own."""
+    return tiny_pdf
+
+
 def _tool(title, factors, evidence, **extra):
     data = dict(
         title=title, kind="outil", phase="intervention", status="published",

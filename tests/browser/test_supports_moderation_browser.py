@@ -74,21 +74,12 @@ def _signed_in(new_page, base, sign_in, email):
     return page
 
 
-def _pdf(text: str) -> bytes:
-    from fpdf import FPDF
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=14)
-    pdf.cell(text=text)
-    return bytes(pdf.output())
-
-
 def _order(page) -> list[str]:
     return [h.inner_text() for h in page.locator("li[id^=support-] h3").all()]
 
 
 def test_a_curator_uploads_reorders_and_removes_a_support(
-        no_js, live_server, catalogue, people, sign_in, tmp_path, no_serious_violation):
+        no_js, live_server, catalogue, people, sign_in, tmp_path, no_serious_violation, make_pdf):
     slug = catalogue.slugs[catalogue.with_support]
     page = _signed_in(no_js, live_server, sign_in, people["curator"])
     page.goto(f"{live_server}/gestion/outils/{slug}/supports")
@@ -106,7 +97,7 @@ def test_a_curator_uploads_reorders_and_removes_a_support(
     no_serious_violation(page, "la page des supports en erreur")
 
     real = tmp_path / "Exercice complémentaire.pdf"
-    real.write_bytes(_pdf("Exercice complementaire"))
+    real.write_bytes(make_pdf("Exercice complementaire"))
     page.set_input_files("#fichier", str(real))
     page.get_by_role("button", name="Envoyer le support").click()
     assert "est ajouté" in page.locator(".fr-alert--success").inner_text()
