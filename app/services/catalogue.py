@@ -11,12 +11,18 @@ from app.models import RiskFactor, Tool
 from app.models.base import utcnow
 from app.services.scoring import refresh_scores
 
-EDITABLE_FIELDS = (
+# A sheet's fields, in the order curators read them (revisions and their diffs).
+SHEET_FIELDS = (
     "title", "kind", "phase", "summary", "instructions", "precautions", "protective_factors",
-    "stages", "modality", "sessions", "minutes_per_session", "preparation_minutes", "setting",
-    "responsivity", "evidence_level", "not_recommended", "references", "last_review",
-    "author_name", "author_role", "author_structure", "author_contact", "status",
+    "risk_factors", "stages", "modality", "sessions", "minutes_per_session", "preparation_minutes",
+    "setting", "responsivity", "evidence_level", "not_recommended", "references", "last_review",
+    "author_name", "author_role", "author_structure", "author_contact",
 )
+# The free-text ones (whitespace kept as typed, compared line by line in a diff).
+TEXT_FIELDS = ("title", "summary", "instructions", "precautions", "protective_factors",
+               "author_name", "author_role", "author_structure", "author_contact")
+# The columns save_tool sets from validated data (the risk factors are a relationship).
+EDITABLE_FIELDS = tuple(f for f in SHEET_FIELDS if f != "risk_factors") + ("status",)
 
 # French names of a sheet's fields, for forms, error summaries and revision diffs.
 FIELD_LABELS = {

@@ -16,18 +16,11 @@ from sqlalchemy.orm import Session
 
 from app import vocabulary as v
 from app.models import Tool, ToolRevision
+from app.services.catalogue import SHEET_FIELDS, TEXT_FIELDS
 from app.services.reference_data import all_factors
 from app.services.workflow import actor_label
 
 # The fields a revision keeps (the sheet's content; the status has its own trail: workflow).
-FIELDS = (
-    "title", "kind", "phase", "summary", "instructions", "precautions", "protective_factors",
-    "risk_factors", "stages", "modality", "sessions", "minutes_per_session", "preparation_minutes",
-    "setting", "responsivity", "evidence_level", "not_recommended", "references", "last_review",
-    "author_name", "author_role", "author_structure", "author_contact",
-)
-TEXT_FIELDS = {"title", "summary", "instructions", "precautions", "protective_factors",
-               "author_name", "author_role", "author_structure", "author_contact"}
 LIST_FIELDS = {"risk_factors": None, "stages": v.STAGES, "setting": v.SETTINGS,
                "responsivity": v.RESPONSIVITY, "references": None}
 VALUE_TERMS = {"kind": v.KINDS, "phase": v.PHASES, "modality": v.MODALITIES,
@@ -39,7 +32,7 @@ ELIDE_KEEP = 120   # ...to this many characters on each side of the changes
 def snapshot(tool: Tool) -> dict:
     """The tool's editable fields as JSON values (dates as ISO strings, factors as slugs)."""
     data = {}
-    for name in FIELDS:
+    for name in SHEET_FIELDS:
         if name == "risk_factors":  # in the officers' order, whatever order they were given in
             value = [f.slug for f in sorted(tool.risk_factors, key=lambda f: f.position)]
         else:
@@ -58,8 +51,8 @@ def _empty(value) -> bool:
 
 def changed_fields(before: dict | None, after: dict) -> list[str]:
     if before is None:  # the first revision: the fields that hold something
-        return [name for name in FIELDS if not _empty(after.get(name))]
-    return [name for name in FIELDS if before.get(name) != after.get(name)]
+        return [name for name in SHEET_FIELDS if not _empty(after.get(name))]
+    return [name for name in SHEET_FIELDS if before.get(name) != after.get(name)]
 
 
 def latest(session: Session, tool_id: int) -> ToolRevision | None:
@@ -250,7 +243,7 @@ def diff(session: Session, before: dict | None, after: dict) -> list[FieldChange
 
 def data_from(revision: ToolRevision) -> dict:
     """The revision's fields as save_tool takes them."""
-    data = {name: revision.snapshot[name] for name in FIELDS if name in revision.snapshot}
+    data = {name: revision.snapshot[name] for name in SHEET_FIELDS if name in revision.snapshot}
     if data.get("last_review"):
         data["last_review"] = date.fromisoformat(data["last_review"])
     return data

@@ -20,7 +20,7 @@ from app.db import among, db, like_pattern
 from app.models import IndexOutbox, RiskFactor, Tool
 from app.schemas.tool import ToolInSchema
 from app.services import revisions, workflow
-from app.services.catalogue import FIELD_LABELS, CatalogueError, save_tool
+from app.services.catalogue import FIELD_LABELS, TEXT_FIELDS, CatalogueError, save_tool
 from app.services.reference_data import all_factors
 from app.web.lookups import tool_or_404
 from app.web.pagination import PAGE_INVALID, page_count, requested_page
@@ -31,8 +31,6 @@ bp = Blueprint("backoffice", __name__, url_prefix="/gestion")
 PER_PAGE = 20
 QUERY_MAX = 200
 LIST_FIELDS = ("risk_factors", "stages", "setting", "responsivity")
-TEXT_FIELDS = ("title", "summary", "instructions", "precautions", "protective_factors",
-               "author_name", "author_role", "author_structure", "author_contact")
 SOURCES = {"web": "gestion du catalogue", "api": "API", "restore": "restauration",
            "system": "import ou commande"}
 # Messages for the page's lists and menus (the schema's name the slugs, for API clients).
