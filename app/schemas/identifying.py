@@ -21,8 +21,12 @@ PATTERNS = (
 
 
 def identifying_details(text: str) -> list[str]:
-    """What in `text` would identify a person, in French ("une date complète", …)."""
-    return [name for name, pattern in PATTERNS if pattern.search(text or "")]
+    """What in `text` would identify a person, in French ("une date complète", …); a date of
+    birth is named once, as such, not also as a date."""
+    found = [name for name, pattern in PATTERNS if pattern.search(text or "")]
+    if "une date de naissance" in found and "une date complète" in found:
+        found.remove("une date complète")
+    return found
 
 
 def refusal(found: list[str]) -> str:

@@ -8,7 +8,10 @@ from app.schemas.identifying import identifying_details
 
 
 @pytest.mark.parametrize("text, found", [
-    ("Monsieur D., né le 12/03/1985, a bien accroché.", ["une date complète", "une date de naissance"]),
+    ("Monsieur D., né le 12/03/1985, a bien accroché.", ["une date de naissance"]),
+    ("Vu le 12/03/1985 au tribunal.", ["une date complète"]),
+    ("Né le 12/03/1985, joignable au 06 12 34 56 78.",
+     ["une date de naissance", "un numéro de téléphone"]),
     ("Personne née en 1990, très réceptive.", ["une date de naissance"]),
     ("Numéro d'écrou 123456 : à revoir.", ["un numéro d'écrou"]),
     ("Le joindre au 06 12 34 56 78 avant l'entretien.", ["un numéro de téléphone"]),
