@@ -328,6 +328,13 @@ def test_a_year_of_statistics_renders_per_week(app, staff_client, make_user, kno
     )
 
 
+def _daily_rows() -> list:
+    """Every daily roll-up row, in a stable order (within an app context)."""
+    return sorted(db.session.execute(select(
+        UsageDaily.day, UsageDaily.kind, UsageDaily.risk_factor, UsageDaily.tool_id,
+        UsageDaily.count)).all(), key=str)
+
+
 def test_rollup_gives_the_same_figures_and_is_idempotent(app, known):
     before = _figures(app, known["period"], known["b"])
     assert before["by_factor"] == [("emploi", 1), (None, 1)]
@@ -335,36 +342,14 @@ def test_rollup_gives_the_same_figures_and_is_idempotent(app, known):
     result = runner.invoke(args=["stats", "rollup"])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        first = sorted(
-            db.session.execute(
-                select(
-                    UsageDaily.day,
-                    UsageDaily.kind,
-                    UsageDaily.risk_factor,
-                    UsageDaily.tool_id,
-                    UsageDaily.count,
-                )
-            ).all(),
-            key=str,
-        )
+        first = _daily_rows()
         assert stats.rolled_through(db.session) == known["period"].end
     assert _figures(app, known["period"], known["b"]) == before
     depuis = (known["period"].start - timedelta(days=5)).isoformat()
     again = runner.invoke(args=["stats", "rollup", "--depuis", depuis])
     assert again.exit_code == 0, again.output
     with app.app_context():
-        second = sorted(
-            db.session.execute(
-                select(
-                    UsageDaily.day,
-                    UsageDaily.kind,
-                    UsageDaily.risk_factor,
-                    UsageDaily.tool_id,
-                    UsageDaily.count,
-                )
-            ).all(),
-            key=str,
-        )
+        second = _daily_rows()
     assert first == second
     # a recent event after the watermark is read from the raw events
     _add_events(
