@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, abort, current_app, send_from_directory
 
-from app.auth import public
+from app.accounts.auth import public
 
 bp = Blueprint("assets", __name__)
 _STATIC = Path(__file__).resolve().parent / "static"

@@ -30,7 +30,7 @@ class Config:
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
         self.SEARCH_PER_PAGE = int(env.get("SEARCH_PER_PAGE", "20"))
         self.SEARCH_CACHE_SIZE = int(env.get("SEARCH_CACHE_SIZE", "512"))
-        # Key of the usage pseudonyms; empty: derived from SECRET_KEY (app.services.usage).
+        # Key of the usage pseudonyms; empty: derived from SECRET_KEY (app.pilotage.usage).
         self.STATS_SECRET = env.get("STATS_SECRET", "")
         self.STATS_RETENTION_DAYS = int(env.get("STATS_RETENTION_DAYS", "90"))
         # In-memory index generation kept by PostgreSQL NOTIFY (off in tests, whose

@@ -6,8 +6,9 @@ Tests bind the session to a connection inside an outer transaction, so each test
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from flask import Flask, g, has_app_context
+from flask import Flask, Response, g, has_app_context
 from sqlalchemy import ARRAY, any_, cast, create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,7 +21,7 @@ def among(column, ids):
 
 
 class RominSession(Session):
-    """The app's session class: index hooks are attached to it (app.indexing)."""
+    """The app's session class: index hooks are attached to it (app.index_sync.hooks)."""
 
 
 class Database:
@@ -58,12 +59,30 @@ class Database:
         if has_app_context() and "db_session" in g:
             g.db_session.commit()
 
+    def commit_request(self, response: Response) -> Response:
+        """The request's one commit point (the factory's after_request): commit unless the
+        response is an error, then run what was waiting for the commit."""
+        callbacks = g.pop("romin_after_commit", [])
+        if response.status_code >= 400:
+            self.rollback()
+            return response
+        self.commit()
+        for callback in callbacks:
+            callback(response)
+        return response
+
     def rollback(self) -> None:
         if has_app_context() and "db_session" in g:
             g.db_session.rollback()
 
 
 db = Database()
+
+
+def after_commit(callback: Callable[[Response], None]) -> None:
+    """Run `callback(response)` once this request has committed (never after a rollback): a
+    notice that says whether the change reached the index, a job that must see the rows."""
+    g.setdefault("romin_after_commit", []).append(callback)
 
 
 def like_pattern(text: str) -> str:

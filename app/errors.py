@@ -7,6 +7,8 @@ from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.db import db
+
 log = logging.getLogger(__name__)
 
 MESSAGES = {
@@ -59,7 +61,6 @@ def init_app(app: Flask) -> None:
 
 
 def _reset_session() -> None:
-    from app.db import db
     try:
         db.rollback()
     except Exception:  # the connection may be gone; the pool replaces it

@@ -11,7 +11,7 @@ the freshness signal is computed against), so runs on different days compare.
 
 Written straight into a database of its own (`romin_bench`, next to DATABASE_URL's) with
 Core bulk inserts on the app's tables; the schema comes from `romin db upgrade`, scores from
-`ranking.tool_scores` with the same inputs as `app.services.scoring.refresh_scores` (checked on a
+`ranking.tool_scores` with the same inputs as `app.catalogue.scores.refresh_scores` (checked on a
 sample against refresh_scores itself).
 
     python -m bench.catalogue [--tools 10000] [--rebuild]
@@ -34,10 +34,10 @@ from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, selectinload
 
-from app import vocabulary as v
+from app.core import vocabulary as v
 from app.models import Feedback, IndexState, Tool, User, tool_risk_factors
-from app.services.reference_data import ensure_risk_factors
-from app.services.scoring import current_weights, refresh_scores
+from app.catalogue.risk_factors import ensure_risk_factors
+from app.catalogue.scores import current_weights, refresh_scores
 from ranking import RatingStats, tool_scores
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -472,7 +472,7 @@ def set_marker(value: str, name: str = BENCH_DB) -> None:
 
 # `romin` run from a given checkout (the working tree, or a clean copy passed as --app-dir):
 # the installed `romin` script would import the editable install, whatever the cwd.
-_ROMIN_FROM_CWD = "import sys; sys.path.insert(0, '.'); from app.cli import main; sys.exit(main())"
+_ROMIN_FROM_CWD = "import sys; sys.path.insert(0, '.'); from app.core.commands import main; sys.exit(main())"
 
 
 def romin(args: list[str], url: URL, app_dir: Path = REPO_ROOT, index: str | None = None,

@@ -56,7 +56,7 @@ def recreate_database(url: str) -> None:
 
 
 def make_app(url: str):
-    from app import create_app
+    from app.factory import create_app
 
     return create_app(
         {
@@ -70,10 +70,10 @@ def make_app(url: str):
 
 def build(app, tools: int, events: int) -> None:
     from alembic import command
-    from app.commands.db_commands import alembic_config
+    from app.db_commands import alembic_config
     from app.db import db
     from app.models import RiskFactor, Tool, tool_risk_factors
-    from app import vocabulary as v
+    from app.core import vocabulary as v
 
     with app.app_context():
         command.upgrade(alembic_config(), "head")
@@ -130,7 +130,7 @@ def build(app, tools: int, events: int) -> None:
                 )
             ],
         )
-        from app.services.accounts import create_user
+        from app.accounts.service import create_user
 
         create_user(session, "bench-staff@bench.romin.invalid", "staff", "un mot de passe solide")
         session.commit()
@@ -186,8 +186,8 @@ def analyze(app) -> None:
 
 def run_queries(app, period) -> None:
     from app.db import db
-    from app.services import stats
-    from app.services.stats_report import DASHBOARD
+    from app.pilotage import stats
+    from app.pilotage.report import DASHBOARD
 
     with app.test_request_context():
         for builder in DASHBOARD.values():
@@ -198,8 +198,8 @@ def run_queries(app, period) -> None:
 
 def section_times(app, period) -> dict[str, float]:
     from app.db import db
-    from app.services import stats
-    from app.services.stats_report import DASHBOARD
+    from app.pilotage import stats
+    from app.pilotage.report import DASHBOARD
 
     out = {}
     with app.test_request_context():
@@ -228,7 +228,7 @@ def fmt(times: list[float]) -> str:
 
 
 def measure(app, client, label: str, repeat: int) -> None:
-    from app.services import stats
+    from app.pilotage import stats
 
     end = stats.today()
     for days in (30, 365):
@@ -270,8 +270,8 @@ def main() -> None:
     from app.db import db
     from app.models import User
     from app.models.usage import UsageDaily, UsageDailyFactor, UsageDailyTool, UsageEvent
-    from app.services import stats
-    from app.services.usage_rollup import rollup
+    from app.pilotage import stats
+    from app.pilotage.rollup import rollup
 
     with app.app_context():
         count = db.session.scalar(select(func.count()).select_from(UsageEvent))

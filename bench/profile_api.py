@@ -43,15 +43,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ensure_env()
 
-    from app import create_app
-    from app.auth import create_token, user_for_token
+    from app.factory import create_app
+    from app.accounts.auth import create_token, user_for_token
     from app.config import Config
     from app.db import db
-    from app.indexing import current_generation
+    from app.index_sync.generation import current_generation
     from app.models import User
-    from app.services.accounts import create_user
-    from app.services.reference_data import all_factors
-    from app.services.search import search
+    from app.accounts.service import create_user
+    from app.catalogue.risk_factors import all_factors
+    from app.search.service import search
     from indexer.search import SearchQuery
 
     app = create_app(Config(SQLALCHEMY_DATABASE_URI=url_string(bench_url()), MEILI_INDEX=INDEX))
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("  index generation (current_generation)", timed(lambda: current_generation(session), n)))
         rows.append(("  search() with a cache hit (incl. generation)", timed(lambda: search(session, query), n)))
         answer = search(session, query)
-        from app.api.search import FACET_NAMES, _hit
+        from app.search.api import FACET_NAMES, _hit
         body = {"hits": [_hit(h) for h in answer.result.hits], "total": answer.result.total,
                 "facets": {FACET_NAMES[k]: v for k, v in answer.result.facets.items() if k in FACET_NAMES}}
         rows.append(("  response body building (_hit × 20)", timed(lambda: [_hit(h) for h in answer.result.hits], n)))

@@ -2,7 +2,7 @@
 
     python -m bench.profile_rebuild
 
-Builds every document of the bench catalogue with the app's code (app.indexing.published_batches)
+Builds every document of the bench catalogue with the app's code (app.index_sync.hooks.published_batches)
 and splits the time: loading tools (ORM, selectin relationships), rating statistics, the
 document builder, its content hash, and the JSON encoding `requests` does before sending.
 Why it matters: while Python builds batch k, Meilisearch indexes batch k-1 on the same two
@@ -23,10 +23,10 @@ from bench.catalogue import bench_url, ensure_env, url_string
 
 def main() -> int:
     ensure_env()
-    from app import create_app
+    from app.factory import create_app
     from app.config import Config
     from app.db import db
-    from app.indexing import published_batches
+    from app.index_sync.documents import published_batches
 
     app = create_app(Config(SQLALCHEMY_DATABASE_URI=url_string(bench_url()), MEILI_INDEX="bench_tools"))
     with app.app_context():

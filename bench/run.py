@@ -117,9 +117,9 @@ def time_command_startup(url, app_dir: Path = REPO_ROOT, repeat: int = 3) -> flo
 _DUMP = """
 import json, sys
 sys.path.insert(0, '.')
-from app import create_app
+from app.factory import create_app
 from app.db import db
-from app.indexing import published_batches, settings_for
+from app.index_sync.documents import published_batches, settings_for
 app = create_app()
 with app.app_context():
     data = {"settings": settings_for(db.session), "batches": list(published_batches(db.session))}

@@ -19,8 +19,8 @@ from flask import has_app_context
 from sqlalchemy import create_engine
 from sqlalchemy.orm import sessionmaker
 
-from app import create_app
-from app.commands.db_commands import alembic_config
+from app.factory import create_app
+from app.db_commands import alembic_config
 from app.config import Config
 from app.db import RominSession, db
 from indexer.client import MeiliClient
@@ -101,8 +101,8 @@ def app_factory(engine, database_url, service_env, meili_client, tmp_path):
                                           expire_on_commit=False)
         created.append(app)
         with app.app_context():
-            from app.indexing import settings_for
-            from app.services.reference_data import ensure_risk_factors
+            from app.index_sync.documents import settings_for
+            from app.catalogue.risk_factors import ensure_risk_factors
             from indexer.sync import ensure_index
             ensure_risk_factors(db.session)
             db.session.commit()
@@ -151,7 +151,7 @@ def _in_context(app, work):
 @pytest.fixture
 def make_tool(app):
     """Creates a tool through the catalogue service and commits (so it reaches the index)."""
-    from app.services.catalogue import save_tool
+    from app.catalogue.service import save_tool
     counter = iter(range(1, 10_000))
 
     def make(**fields):
@@ -173,7 +173,7 @@ def make_tool(app):
 
 @pytest.fixture
 def make_user(app):
-    from app.services.accounts import create_user
+    from app.accounts.service import create_user
     counter = iter(range(1, 10_000))
 
     def make(role="agent", password=None):
@@ -189,7 +189,7 @@ def make_user(app):
 
 @pytest.fixture
 def token_for(app):
-    from app.auth import create_token
+    from app.accounts.auth import create_token
 
     def make(user):
         def work():

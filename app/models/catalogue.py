@@ -34,7 +34,7 @@ class RiskFactor(Base):
 
 
 class Tool(Base):
-    """A tool sheet. Enumerated fields hold slugs from app.vocabulary."""
+    """A tool sheet. Enumerated fields hold slugs from app.core.vocabulary."""
 
     __tablename__ = "tools"
     __table_args__ = (

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import DateTime, Integer, ScalarSelect, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, utcnow
@@ -22,3 +22,9 @@ class IndexState(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     last_error_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+def generation_query() -> ScalarSelect[int]:
+    """The index generation as a subquery, to read it in the same round trip as something else
+    (a request's token check reads it with the token's user)."""
+    return select(IndexState.generation).where(IndexState.name == "tools").scalar_subquery()

@@ -17,7 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    from app.vocabulary import RISK_FACTORS
+    from app.core.vocabulary import RISK_FACTORS
 
     table = sa.table(
         "risk_factors", sa.column("slug", sa.String), sa.column("label", sa.String),

@@ -132,12 +132,12 @@ def catalogue(app):
     """
     from app.db import db
     from app.models import Tool
-    from app.services.accounts import create_user
-    from app.services.catalogue import save_tool
-    from app.services.feedback import rate
-    from app.services.index_admin import rebuild_index
-    from app.services.scoring import refresh_scores
-    from app.services.supports import add_support
+    from app.accounts.service import create_user
+    from app.catalogue.service import save_tool
+    from app.feedback.ratings import rate
+    from app.index_sync.operations import rebuild_index
+    from app.catalogue.scores import refresh_scores
+    from app.catalogue.supports import add_support
     from sqlalchemy import select
 
     first, second = "Repères de consommation", "Balance décisionnelle"

@@ -1,0 +1,1 @@
+"""Accounts: local and ProConnect sign-in, sessions, roles, API tokens, the accounts page."""

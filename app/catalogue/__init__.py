@@ -1,0 +1,2 @@
+"""The catalogue: tools, risk factors, supports, revisions, workflow, scores, the tool sheet and
+the tools API."""

@@ -1,0 +1,74 @@
+"""GET/POST/PATCH /api/v1/tools and POST /api/v1/tools/<slug>/feedback."""
+from __future__ import annotations
+
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from app.accounts.api_tokens import token_required
+from app.catalogue.ratings import summary
+from app.catalogue.schemas import ToolInSchema, ToolOutSchema, ToolPatchSchema
+from app.catalogue.service import CatalogueError, get_tool, save_tool
+from app.catalogue.urls import support_url
+from app.catalogue.visibility import may_see
+from app.db import db
+
+blp = Blueprint("tools_api", __name__, url_prefix="/api/v1/tools",
+                description="Fiches outils et retours d'expérience.")
+
+
+def tool_out(tool) -> dict:
+    average, count, _ = summary(db.session, tool)
+    data = ToolOutSchema().dump(tool)
+    data["rating"] = {"average": round(average, 2) if average is not None else None, "count": count}
+    data["supports"] = [{
+        "id": s.id, "title": s.title, "filename": s.filename, "content_type": s.content_type,
+        "size": s.size, "sha256": s.sha256,
+        "url": support_url(tool, s, _external=True),
+    } for s in tool.supports]
+    return data
+
+
+def _readable_tool(slug: str):
+    tool = get_tool(db.session, slug)
+    if tool is None or not may_see(tool, g.api_user):
+        abort(404, message="Aucun outil publié ne porte cet identifiant.")
+    return tool
+
+
+def _save(data: dict, tool=None):
+    try:
+        tool = save_tool(db.session, data, tool, author=g.api_user, source="api")
+    except CatalogueError as exc:
+        abort(422, errors={"json": exc.errors}, message="Données invalides.")
+    return tool
+
+
+@blp.route("")
+class Tools(MethodView):
+    @token_required("curator")
+    @blp.arguments(ToolInSchema)
+    @blp.response(201)
+    def post(self, data):
+        """Crée une fiche outil (curateurs)."""
+        tool = _save(data)
+        return tool_out(tool)
+
+
+@blp.route("/<slug>")
+class ToolItem(MethodView):
+    @token_required("agent")
+    @blp.response(200)
+    def get(self, slug):
+        """Une fiche outil complète."""
+        return tool_out(_readable_tool(slug))
+
+    @token_required("curator")
+    @blp.arguments(ToolPatchSchema(partial=True))
+    @blp.response(200)
+    def patch(self, data, slug):
+        """Modifie une fiche outil (curateurs) : seuls les champs envoyés changent."""
+        tool = get_tool(db.session, slug)
+        if tool is None:
+            abort(404, message="Aucun outil ne porte cet identifiant.")
+        return tool_out(_save(data, tool))

@@ -1,0 +1,94 @@
+"""Creating and editing tools. Validated data in (marshmallow at the boundary), rows out."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.catalogue import revisions, workflow
+from app.catalogue.fields import EDITABLE_FIELDS
+from app.catalogue.scores import refresh_scores
+from app.models import RiskFactor, Tool, ToolRevision, User
+from app.models.base import utcnow
+
+
+class CatalogueError(ValueError):
+    """A change the catalogue refuses, with a message per field (in French)."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def slugify(text: str, max_length: int = 100) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return text[:max_length].strip("-") or "outil"
+
+
+def unique_slug(session: Session, base: str, exclude_id: int | None = None) -> str:
+    slug, n = base, 2
+    while True:
+        existing = session.scalar(select(Tool.id).where(Tool.slug == slug))
+        if existing is None or existing == exclude_id:
+            return slug
+        slug, n = f"{base}-{n}", n + 1
+
+
+def factors_by_slug(session: Session, slugs: list[str]) -> list[RiskFactor]:
+    found = {f.slug: f for f in session.scalars(select(RiskFactor).where(RiskFactor.slug.in_(slugs)))}
+    unknown = [s for s in slugs if s not in found]
+    if unknown:
+        raise CatalogueError({"risk_factors": [f"Facteur de risque inconnu : {', '.join(unknown)}."]})
+    return [found[s] for s in dict.fromkeys(slugs)]
+
+
+def get_tool(session: Session, slug: str) -> Tool | None:
+    return session.scalar(select(Tool).where(Tool.slug == slug))
+
+
+def save_tool(session: Session, data: dict, tool: Tool | None = None, *, author=None,
+              source: str = "system", restored_from: int | None = None) -> Tool:
+    """Create (tool=None) or update a tool from validated data; recompute its scores.
+
+    Every save goes through here (pages, API, imports, restoring a revision), so this is where
+    a revision is recorded (who, which fields) and a status change becomes a workflow step.
+    """
+    creating = tool is None
+    old_status = None if creating else tool.status
+    if creating:
+        tool = Tool()
+        wanted = data.get("slug") or slugify(data["title"])
+        if data.get("slug") and get_tool(session, wanted) is not None:
+            raise CatalogueError({"slug": ["Cet identifiant est déjà utilisé par un autre outil."]})
+        tool.slug = unique_slug(session, wanted)
+    elif "slug" in data and data["slug"] != tool.slug:
+        if get_tool(session, data["slug"]) is not None:
+            raise CatalogueError({"slug": ["Cet identifiant est déjà utilisé par un autre outil."]})
+        tool.slug = data["slug"]
+    for name in EDITABLE_FIELDS:
+        if name in data:
+            setattr(tool, name, data[name])
+    if "risk_factors" in data:
+        tool.risk_factors = factors_by_slug(session, data["risk_factors"])
+    if creating:
+        if not tool.risk_factors:
+            raise CatalogueError({"risk_factors": ["Indiquez au moins un facteur de risque."]})
+        session.add(tool)
+    tool.updated_at = utcnow()
+    refresh_scores(session, [tool])
+    session.flush()
+    if creating or tool.status != old_status:
+        workflow.record_step(session, tool, old_status, tool.status, author, source=source)
+    revisions.record(session, tool, author, source=source, restored_from=restored_from)
+    return tool
+
+
+def restore_revision(session: Session, tool: Tool, revision: ToolRevision, author: User) -> ToolRevision:
+    """Bring the sheet back to this revision: a new revision, saved like any edit (so it reaches
+    the index through the outbox). The status does not change: that is the workflow's job."""
+    save_tool(session, revisions.data_from(revision), tool, author=author, source="restore",
+              restored_from=revision.number)
+    return revisions.latest(session, tool.id)

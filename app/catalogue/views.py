@@ -1,0 +1,86 @@
+"""The tool sheet and its supports' downloads.
+
+Other features add their part of the sheet without the catalogue importing them: the sheet
+sends `sheet_rendering`, and each receiver returns the template values of its section (the
+feedback feature: ratings form and comments)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template, request, send_file
+
+from app.accounts.auth import current_user, public
+from app.catalogue.ratings import summary
+from app.catalogue.service import get_tool
+from app.catalogue.supports import support_path
+from app.catalogue.urls import support_url, support_version
+from app.catalogue.visibility import may_see
+from app.core import signals
+from app.core import vocabulary as v
+from app.core.markdown import render
+from app.db import db
+from app.models import Support, Tool
+
+bp = Blueprint("catalogue", __name__)
+
+
+def visible_tool(slug: str) -> Tool:
+    """The tool this URL names, if the signed-in person may see it; else a 404."""
+    tool = get_tool(db.session, slug)
+    if tool is None or not may_see(tool, current_user()):
+        abort(404)
+    return tool
+
+
+def render_sheet(tool: Tool, status: int = 200, **section_values: Any) -> tuple[str, int]:
+    """The sheet; `section_values` override what a section's receiver gave (a refused form
+    shown again with its errors)."""
+    average, count, distribution = summary(db.session, tool)
+    values: dict[str, Any] = {}
+    for _receiver, part in signals.sheet_rendering.send(tool, user=current_user()):
+        values.update(part or {})
+    values.update(section_values)
+    return render_template(
+        "catalogue/tool.html", tool=tool, v=v, instructions=render(tool.instructions),
+        average=average, count=count, distribution=distribution, **values,
+    ), status
+
+
+@bp.get("/outils/<slug>")
+@public
+def tool_sheet(slug: str) -> tuple[str, int]:
+    tool = visible_tool(slug)
+    signals.tool_viewed.send(tool)
+    return render_sheet(tool)
+
+
+bp.add_app_template_global(support_url)
+
+
+@bp.get("/outils/<slug>/supports/<int:support_id>/<filename>")
+@public
+def download_support(slug: str, support_id: int, filename: str) -> Response:
+    tool = visible_tool(slug)
+    support = db.session.get(Support, support_id)
+    if support is None or support.tool_id != tool.id or support.filename != filename:
+        abort(404)
+    path = support_path(support)
+    if not path.is_file():
+        abort(404)
+    signals.support_downloaded.send(tool)
+    response = send_file(path, mimetype=support.content_type, as_attachment=True,
+                         download_name=support.filename, etag=support.sha256)
+    # never in a shared cache (a draft's supports are for curators only); a draft's file not
+    # even in the browser's; a versioned link may be kept, its URL changes with the content;
+    # any other (an old or unversioned link) is checked again (ETag) at each download
+    response.cache_control.private = True
+    response.cache_control.public = None
+    if tool.status != v.PUBLISHED:
+        response.cache_control.no_store = True
+        response.cache_control.no_cache = None
+    elif request.args.get("v") == support_version(support):
+        response.cache_control.no_cache = None
+        response.cache_control.max_age = 3600
+    else:
+        response.cache_control.no_cache = True
+    return response

@@ -1,1 +1,0 @@
-"""Sub-commands of `romin`, one module per area."""

@@ -1,0 +1,39 @@
+"""`romin db upgrade`: applies the Alembic migrations."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import current_app
+
+
+def repo_path(*parts: str) -> Path:
+    """A path in the checkout (the migrations live beside the `app` package)."""
+    return Path(current_app.root_path).parent.joinpath(*parts)
+
+
+
+def alembic_config() -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(repo_path("migrations")))
+    config.set_main_option("sqlalchemy.url",
+                           current_app.config["SQLALCHEMY_DATABASE_URI"].replace("%", "%%"))
+    return config
+
+
+def register(cli: click.Group) -> None:
+    @cli.group("db", help="Base de données.")
+    def db_group():
+        pass
+
+    @db_group.command("upgrade", help="Applique les migrations (sans effet si la base est à jour).")
+    def upgrade():
+        command.upgrade(alembic_config(), "head")
+        click.echo("Base de données à jour.")
+
+    @db_group.command("revision", help="Crée une migration à partir des modèles (développement).")
+    @click.option("-m", "--message", required=True)
+    def revision(message: str):
+        command.revision(alembic_config(), message=message, autogenerate=True)

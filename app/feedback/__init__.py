@@ -1,0 +1,1 @@
+"""Feedback: officers' ratings and comments, reports, and curators' moderation."""

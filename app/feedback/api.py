@@ -1,0 +1,39 @@
+"""POST /api/v1/tools/<slug>/feedback: an officer's rating through the API.
+
+On the tools API blueprint, so that the API's paths and tags stay those of the tools."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from flask.views import MethodView
+from flask_smorest import abort
+
+from app.accounts.api_tokens import token_required
+from app.catalogue.api import blp, tool_out
+from app.catalogue.service import get_tool
+from app.core import signals
+from app.core.vocabulary import PUBLISHED
+from app.db import db
+from app.feedback import ratings as feedback_service
+from app.feedback.schemas import FeedbackSchema
+
+
+@blp.route("/<slug>/feedback")
+class ToolFeedback(MethodView):
+    @token_required("agent")
+    @blp.arguments(FeedbackSchema)
+    @blp.response(200)
+    def post(self, data, slug):
+        """Donne ou remplace sa note et son commentaire sur un outil publié."""
+        tool = get_tool(db.session, slug)
+        if tool is None or tool.status != PUBLISHED:
+            abort(404, message="Aucun outil publié ne porte cet identifiant.")
+        try:
+            feedback = feedback_service.rate(db.session, tool, g.api_user, **data)
+        except feedback_service.FeedbackError as exc:
+            abort(422, errors={"json": exc.errors}, message="Données invalides.")
+        signals.feedback_given.send(tool, risk_factor=data.get("risk_factor"), user=g.api_user)
+        return {"rating": feedback.rating, "comment": feedback.comment,
+                "risk_factor": feedback.risk_factor.slug if feedback.risk_factor else None,
+                "tool": tool_out(tool)["rating"]}

@@ -1,0 +1,44 @@
+"""A rating and comment, as officers send it from the tool sheet or the API."""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates
+
+from app.core import vocabulary as v
+from app.core.identifying import identifying_details, refusal
+
+COMMENT_MAX = 2000
+
+
+class FeedbackSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    rating = fields.Integer(required=True, validate=validate.Range(
+        min=1, max=5, error="La note va de 1 à 5 étoiles."), error_messages={
+        "required": "Choisissez une note de 1 à 5.", "invalid": "La note doit être un nombre de 1 à 5.",
+        "null": "Choisissez une note de 1 à 5."})
+    comment = fields.String(load_default="", validate=validate.Length(
+        max=COMMENT_MAX, error=f"Le commentaire dépasse {COMMENT_MAX} caractères."))
+    risk_factor = fields.String(load_default=None, allow_none=True)
+    modality = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+        v.slugs(v.MODALITIES), error="Modalité inconnue : individuelle, collective ou mixte."))
+    sessions_used = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(
+        min=1, max=100, error="Le nombre de séances va de 1 à 100."),
+        error_messages={"invalid": "Le nombre de séances doit être un nombre entier."})
+    minutes_spent = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(
+        min=1, max=1000, error="La durée va de 1 à 1000 minutes."),
+        error_messages={"invalid": "La durée doit être un nombre entier de minutes."})
+
+    @validates("comment")
+    def _identifies_no_one(self, value: str, **_kwargs) -> None:
+        found = identifying_details(value)
+        if found:
+            raise ValidationError(refusal(found))
+
+    @pre_load
+    def _blank_is_none(self, data, **_kwargs):
+        """An empty form field means "not given"."""
+        if hasattr(data, "to_dict"):
+            data = data.to_dict()
+        return {k: (None if isinstance(val, str) and not val.strip() and k != "comment" else val)
+                for k, val in data.items()}

@@ -1,0 +1,92 @@
+"""Reading the catalogue for the index: the settings and the search documents of published tools.
+
+Every document is built by the one document builder (`indexer.documents.build_document`) from
+plain rows read here in batches, so a rebuild, a push after commit and reconcile agree."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.catalogue.risk_factors import all_factors
+from app.catalogue.scores import rating_stats
+from app.models import RiskFactor, Support, Tool, tool_risk_factors
+from indexer import sync
+from indexer.documents import ToolData, build_document
+from indexer.settings import index_settings
+
+
+def settings_for(session: Session) -> dict:
+    return index_settings([(f.slug, f.label, list(f.synonyms)) for f in all_factors(session)])
+
+
+# Columns a search document is built from. Plain rows, not ORM objects: a rebuild reads every
+# tool, and loading objects with their relationships cost most of the time Meilisearch spent
+# waiting for the next batch (bench/profile_rebuild.py).
+_DOC_COLUMNS = ("id", "slug", "title", "kind", "phase", "summary", "instructions", "precautions",
+                "protective_factors", "stages", "modality", "sessions", "minutes_per_session",
+                "preparation_minutes", "setting", "responsivity", "evidence_level",
+                "not_recommended", "scores", "last_review", "updated_at")
+
+
+def _documents(session: Session, rows: list, factors: dict[int, RiskFactor],
+               factor_slugs: list[str]) -> list[dict]:
+    """Documents for a batch of tool rows: links, support counts and ratings in one query each."""
+    ids = [r.id for r in rows]
+    linked: dict[int, list[RiskFactor]] = {}
+    for tool_id, factor_id in session.execute(
+            select(tool_risk_factors.c.tool_id, tool_risk_factors.c.risk_factor_id)
+            .where(tool_risk_factors.c.tool_id.in_(ids))):
+        linked.setdefault(tool_id, []).append(factors[factor_id])
+    supports = dict(session.execute(select(Support.tool_id, func.count())
+                                    .where(Support.tool_id.in_(ids)).group_by(Support.tool_id)).all())
+    stats = rating_stats(session, ids)
+    batch = []
+    for r in rows:
+        overall, _per_factor = stats[r.id]
+        tool_factors = sorted(linked.get(r.id, []), key=lambda f: f.position)
+        batch.append(build_document(ToolData(
+            id=r.id, slug=r.slug, title=r.title, kind=r.kind, phase=r.phase, summary=r.summary,
+            instructions=r.instructions, precautions=r.precautions,
+            protective_factors=r.protective_factors,
+            risk_factors=[(f.slug, f.label, list(f.synonyms)) for f in tool_factors],
+            stages=list(r.stages), modality=r.modality, sessions=r.sessions,
+            minutes_per_session=r.minutes_per_session, preparation_minutes=r.preparation_minutes,
+            setting=list(r.setting), responsivity=list(r.responsivity),
+            evidence_level=r.evidence_level, not_recommended=r.not_recommended,
+            rating_average=overall.average, rating_count=overall.count,
+            scores=dict(r.scores or {}), supports_count=supports.get(r.id, 0),
+            last_review=r.last_review, updated_at=r.updated_at,
+        ), factor_slugs))
+    return batch
+
+
+def published_batches(session: Session, ids: Iterable[int] | None = None,
+                      size: int = sync.BATCH_SIZE) -> Iterator[list[dict]]:
+    """Documents of the published tools (all of them, or those among `ids`), in batches."""
+    factor_list = all_factors(session)
+    factors = {f.id: f for f in factor_list}
+    factor_slugs = [f.slug for f in factor_list]
+    columns = [getattr(Tool, name) for name in _DOC_COLUMNS]
+    published = select(*columns).where(Tool.status == "published").order_by(Tool.id)
+    if ids is not None:
+        wanted = sorted(set(ids))
+        for start in range(0, len(wanted), size):
+            rows = session.execute(published.where(Tool.id.in_(wanted[start:start + size]))).all()
+            if rows:
+                yield _documents(session, rows, factors, factor_slugs)
+        return
+    last_id = 0
+    while True:  # keyset pagination by id
+        rows = session.execute(published.where(Tool.id > last_id).limit(size)).all()
+        if not rows:
+            return
+        last_id = rows[-1].id
+        yield _documents(session, rows, factors, factor_slugs)
+
+
+def published_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Tool).where(Tool.status == "published"))
+
+

@@ -1,0 +1,143 @@
+"""GET/PUT /api/v1/ranking/weights and POST /api/v1/ranking/preview."""
+from __future__ import annotations
+
+from flask import Response, current_app, g
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import RAISE, Schema, fields
+
+from app.accounts.api_tokens import token_required
+from app.db import after_commit, db
+from app.pilotage import weights as service
+from app.catalogue.scores import current_weights
+from app.search.service import factor_slugs
+from ranking import WEIGHT_BOUNDS
+
+blp = Blueprint("ranking_api", __name__, url_prefix="/api/v1/ranking",
+                description="Poids du classement : lecture, modification (support), aperçu.")
+
+_MESSAGES = {"type": "Le corps de la requête doit être un objet JSON.",
+             "unknown": "Champ inconnu."}
+
+
+class WeightsPutSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    error_messages = _MESSAGES
+    weights = fields.Raw(required=True, metadata={
+        "description": "Nom du poids → valeur ; les poids absents gardent leur valeur actuelle.",
+        "example": {"rating": 0.3, "evidence": 0.7}},
+        error_messages={"required": "Donnez les poids à modifier (objet nom → valeur)."})
+    note = fields.Raw(load_default=None, metadata={
+        "description": "Raison du changement (obligatoire)."})
+
+
+class PreviewSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    error_messages = _MESSAGES
+    risk_factor = fields.String(required=True, error_messages={
+        "required": "Indiquez le facteur de risque (identifiant, par exemple « addictions »).",
+        "invalid": "Le facteur de risque doit être un identifiant texte."})
+    weights = fields.Raw(load_default=dict, metadata={
+        "description": "Poids à essayer ; les poids absents gardent leur valeur actuelle."})
+
+
+def _weights_out() -> dict:
+    latest = service.latest_version(db.session)
+    return {
+        "version": latest.id if latest else None,
+        "weights": current_weights(db.session).as_dict(),
+        "bounds": {name: {"min": low, "max": high} for name, (low, high) in WEIGHT_BOUNDS.items()},
+        "explanations": {name: {"label": h.label, "explanation": h.explanation,
+                                "bounds": h.bounds_text} for name, h in service.HELP.items()},
+        "updated_at": latest.created_at.isoformat() if latest else None,
+        "note": latest.note if latest else None,
+    }
+
+
+def _invalid(errors: dict) -> None:
+    abort(422, errors={"json": errors}, message="Données invalides.")
+
+
+def _split(errors: dict[str, list[str]]) -> dict:
+    """Service messages to the request's shape: weights' own under "weights", the note apart."""
+    out: dict = {}
+    for key, messages in errors.items():
+        if key == "note":
+            out["note"] = messages
+        else:
+            out.setdefault("weights", {})[key] = messages
+    return out
+
+
+@blp.route("/weights")
+class RankingWeights(MethodView):
+    @token_required("agent")
+    @blp.response(200)
+    def get(self):
+        """Les poids du classement en vigueur, leurs bornes et ce que fait chacun."""
+        return _weights_out()
+
+    @token_required("staff")
+    @blp.arguments(WeightsPutSchema)
+    @blp.response(200)
+    def put(self, data):
+        """Enregistre de nouveaux poids (support) : nouvelle version, scores recalculés."""
+        try:
+            version = service.save_weights(db.session, data["weights"], data.get("note"), g.api_user)
+        except service.WeightsError as exc:
+            _invalid(_split(exc.errors))
+        out = _weights_out()
+        out["version"] = version.id
+        out["index"] = {"synced": None, "error": None}
+        after_commit(_report_index)  # the index follows the commit: say whether it did
+        return out
+
+
+def _report_index(response: Response) -> None:
+    """Once committed (and pushed): the answer's `index` says whether the push succeeded."""
+    body = response.get_json()
+    index_error = getattr(g, "index_error", None)
+    body["index"] = {"synced": index_error is None, "error": index_error}
+    response.set_data(current_app.json.response(body).get_data())
+
+
+def _row(row: service.PreviewRow) -> dict:
+    b = row.breakdown
+    return {
+        "rank": row.rank, "slug": row.slug, "title": row.title, "score": row.score,
+        "not_recommended": b.tier == 0, "move": row.move, "other_rank": row.other_rank,
+        "breakdown": {name: {"signal": round(b.signals[name], 6),
+                             "contribution": round(b.contributions[name], 6)}
+                      for name in b.signals},
+    }
+
+
+@blp.route("/preview")
+class RankingPreview(MethodView):
+    @token_required("staff")
+    @blp.arguments(PreviewSchema)
+    @blp.response(200)
+    def post(self, data):
+        """Les 10 premiers outils d'un facteur de risque, aujourd'hui et avec les poids proposés.
+
+        Dans "after", "move" vaut up, down, new ou same et "other_rank" est le rang d'aujourd'hui ;
+        dans "before", "move" vaut up, down, out ou same et "other_rank" est le rang à venir.
+        Rien n'est enregistré.
+        """
+        proposed, errors = service.validate_values(data["weights"], current_weights(db.session))
+        errors = _split(errors)
+        if data["risk_factor"] not in factor_slugs(db.session):
+            errors["risk_factor"] = ["Facteur de risque inconnu."]
+        if errors:
+            _invalid(errors)
+        result = service.preview(db.session, data["risk_factor"], proposed)
+        return {
+            "risk_factor": result.factor.slug, "total": result.total,
+            "current_weights": result.current.as_dict(), "proposed_weights": result.proposed.as_dict(),
+            "before": [_row(r) for r in result.before], "after": [_row(r) for r in result.after],
+        }
+

@@ -1,1 +1,0 @@
-"""marshmallow schemas: validation at the HTTP and import boundaries only."""

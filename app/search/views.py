@@ -1,0 +1,107 @@
+"""The search page: one criterion, the risk factor, and the tools best first."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request, url_for
+from marshmallow import ValidationError
+
+from app.core import vocabulary as v
+from app.accounts.auth import public
+from app.db import db
+from app.search.schemas import FACET_ARGUMENTS, PageSearchArgs, to_query
+from app.catalogue.risk_factors import all_factors
+from app.search.service import search
+from app.core import signals
+
+bp = Blueprint("search", __name__)
+
+FACET_SIDEBAR = tuple(
+    # (page argument, index attribute, legend, vocabulary)
+    (FACET_ARGUMENTS[name][0], FACET_ARGUMENTS[name][2], legend, terms)
+    for name, legend, terms in (
+        ("stage", "Stade du changement", v.STAGES),
+        ("modality", "Modalité", v.MODALITIES),
+        ("sessions", "Nombre de séances", v.SESSIONS),
+        ("kind", "Type d'outil", v.KINDS),
+        ("evidence_level", "Niveau de preuve", v.EVIDENCE_LEVELS),
+        ("setting", "Milieu", v.SETTINGS),
+    )
+)
+
+
+def _page_args(args: dict) -> dict:
+    """Validated arguments back to the page's URL names, without empty ones."""
+    out = {}
+    if args.get("factor"):
+        out["facteur"] = args["factor"]
+    if args.get("q"):
+        out["q"] = args["q"]
+    if args.get("as_text"):
+        out["texte"] = 1
+    if args.get("min_evidence") is not None:
+        out["preuve_min"] = args["min_evidence"]
+    for name, (page_name, _api, _attr) in FACET_ARGUMENTS.items():
+        if args.get(name):
+            out[page_name] = args[name]
+    if args.get("page", 1) > 1:
+        out["page"] = args["page"]
+    return out
+
+
+@bp.get("/")
+@public
+def home():
+    return search_page()
+
+
+@bp.get("/recherche")
+@public
+def search_page():
+    factors = all_factors(db.session)
+    try:
+        args = PageSearchArgs().load(request.args)
+    except ValidationError as exc:
+        return _render(factors, None, {}, _flatten(exc.messages), None), 400
+    errors = {}
+    if args.get("factor") and args["factor"] not in {f.slug for f in factors}:
+        errors["facteur"] = "Ce facteur de risque n'existe pas : choisissez-en un dans la liste."
+        args["factor"] = None
+    answer = search(db.session, to_query(args, _per_page()), as_text=args.get("as_text", False))
+    signals.search_answered.send(answer)
+    state = _page_args(args)
+    if answer.resolved_factor:
+        state.pop("q", None)
+        state["facteur"] = answer.resolved_factor
+    if answer.result.total and args["page"] > answer.pages:
+        errors["page"] = f"Il n'y a que {answer.pages} page(s) de résultats."
+
+    def url_with(**changes):
+        params = dict(state)
+        if "page" not in changes:
+            params.pop("page", None)
+        for key, value in changes.items():
+            if value is None:
+                params.pop(key, None)
+            else:
+                params[key] = value
+        return url_for("search.search_page", **params)
+
+    return _render(factors, answer, state, errors, url_with), (400 if errors else 200)
+
+
+def _render(factors, answer, state, errors, url_with):
+    kept = {k: state[k] for k in ("facteur", "q", "texte") if k in state}
+    return render_template(
+        "search/search.html", has_filters=len(kept) < len({k: 1 for k in state if k != "page"}),
+        clear_filters_url=url_for("search.search_page", **kept), factors=factors,
+        factor_labels={f.slug: f.label for f in factors}, answer=answer, state=state,
+        errors=errors, facet_sidebar=FACET_SIDEBAR,
+        url_with=url_with, page_url=lambda n: url_with(page=n), v=v)
+
+
+def _per_page() -> int:
+    return current_app.config["SEARCH_PER_PAGE"]
+
+
+def _flatten(messages: dict) -> dict[str, str]:
+    return {key: " ".join(value) if isinstance(value, list) else str(value)
+            for key, value in messages.items()}

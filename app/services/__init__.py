@@ -1,1 +1,0 @@
-"""Services: change rows and flush, never commit (the request or the command commits)."""

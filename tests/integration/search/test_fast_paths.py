@@ -1,0 +1,53 @@
+"""The search API's fast paths: in-memory index generation (NOTIFY) and verified-token cache."""
+from __future__ import annotations
+
+import psycopg
+
+from app.index_sync.listener import CHANNEL, GenerationListener, wait_for
+
+
+def test_the_listener_follows_notifications_from_postgresql(database_url):
+    listener = GenerationListener(database_url)
+    try:
+        assert wait_for(listener, lambda v: v is not None), "listener never connected"
+        with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as conn:
+            conn.execute(f"NOTIFY {CHANNEL}, '424242'")
+        assert wait_for(listener, lambda v: v == 424242)
+    finally:
+        listener.stop()
+
+
+def test_an_unreachable_database_means_no_generation_from_memory():
+    listener = GenerationListener("postgresql://romin@127.0.0.1:9/romin")
+    try:
+        assert not wait_for(listener, lambda v: v is not None, timeout=1.0)
+    finally:
+        listener.stop()
+
+
+def test_bump_increments_the_generation(ctx):
+    from app.db import db
+    from app.index_sync.generation import bump_generation, current_generation
+    before = current_generation(db.session)
+    bump_generation(db.session)
+    assert current_generation(db.session) == before + 1
+
+
+def test_verified_tokens_are_cached_then_rechecked(app_factory, make_user, token_for):
+    from app.accounts import auth
+    app = app_factory(API_TOKEN_CACHE_SECONDS=60)
+    with app.app_context():
+        user = make_user("agent")
+        headers = token_for(user)
+    client = app.test_client()
+    auth._verified_tokens.clear()
+    assert client.get("/api/v1/risk-factors", headers=headers).status_code == 200
+    assert len(auth._verified_tokens) == 1
+    assert client.get("/api/v1/risk-factors", headers=headers).status_code == 200
+    auth._verified_tokens.clear()  # after the delay, the database decides again
+    with app.app_context():
+        from app.db import db
+        from app.models import ApiToken
+        db.session.query(ApiToken).delete()
+        db.session.commit()
+    assert client.get("/api/v1/risk-factors", headers=headers).status_code == 401
