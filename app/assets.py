@@ -1,4 +1,5 @@
 """Serves the State's design system (DSFR) from the npm package: no CDN."""
+
 from __future__ import annotations
 
 from pathlib import Path

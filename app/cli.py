@@ -1,6 +1,7 @@
 """The `romin` command: one sub-command per operational task, with clear exit codes.
 
 Each feature registers its own sub-commands (its `commands` module) when the app is built."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -13,6 +14,11 @@ def _create_app() -> Flask:
     return create_app()
 
 
-main = FlaskGroup(name="romin", create_app=_create_app, add_default_commands=False,
-                  add_version_option=False, load_dotenv=False,
-                  help="Commandes d'exploitation de ROMIN.")
+main = FlaskGroup(
+    name="romin",
+    create_app=_create_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+    help="Commandes d'exploitation de ROMIN.",
+)

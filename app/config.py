@@ -1,4 +1,5 @@
 """Configuration from the environment. Production refuses to start without its secrets."""
+
 from __future__ import annotations
 
 import os
@@ -26,7 +27,9 @@ class Config:
         self.MEILI_INDEX = env.get("MEILI_INDEX", "tools")
         self.MEILI_TIMEOUT = float(env.get("MEILI_TIMEOUT", "2.0"))
         self.SUPPORTS_DIR = env.get("SUPPORTS_DIR", str(REPO_ROOT / "var" / "supports"))
-        self.DSFR_DIR = env.get("DSFR_DIR", str(REPO_ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist"))
+        self.DSFR_DIR = env.get(
+            "DSFR_DIR", str(REPO_ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist")
+        )
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
         self.SEARCH_PER_PAGE = int(env.get("SEARCH_PER_PAGE", "20"))
         self.SEARCH_CACHE_SIZE = int(env.get("SEARCH_CACHE_SIZE", "512"))
@@ -52,8 +55,9 @@ class Config:
         self.PROCONNECT_ISSUER = env.get("PROCONNECT_ISSUER", "").strip()
         self.PROCONNECT_CLIENT_ID = env.get("PROCONNECT_CLIENT_ID", "")
         self.PROCONNECT_CLIENT_SECRET = env.get("PROCONNECT_CLIENT_SECRET", "")
-        self.PROCONNECT_SCOPES = env.get("PROCONNECT_SCOPES",
-                                         "openid email given_name usual_name siret idp_id")
+        self.PROCONNECT_SCOPES = env.get(
+            "PROCONNECT_SCOPES", "openid email given_name usual_name siret idp_id"
+        )
         self.PROCONNECT_ACR_VALUES = env.get("PROCONNECT_ACR_VALUES", "")
         self.PROCONNECT_ALLOWED_DOMAINS = env.get("PROCONNECT_ALLOWED_DOMAINS", "")
         self.PROCONNECT_LEEWAY_SECONDS = int(env.get("PROCONNECT_LEEWAY_SECONDS", "60"))
@@ -77,21 +81,31 @@ class Config:
 
     def check(self) -> None:
         """Fail early and clearly on a configuration that cannot work."""
-        missing = [name for name, value in (
-            ("DATABASE_URL", self.SQLALCHEMY_DATABASE_URI), ("SECRET_KEY", self.SECRET_KEY),
-        ) if not value]
+        missing = [
+            name
+            for name, value in (
+                ("DATABASE_URL", self.SQLALCHEMY_DATABASE_URI),
+                ("SECRET_KEY", self.SECRET_KEY),
+            )
+            if not value
+        ]
         if missing:
             raise RuntimeError(
-                "Configuration incomplète : définissez " + ", ".join(missing)
+                "Configuration incomplète : définissez "
+                + ", ".join(missing)
                 + " (voir README, « Mise en route »)."
             )
         if self.PRODUCTION and (self.DEBUG or len(self.SECRET_KEY) < 32):
-            raise RuntimeError("En production, SECRET_KEY doit faire au moins 32 caractères "
-                               "et le mode debug doit être désactivé.")
+            raise RuntimeError(
+                "En production, SECRET_KEY doit faire au moins 32 caractères "
+                "et le mode debug doit être désactivé."
+            )
         if self.PRODUCTION and self.LOCAL_LOGIN_ENABLED:
-            raise RuntimeError("En production, la connexion par mot de passe est interdite : "
-                               "retirez LOCAL_LOGIN_ENABLED (les agents se connectent avec "
-                               "ProConnect).")
+            raise RuntimeError(
+                "En production, la connexion par mot de passe est interdite : "
+                "retirez LOCAL_LOGIN_ENABLED (les agents se connectent avec "
+                "ProConnect)."
+            )
         self._check_proconnect()
 
     def _check_proconnect(self) -> None:
@@ -100,14 +114,17 @@ class Config:
         needed = ("PROCONNECT_CLIENT_ID", "PROCONNECT_CLIENT_SECRET", "PROCONNECT_ALLOWED_DOMAINS")
         missing = [name for name in needed if not getattr(self, name).strip()]
         if missing:
-            raise RuntimeError("ProConnect est activé (PROCONNECT_ISSUER) mais incomplet : "
-                               "définissez " + ", ".join(missing)
-                               + " (voir README, « ProConnect »).")
+            raise RuntimeError(
+                "ProConnect est activé (PROCONNECT_ISSUER) mais incomplet : "
+                "définissez " + ", ".join(missing) + " (voir README, « ProConnect »)."
+            )
         if self.PRODUCTION and not self.PROCONNECT_ISSUER.startswith("https://"):
             raise RuntimeError("En production, PROCONNECT_ISSUER doit être une adresse https://.")
         if self.PRODUCTION and not self.PUBLIC_URL.startswith("https://"):
-            raise RuntimeError("En production avec ProConnect, définissez PUBLIC_URL : l'adresse "
-                               "https:// de ROMIN enregistrée chez ProConnect.")
+            raise RuntimeError(
+                "En production avec ProConnect, définissez PUBLIC_URL : l'adresse "
+                "https:// de ROMIN enregistrée chez ProConnect."
+            )
 
     def as_mapping(self) -> dict:
         return {k: v for k, v in vars(self).items() if k.isupper()}

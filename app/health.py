@@ -1,4 +1,5 @@
 """Liveness for container health checks: the database and the search engine, no details."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify

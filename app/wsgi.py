@@ -1,4 +1,5 @@
 """WSGI entry point for gunicorn: `gunicorn app.wsgi:app`."""
+
 from app.factory import create_app
 
 app = create_app()

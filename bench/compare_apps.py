@@ -10,6 +10,7 @@ variant's API, back to back (1 client p50, then 16 clients' throughput): on a sh
 the ratios within a round are far steadier than figures taken minutes apart. Prints the median
 over rounds of each variant's ratio to Meilisearch. Figures, not tests.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,8 +56,10 @@ def main(argv: list[str] | None = None) -> int:
             servers[name] = Gunicorn(url, directory, extra, log_name=f"gunicorn-{name}.log")
         token = api_token(url, apps[0][1])
         reqs = targets(factors, key, token)
-        bases = {"meili": os.environ["MEILI_URL"].rstrip("/"),
-                 **{name: server.base for name, server in servers.items()}}
+        bases = {
+            "meili": os.environ["MEILI_URL"].rstrip("/"),
+            **{name: server.base for name, server in servers.items()},
+        }
         plan = {"meili": reqs["meili"], **{name: reqs["api"] for name in servers}}
         for name, requests_ in plan.items():
             load.run(bases[name], requests_, 16, 300, 1, args.client)
@@ -74,8 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         for server in servers.values():
             server.stop()
     meili = results["meili"]
-    print(f"| Variante ({args.query}) | p50 1 client (ms) | API/Meili p50 | débit 16 clients (req/s) "
-          f"| API/Meili débit | p50 16 clients (ms) |")
+    print(
+        f"| Variante ({args.query}) | p50 1 client (ms) | API/Meili p50 | débit 16 clients (req/s) "
+        f"| API/Meili débit | p50 16 clients (ms) |"
+    )
     print("|---|---:|---:|---:|---:|---:|")
     summary = {}
     for name, data in results.items():
@@ -84,13 +89,21 @@ def main(argv: list[str] | None = None) -> int:
         p50_16 = statistics.median(x["p50_ms"] for x in data["c16"])
         r1 = statistics.median(x["p50_ms"] / m["p50_ms"] for x, m in zip(data["c1"], meili["c1"]))
         r16 = statistics.median(x["rps"] / m["rps"] for x, m in zip(data["c16"], meili["c16"]))
-        summary[name] = {"p50_ms": p50, "rps": rps, "p50_16_ms": p50_16, "ratio_p50": r1,
-                         "ratio_rps": r16}
+        summary[name] = {
+            "p50_ms": p50,
+            "rps": rps,
+            "p50_16_ms": p50_16,
+            "ratio_p50": r1,
+            "ratio_rps": r16,
+        }
         print(f"| {name} | {p50:.2f} | {r1:.2f}× | {rps:.0f} | {r16:.2f}× | {p50_16:.2f} |")
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    (OUT_DIR / "compare_apps.json").write_text(json.dumps(
-        {"apps": [(n, str(d), e) for n, d, e in apps], "summary": summary, "rounds": results},
-        indent=2))
+    (OUT_DIR / "compare_apps.json").write_text(
+        json.dumps(
+            {"apps": [(n, str(d), e) for n, d, e in apps], "summary": summary, "rounds": results},
+            indent=2,
+        )
+    )
     return 0
 
 

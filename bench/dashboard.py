@@ -70,10 +70,11 @@ def make_app(url: str):
 
 def build(app, tools: int, events: int) -> None:
     from alembic import command
-    from app.db_commands import alembic_config
-    from app.db import db
-    from app.models import RiskFactor, Tool, tool_risk_factors
+
     from app.core import vocabulary as v
+    from app.db import db
+    from app.db_commands import alembic_config
+    from app.models import RiskFactor, Tool, tool_risk_factors
 
     with app.app_context():
         command.upgrade(alembic_config(), "head")
@@ -176,12 +177,14 @@ def build(app, tools: int, events: int) -> None:
 def analyze(app) -> None:
     from app.db import db
 
-    with app.app_context():
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE usage_events"))
-            for table in ("usage_daily", "usage_daily_factors", "usage_daily_tools"):
-                conn.execute(text(f"VACUUM ANALYZE {table}"))
-            conn.execute(text("ANALYZE"))
+    with (
+        app.app_context(),
+        db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn,
+    ):
+        conn.execute(text("VACUUM ANALYZE usage_events"))
+        for table in ("usage_daily", "usage_daily_factors", "usage_daily_tools"):
+            conn.execute(text(f"VACUUM ANALYZE {table}"))
+        conn.execute(text("ANALYZE"))
 
 
 def run_queries(app, period) -> None:
@@ -235,12 +238,12 @@ def measure(app, client, label: str, repeat: int) -> None:
         period = stats.Period(end - timedelta(days=days - 1), end)
         url = f"/pilotage/statistiques?du={period.start.isoformat()}&au={period.end.isoformat()}"
 
-        def page():
+        def page(url: str = url) -> None:
             response = client.get(url)
             assert response.status_code == 200, response.status_code
             response.close()
 
-        queries = timed(lambda: run_queries(app, period), repeat)
+        queries = timed(lambda period=period: run_queries(app, period), repeat)
         pages = timed(page, repeat)
         print(f"{label:<22} {days:>3} days  queries: {fmt(queries)}")
         print(f"{label:<22} {days:>3} days  page:    {fmt(pages)}")

@@ -8,6 +8,7 @@ would flatter the API. Both clients keep connections alive and send
 a run early: the main thread sleeps the whole duration, so a count would skew the rate), the
 Python client by a number of requests.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,18 +47,30 @@ class LoadResult:
         return self.requests / self.seconds if self.seconds else 0.0
 
     def as_dict(self) -> dict:
-        return {"requests": self.requests, "seconds": round(self.seconds, 3),
-                "rps": round(self.rps, 1), "p50_ms": round(self.p50_ms, 3),
-                "p95_ms": round(self.p95_ms, 3), "p99_ms": round(self.p99_ms, 3),
-                "errors": self.errors, "client": self.client}
+        return {
+            "requests": self.requests,
+            "seconds": round(self.seconds, 3),
+            "rps": round(self.rps, 1),
+            "p50_ms": round(self.p50_ms, 3),
+            "p95_ms": round(self.p95_ms, 3),
+            "p99_ms": round(self.p99_ms, 3),
+            "errors": self.errors,
+            "client": self.client,
+        }
 
 
 def wrk_available() -> bool:
     return shutil.which("wrk") is not None
 
 
-def run(base_url: str, requests_: list[Request], clients: int, total: int, seconds: float,
-        client: str = "auto") -> LoadResult:
+def run(
+    base_url: str,
+    requests_: list[Request],
+    clients: int,
+    total: int,
+    seconds: float,
+    client: str = "auto",
+) -> LoadResult:
     """`clients` kept-alive connections for `seconds` (wrk) or `total` requests (Python)."""
     if client == "auto":
         client = "wrk" if wrk_available() else "python"
@@ -112,8 +125,10 @@ def _lua_string(value: str) -> str:
 def _lua_request(r: Request) -> str:
     headers = ", ".join(f"[ {_lua_string(k)} ] = {_lua_string(v)}" for k, v in r.headers.items())
     body = _lua_string(r.body) if r.body is not None else "nil"
-    return (f"{{ method = {_lua_string(r.method)}, path = {_lua_string(r.path)}, "
-            f"headers = {{ {headers} }}, body = {body} }}")
+    return (
+        f"{{ method = {_lua_string(r.method)}, path = {_lua_string(r.path)}, "
+        f"headers = {{ {headers} }}, body = {body} }}"
+    )
 
 
 def _wrk(base_url: str, requests_: list[Request], clients: int, seconds: float) -> LoadResult:
@@ -124,20 +139,43 @@ def _wrk(base_url: str, requests_: list[Request], clients: int, seconds: float) 
         path = handle.name
     try:
         proc = subprocess.run(
-            ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{seconds:g}s", "--timeout", "10s",
-             "-s", path, base_url], capture_output=True, text=True, timeout=seconds + 60)
+            [
+                "wrk",
+                "-t",
+                str(threads),
+                "-c",
+                str(clients),
+                "-d",
+                f"{seconds:g}s",
+                "--timeout",
+                "10s",
+                "-s",
+                path,
+                base_url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+        )
     finally:
         os.unlink(path)
-    line = next((l for l in proc.stdout.splitlines() if l.startswith("BENCH_JSON ")), None)
+    line = next((out for out in proc.stdout.splitlines() if out.startswith("BENCH_JSON ")), None)
     if line is None:
         raise RuntimeError(f"wrk failed: {proc.stdout[-2000:]}{proc.stderr[-2000:]}")
-    data = json.loads(line[len("BENCH_JSON "):])
-    return LoadResult(data["requests"], data["duration_us"] / 1e6, data["p50_us"] / 1000,
-                      data["p95_us"] / 1000, data["p99_us"] / 1000,
-                      data["bad_status"] + data["socket_errors"], "wrk")
+    data = json.loads(line[len("BENCH_JSON ") :])
+    return LoadResult(
+        data["requests"],
+        data["duration_us"] / 1e6,
+        data["p50_us"] / 1000,
+        data["p95_us"] / 1000,
+        data["p99_us"] / 1000,
+        data["bad_status"] + data["socket_errors"],
+        "wrk",
+    )
 
 
 # -- Python threads ----------------------------------------------------------------------
+
 
 def _percentile(sorted_values: list[float], q: float) -> float:
     if not sorted_values:
@@ -158,8 +196,12 @@ def _python(base_url: str, requests_: list[Request], clients: int, total: int) -
         for i in range(per_client):
             r = requests_[(k + i) % len(requests_)]
             started = time.perf_counter()
-            response = session.request(r.method, base_url + r.path, headers=r.headers,
-                                       data=r.body.encode() if r.body else None)
+            response = session.request(
+                r.method,
+                base_url + r.path,
+                headers=r.headers,
+                data=r.body.encode() if r.body else None,
+            )
             _ = response.content
             latencies[k].append((time.perf_counter() - started) * 1000)
             if response.status_code != 200:
@@ -174,5 +216,12 @@ def _python(base_url: str, requests_: list[Request], clients: int, total: int) -
         w.join()
     seconds = time.perf_counter() - started
     values = sorted(v for per in latencies for v in per)
-    return LoadResult(len(values), seconds, statistics.median(values), _percentile(values, 0.95),
-                      _percentile(values, 0.99), sum(errors), "python")
+    return LoadResult(
+        len(values),
+        seconds,
+        statistics.median(values),
+        _percentile(values, 0.95),
+        _percentile(values, 0.99),
+        sum(errors),
+        "python",
+    )

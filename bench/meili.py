@@ -4,6 +4,7 @@ Kept apart from indexer/ on purpose: the bench measures Meilisearch *without* th
 in the way, so it sends pre-serialised bodies on its own keep-alive session and polls tasks
 at a fixed, fine interval (5 ms) rather than the app's growing back-off.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,17 +21,24 @@ class Meili:
         self.url = url.rstrip("/")
         self.session = requests.Session()
         # Without it a kept-alive, gzip'd, chunked answer stalls ~40 ms (DESIGN.md, pitfalls).
-        self.session.headers.update({"Accept-Encoding": "identity",
-                                     "Content-Type": "application/json",
-                                     "Authorization": f"Bearer {key}"})
+        self.session.headers.update(
+            {
+                "Accept-Encoding": "identity",
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {key}",
+            }
+        )
 
-    def call(self, method: str, path: str, body=None, data: bytes | None = None,
-             timeout: float = 300):
-        response = self.session.request(method, self.url + path,
-                                        json=body if data is None else None, data=data,
-                                        timeout=timeout)
+    def call(
+        self, method: str, path: str, body=None, data: bytes | None = None, timeout: float = 300
+    ):
+        response = self.session.request(
+            method, self.url + path, json=body if data is None else None, data=data, timeout=timeout
+        )
         if response.status_code >= 400:
-            raise RuntimeError(f"Meilisearch {method} {path}: {response.status_code} {response.text[:300]}")
+            raise RuntimeError(
+                f"Meilisearch {method} {path}: {response.status_code} {response.text[:300]}"
+            )
         return response.json() if response.content else None
 
     def task(self, uid: int) -> dict:
@@ -62,7 +70,9 @@ class Meili:
         stamp = since.isoformat().replace("+00:00", "Z")
         found, start = [], None
         while True:
-            path = f"/tasks?afterEnqueuedAt={stamp}&limit=1000" + (f"&from={start}" if start else "")
+            path = f"/tasks?afterEnqueuedAt={stamp}&limit=1000" + (
+                f"&from={start}" if start else ""
+            )
             page = self.call("GET", path)
             found += page["results"]
             if not page.get("next"):
@@ -79,8 +89,11 @@ def ts(value: str | None) -> float | None:
 def task_breakdown(tasks: list[dict], start_wall: float, end_wall: float) -> dict:
     """Where an indexing run spent its time, from the tasks' own timestamps."""
     docs = [t for t in tasks if t["type"] == "documentAdditionOrUpdate"]
-    out = {"tasks": len(tasks), "document_tasks": len(docs),
-           "document_batches": len({t.get("batchUid") for t in docs})}
+    out = {
+        "tasks": len(tasks),
+        "document_tasks": len(docs),
+        "document_batches": len({t.get("batchUid") for t in docs}),
+    }
     if not docs:
         return out
     first_task = min(ts(t["enqueuedAt"]) for t in tasks)
@@ -89,21 +102,26 @@ def task_breakdown(tasks: list[dict], start_wall: float, end_wall: float) -> dic
     docs_started = min(ts(t["startedAt"]) for t in docs)
     docs_finished = max(ts(t["finishedAt"]) for t in docs)
     # Tasks of one batch all report the batch's start and end: count each batch once.
-    spans = {t.get("batchUid", f"t{t['uid']}"): ts(t["finishedAt"]) - ts(t["startedAt"])
-             for t in tasks if t.get("finishedAt") and t.get("startedAt")}
+    spans = {
+        t.get("batchUid", f"t{t['uid']}"): ts(t["finishedAt"]) - ts(t["startedAt"])
+        for t in tasks
+        if t.get("finishedAt") and t.get("startedAt")
+    }
     busy = sum(spans.values())
     batch_busy = {}
     for t in docs:
         batch_busy[t.get("batchUid", t["uid"])] = ts(t["finishedAt"]) - ts(t["startedAt"])
-    out.update({
-        "before_first_task_s": first_task - start_wall,
-        "before_first_document_s": first_doc_enqueued - start_wall,
-        "sending_documents_s": last_doc_enqueued - first_doc_enqueued,
-        "documents_span_s": docs_finished - docs_started,
-        "documents_indexing_busy_s": sum(batch_busy.values()),
-        "after_last_document_s": end_wall - docs_finished,
-        "all_tasks_busy_s": busy,
-    })
+    out.update(
+        {
+            "before_first_task_s": first_task - start_wall,
+            "before_first_document_s": first_doc_enqueued - start_wall,
+            "sending_documents_s": last_doc_enqueued - first_doc_enqueued,
+            "documents_span_s": docs_finished - docs_started,
+            "documents_indexing_busy_s": sum(batch_busy.values()),
+            "after_last_document_s": end_wall - docs_finished,
+            "all_tasks_busy_s": busy,
+        }
+    )
     return out
 
 
@@ -120,12 +138,16 @@ def index_documents(meili: Meili, uid: str, settings: dict, bodies: list[bytes])
     start = time.time()
     meili.wait(meili.call("POST", "/indexes", {"uid": uid, "primaryKey": "id"})["taskUid"])
     meili.wait(meili.call("PATCH", f"/indexes/{uid}/settings", settings)["taskUid"])
-    uids = [meili.call("POST", f"/indexes/{uid}/documents?primaryKey=id", data=body)["taskUid"]
-            for body in bodies]
+    uids = [
+        meili.call("POST", f"/indexes/{uid}/documents?primaryKey=id", data=body)["taskUid"]
+        for body in bodies
+    ]
     for task_uid in uids:
         meili.wait(task_uid)
     end = time.time()
-    tasks = [t for t in meili.tasks_since(since) if t.get("indexUid") == uid and t["uid"] <= uids[-1]]
+    tasks = [
+        t for t in meili.tasks_since(since) if t.get("indexUid") == uid and t["uid"] <= uids[-1]
+    ]
     tasks = [t for t in tasks if t["enqueuedAt"] and ts(t["enqueuedAt"]) >= start - 0.001]
     return {"wall_s": end - start, **task_breakdown(tasks, start, end)}
 

@@ -8,6 +8,7 @@ context (token lookup, the risk factor list, the index generation, the cached se
 encoding, an empty transaction, the pool's pre-ping); then cProfile's top functions.
 Figures for the diagnosis, not tests.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,21 +44,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ensure_env()
 
-    from app.factory import create_app
     from app.accounts.auth import create_token, user_for_token
-    from app.config import Config
-    from app.db import db
-    from app.index_sync.generation import current_generation
-    from app.models import User
     from app.accounts.service import create_user
     from app.catalogue.risk_factors import all_factors
+    from app.config import Config
+    from app.db import db
+    from app.factory import create_app
+    from app.index_sync.generation import current_generation
+    from app.models import User
     from app.search.service import search
     from indexer.search import SearchQuery
 
     app = create_app(Config(SQLALCHEMY_DATABASE_URI=url_string(bench_url()), MEILI_INDEX=INDEX))
     with app.app_context():
-        user = db.session.scalar(select(User).where(User.email == AGENT_EMAIL)) \
-            or create_user(db.session, AGENT_EMAIL, "agent")
+        user = db.session.scalar(select(User).where(User.email == AGENT_EMAIL)) or create_user(
+            db.session, AGENT_EMAIL, "agent"
+        )
         token = create_token(user)
         db.session.commit()
     headers = {"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"}
@@ -70,7 +72,12 @@ def main(argv: list[str] | None = None) -> int:
         client.get(page)
 
     rows = []
-    rows.append(("whole API request (test client)", timed(lambda: client.get(args.path, headers=headers), n)))
+    rows.append(
+        (
+            "whole API request (test client)",
+            timed(lambda: client.get(args.path, headers=headers), n),
+        )
+    )
     rows.append(("whole page request (test client)", timed(lambda: client.get(page), n // 2)))
 
     query = SearchQuery(factor="addictions", per_page=20)
@@ -78,16 +85,48 @@ def main(argv: list[str] | None = None) -> int:
         session = db.session
         rows.append(("  token lookup (user_for_token)", timed(lambda: user_for_token(token), n)))
         rows.append(("  risk factor list (all_factors)", timed(lambda: all_factors(session), n)))
-        rows.append(("  index generation (current_generation)", timed(lambda: current_generation(session), n)))
-        rows.append(("  search() with a cache hit (incl. generation)", timed(lambda: search(session, query), n)))
+        rows.append(
+            (
+                "  index generation (current_generation)",
+                timed(lambda: current_generation(session), n),
+            )
+        )
+        rows.append(
+            (
+                "  search() with a cache hit (incl. generation)",
+                timed(lambda: search(session, query), n),
+            )
+        )
         answer = search(session, query)
         from app.search.api import FACET_NAMES, _hit
-        body = {"hits": [_hit(h) for h in answer.result.hits], "total": answer.result.total,
-                "facets": {FACET_NAMES[k]: v for k, v in answer.result.facets.items() if k in FACET_NAMES}}
-        rows.append(("  response body building (_hit × 20)", timed(lambda: [_hit(h) for h in answer.result.hits], n)))
-        rows.append(("  JSON encoding (app.json.dumps, sort_keys)", timed(lambda: app.json.dumps(body), n)))
-        rows.append(("  JSON encoding (json.dumps, no sort)", timed(
-            lambda: __import__("json").dumps(body, separators=(",", ":"), ensure_ascii=False), n)))
+
+        body = {
+            "hits": [_hit(h) for h in answer.result.hits],
+            "total": answer.result.total,
+            "facets": {
+                FACET_NAMES[k]: v for k, v in answer.result.facets.items() if k in FACET_NAMES
+            },
+        }
+        rows.append(
+            (
+                "  response body building (_hit × 20)",
+                timed(lambda: [_hit(h) for h in answer.result.hits], n),
+            )
+        )
+        rows.append(
+            ("  JSON encoding (app.json.dumps, sort_keys)", timed(lambda: app.json.dumps(body), n))
+        )
+        rows.append(
+            (
+                "  JSON encoding (json.dumps, no sort)",
+                timed(
+                    lambda: __import__("json").dumps(
+                        body, separators=(",", ":"), ensure_ascii=False
+                    ),
+                    n,
+                ),
+            )
+        )
         session.commit()
 
     factory = app.extensions["romin_db"].session_factory
@@ -107,11 +146,20 @@ def main(argv: list[str] | None = None) -> int:
         s.execute(text("SELECT 1 FROM api_tokens WHERE token_hash = 'x'"))
 
     with app.app_context():
-        rows.append(("  session: checkout (pre-ping) + SELECT 1 + COMMIT + close", timed(empty_transaction, n)))
+        rows.append(
+            (
+                "  session: checkout (pre-ping) + SELECT 1 + COMMIT + close",
+                timed(empty_transaction, n),
+            )
+        )
         engine = db.engine
         with engine.connect() as conn:
-            rows.append(("  one raw round trip (SELECT 1, open connection)",
-                         timed(lambda: conn.execute(text("SELECT 1")), n)))
+            rows.append(
+                (
+                    "  one raw round trip (SELECT 1, open connection)",
+                    timed(lambda: conn.execute(text("SELECT 1")), n),
+                )
+            )
         rows.append(("  session with 2 raw queries + COMMIT", timed(three_queries_one_session, n)))
 
     width = max(len(label) for label, _ in rows)

@@ -9,6 +9,7 @@ Why it matters: while Python builds batch k, Meilisearch indexes batch k-1 on th
 cores, and the slower the batches arrive, the more separate (and costlier) indexing batches
 Meilisearch runs. Figures, not tests.
 """
+
 from __future__ import annotations
 
 import cProfile
@@ -23,27 +24,33 @@ from bench.catalogue import bench_url, ensure_env, url_string
 
 def main() -> int:
     ensure_env()
-    from app.factory import create_app
     from app.config import Config
     from app.db import db
+    from app.factory import create_app
     from app.index_sync.documents import published_batches
 
-    app = create_app(Config(SQLALCHEMY_DATABASE_URI=url_string(bench_url()), MEILI_INDEX="bench_tools"))
+    app = create_app(
+        Config(SQLALCHEMY_DATABASE_URI=url_string(bench_url()), MEILI_INDEX="bench_tools")
+    )
     with app.app_context():
         start = time.perf_counter()
         batches = list(published_batches(db.session))
         built = time.perf_counter()
         bodies = [json.dumps(batch) for batch in batches]
         encoded = time.perf_counter()
-        print(f"{sum(map(len, batches))} documents built in {built - start:.2f} s; "
-              f"JSON bodies ({sum(map(len, bodies)) / 1e6:.1f} MB) in {encoded - built:.2f} s")
+        print(
+            f"{sum(map(len, batches))} documents built in {built - start:.2f} s; "
+            f"JSON bodies ({sum(map(len, bodies)) / 1e6:.1f} MB) in {encoded - built:.2f} s"
+        )
         profiler = cProfile.Profile()
         profiler.enable()
         list(published_batches(db.session))
         profiler.disable()
     stats = pstats.Stats(profiler, stream=(out := io.StringIO()))
-    stats.sort_stats("cumulative").print_stats(r"(indexing|documents|scoring|loading|strategies|"
-                                               r"encoder|psycopg/cursor)")
+    stats.sort_stats("cumulative").print_stats(
+        r"(indexing|documents|scoring|loading|strategies|"
+        r"encoder|psycopg/cursor)"
+    )
     print(out.getvalue())
     return 0
 

@@ -23,6 +23,7 @@ Aims (from the issue): API p50 / Meilisearch p50 <= 1.5 at 1 client; API through
 Meilisearch throughput >= 1 at 16 clients; rebuild / Meilisearch indexing <= 1.2.
 Figures, not tests: nothing is asserted. JSON goes to bench/out/ (gitignored).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,11 +62,16 @@ def say(message: str) -> None:
 
 
 def spread(values: list[float]) -> dict:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values),
-            "runs": [round(v, 3) for v in values]}
+    return {
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+        "runs": [round(v, 3) for v in values],
+    }
 
 
 # -- indexing ------------------------------------------------------------------------------
+
 
 def rebuild_once(url, meili: Meili, app_dir: Path = REPO_ROOT) -> dict:
     """`romin index rebuild` as a subprocess, wall clock; its tasks give the split."""
@@ -75,9 +81,13 @@ def rebuild_once(url, meili: Meili, app_dir: Path = REPO_ROOT) -> dict:
     end = time.time()
     if proc.returncode != 0:
         raise RuntimeError(f"romin index rebuild failed:\n{proc.stdout}\n{proc.stderr}")
-    tasks = [t for t in meili.tasks_since(since)
-             if (t.get("indexUid") or "").startswith(f"{INDEX}__build_")
-             and t["enqueuedAt"] and datetime.fromisoformat(t["enqueuedAt"]).timestamp() >= start]
+    tasks = [
+        t
+        for t in meili.tasks_since(since)
+        if (t.get("indexUid") or "").startswith(f"{INDEX}__build_")
+        and t["enqueuedAt"]
+        and datetime.fromisoformat(t["enqueuedAt"]).timestamp() >= start
+    ]
     return {"wall_s": end - start, **task_breakdown(tasks, start, end)}
 
 
@@ -92,15 +102,21 @@ def time_indexing(url, meili: Meili, repeat: int, app_dir: Path = REPO_ROOT) -> 
         owns.append(index_documents(meili, OWN_INDEX, settings, bodies))
         meili.delete_index(OWN_INDEX)
         rb, own = rebuilds[-1], owns[-1]
-        say(f"indexation {n + 1}/{repeat}: rebuild {rb['wall_s']:.2f} s "
+        say(
+            f"indexation {n + 1}/{repeat}: rebuild {rb['wall_s']:.2f} s "
             f"({rb.get('document_batches')} lot(s) Meilisearch), Meilisearch seul "
-            f"{own['wall_s']:.2f} s ({own.get('document_batches')} lot(s))")
+            f"{own['wall_s']:.2f} s ({own.get('document_batches')} lot(s))"
+        )
     ratio = statistics.median(r["wall_s"] / o["wall_s"] for r, o in zip(rebuilds, owns))
     return {
         "rebuild": {**spread([r["wall_s"] for r in rebuilds]), "details": rebuilds},
-        "meili_indexing": {**spread([o["wall_s"] for o in owns]), "details": owns,
-                           "payload_mb": round(sum(len(b) for b in bodies) / 1e6, 1)},
-        "paired_ratio": ratio, "settings": settings,
+        "meili_indexing": {
+            **spread([o["wall_s"] for o in owns]),
+            "details": owns,
+            "payload_mb": round(sum(len(b) for b in bodies) / 1e6, 1),
+        },
+        "paired_ratio": ratio,
+        "settings": settings,
     }
 
 
@@ -132,13 +148,19 @@ def dump_documents(url, app_dir: Path = REPO_ROOT) -> tuple[dict, list[list[dict
     """The documents and settings a rebuild sends, built once by the checkout's own code."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "documents.json"
-        subprocess.run([sys.executable, "-c", _DUMP, str(path)], env=app_env(url, INDEX),
-                       cwd=app_dir, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-c", _DUMP, str(path)],
+            env=app_env(url, INDEX),
+            cwd=app_dir,
+            check=True,
+            capture_output=True,
+        )
         data = json.loads(path.read_text())
     return data["settings"], data["batches"]
 
 
 # -- web tier ------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -149,22 +171,34 @@ def free_port() -> int:
 class Gunicorn:
     """gunicorn with the project's config, on a free loopback port, against the bench DB."""
 
-    def __init__(self, url, app_dir: Path = REPO_ROOT, extra_env: dict[str, str] | None = None,
-                 log_name: str = "gunicorn.log"):
+    def __init__(
+        self,
+        url,
+        app_dir: Path = REPO_ROOT,
+        extra_env: dict[str, str] | None = None,
+        log_name: str = "gunicorn.log",
+    ):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**app_env(url, INDEX), **(extra_env or {})}
         env["BIND"] = f"127.0.0.1:{self.port}"
         OUT_DIR.mkdir(parents=True, exist_ok=True)
-        self.log = open(OUT_DIR / log_name, "ab")
+        self.log = open(OUT_DIR / log_name, "ab")  # noqa: SIM115 - the server's log, open while it runs
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
         self.proc = subprocess.Popen(
-            [gunicorn, "--config", "app/gunicorn_conf.py", "app.wsgi:app"], cwd=app_dir,
-            env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            [gunicorn, "--config", "app/gunicorn_conf.py", "app.wsgi:app"],
+            cwd=app_dir,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited ({self.proc.returncode}), see {OUT_DIR / 'gunicorn.log'}")
+                raise RuntimeError(
+                    f"gunicorn exited ({self.proc.returncode}), see {OUT_DIR / 'gunicorn.log'}"
+                )
             try:
                 if requests.get(self.base + "/recherche", timeout=2).status_code == 200:
                     return
@@ -187,42 +221,89 @@ class Gunicorn:
 
 def api_token(url, app_dir: Path = REPO_ROOT) -> str:
     """An agent without password and a fresh personal token, through the `romin` commands."""
-    romin(["user", "create", AGENT_EMAIL, "--role", "agent", "--no-password"], url, app_dir,
-          INDEX, capture_output=True)
-    proc = romin(["token", "create", AGENT_EMAIL], url, app_dir, INDEX, capture_output=True,
-                 text=True, check=True)
+    romin(
+        ["user", "create", AGENT_EMAIL, "--role", "agent", "--no-password"],
+        url,
+        app_dir,
+        INDEX,
+        capture_output=True,
+    )
+    proc = romin(
+        ["token", "create", AGENT_EMAIL],
+        url,
+        app_dir,
+        INDEX,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return proc.stdout.strip().splitlines()[-1]
 
 
 def targets(factors: tuple[str, ...], key: str, token: str) -> dict[str, list[load.Request]]:
-    meili_headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json",
-                     "Accept-Encoding": "identity"}
+    meili_headers = {
+        "Authorization": f"Bearer {key}",
+        "Content-Type": "application/json",
+        "Accept-Encoding": "identity",
+    }
     plain = {"Accept-Encoding": "identity"}
     return {
-        "meili": [load.Request("POST", f"/indexes/{INDEX}/search", meili_headers,
-                               json.dumps(search_body(SearchQuery(factor=f, per_page=20))))
-                  for f in factors],
-        "api": [load.Request("GET", "/api/v1/search?" + urlencode({"risk_factor": f}),
-                             {**plain, "Authorization": f"Bearer {token}"}) for f in factors],
-        "page": [load.Request("GET", "/recherche?" + urlencode({"facteur": f}), plain)
-                 for f in factors],
+        "meili": [
+            load.Request(
+                "POST",
+                f"/indexes/{INDEX}/search",
+                meili_headers,
+                json.dumps(search_body(SearchQuery(factor=f, per_page=20))),
+            )
+            for f in factors
+        ],
+        "api": [
+            load.Request(
+                "GET",
+                "/api/v1/search?" + urlencode({"risk_factor": f}),
+                {**plain, "Authorization": f"Bearer {token}"},
+            )
+            for f in factors
+        ],
+        "page": [
+            load.Request("GET", "/recherche?" + urlencode({"facteur": f}), plain) for f in factors
+        ],
     }
 
 
 def same_answer(meili_url: str, key: str, web: str, token: str) -> dict:
     """The API's hits must be Meilisearch's, in the same order: a cache must not serve stale."""
     body = search_body(SearchQuery(factor="addictions", per_page=20))
-    direct = requests.post(f"{meili_url}/indexes/{INDEX}/search", json=body, timeout=10,
-                           headers={"Authorization": f"Bearer {key}"}).json()
-    api = requests.get(f"{web}/api/v1/search", params={"risk_factor": "addictions"}, timeout=10,
-                       headers={"Authorization": f"Bearer {token}"}).json()
-    return {"same_hits": [h["slug"] for h in direct["hits"]] == [h["slug"] for h in api["hits"]],
-            "same_total": direct["totalHits"] == api["total"],
-            "api_response_bytes": len(json.dumps(api)), "total": api["total"]}
+    direct = requests.post(
+        f"{meili_url}/indexes/{INDEX}/search",
+        json=body,
+        timeout=10,
+        headers={"Authorization": f"Bearer {key}"},
+    ).json()
+    api = requests.get(
+        f"{web}/api/v1/search",
+        params={"risk_factor": "addictions"},
+        timeout=10,
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    return {
+        "same_hits": [h["slug"] for h in direct["hits"]] == [h["slug"] for h in api["hits"]],
+        "same_total": direct["totalHits"] == api["total"],
+        "api_response_bytes": len(json.dumps(api)),
+        "total": api["total"],
+    }
 
 
-def measure_search(bases: dict[str, str], reqs: dict[str, list[load.Request]], n1: int, n16: int,
-                   s1: float, s16: float, rounds: int, client: str) -> dict:
+def measure_search(
+    bases: dict[str, str],
+    reqs: dict[str, list[load.Request]],
+    n1: int,
+    n16: int,
+    s1: float,
+    s16: float,
+    rounds: int,
+    client: str,
+) -> dict:
     """Interleaved rounds (meili, api, page) so that noise hits the three alike."""
     per_round: dict[str, dict[str, list[dict]]] = {t: {"c1": [], "c16": []} for t in reqs}
     for target, requests_ in reqs.items():  # warm-up: caches of every worker, connections
@@ -230,12 +311,18 @@ def measure_search(bases: dict[str, str], reqs: dict[str, list[load.Request]], n
     for r in range(rounds):
         for target, requests_ in reqs.items():
             per_round[target]["c1"].append(
-                load.run(bases[target], requests_, 1, n1, s1, client).as_dict())
+                load.run(bases[target], requests_, 1, n1, s1, client).as_dict()
+            )
             per_round[target]["c16"].append(
-                load.run(bases[target], requests_, 16, n16, s16, client).as_dict())
-        say(f"round {r + 1}/{rounds}: " + ", ".join(
-            f"{t} p50 {per_round[t]['c1'][-1]['p50_ms']:.2f} ms / {per_round[t]['c16'][-1]['rps']:.0f} req/s"
-            for t in reqs))
+                load.run(bases[target], requests_, 16, n16, s16, client).as_dict()
+            )
+        say(
+            f"round {r + 1}/{rounds}: "
+            + ", ".join(
+                f"{t} p50 {per_round[t]['c1'][-1]['p50_ms']:.2f} ms / {per_round[t]['c16'][-1]['rps']:.0f} req/s"
+                for t in reqs
+            )
+        )
     summary = {}
     meili_rounds = per_round.get("meili")
     for target, kinds in per_round.items():
@@ -250,13 +337,16 @@ def measure_search(bases: dict[str, str], reqs: dict[str, list[load.Request]], n
         }
         if meili_rounds:  # paired per round: noise from the rest of the machine partly cancels
             summary[target]["ratio_c1_p50"] = statistics.median(
-                x["p50_ms"] / m["p50_ms"] for x, m in zip(kinds["c1"], meili_rounds["c1"]))
+                x["p50_ms"] / m["p50_ms"] for x, m in zip(kinds["c1"], meili_rounds["c1"])
+            )
             summary[target]["ratio_c16_rps"] = statistics.median(
-                x["rps"] / m["rps"] for x, m in zip(kinds["c16"], meili_rounds["c16"]))
+                x["rps"] / m["rps"] for x, m in zip(kinds["c16"], meili_rounds["c16"])
+            )
     return summary
 
 
 # -- report --------------------------------------------------------------------------------
+
 
 def verdict(ok: bool) -> str:
     return "oui / yes" if ok else "NON / no"
@@ -265,76 +355,118 @@ def verdict(ok: bool) -> str:
 def report(results: dict) -> str:
     lines = []
     env = results["environment"]
-    lines.append(f"**{results['tools']} outils, {env['cpus']} cœurs, Meilisearch {env['meili_version']}, "
-                 f"gunicorn {env['web_concurrency']} workers × {env['web_threads']} threads, "
-                 f"client {env['client']} ({env['bounds']} per measure), "
-                 f"{results['rounds']} rounds (médianes)**")
+    lines.append(
+        f"**{results['tools']} outils, {env['cpus']} cœurs, Meilisearch {env['meili_version']}, "
+        f"gunicorn {env['web_concurrency']} workers × {env['web_threads']} threads, "
+        f"client {env['client']} ({env['bounds']} per measure), "
+        f"{results['rounds']} rounds (médianes)**"
+    )
     lines.append("")
-    lines.append("API / Meili: median over rounds of the ratio measured within each round "
-                 "(the three targets are measured back to back in a round).")
+    lines.append(
+        "API / Meili: median over rounds of the ratio measured within each round "
+        "(the three targets are measured back to back in a round)."
+    )
     lines.append("")
-    lines.append("| Requête | Mesure | Meilisearch direct | API | Page | API / Meili | Objectif | Atteint |")
+    lines.append(
+        "| Requête | Mesure | Meilisearch direct | API | Page | API / Meili | Objectif | Atteint |"
+    )
     lines.append("|---|---|---:|---:|---:|---:|---|---|")
     for name, label in (("addictions", "risk_factor=addictions"), ("mix", "mix des 7 facteurs")):
         s = results["search"][name]
         m, a, p = s["meili"], s["api"], s["page"]
         r1, r16 = a["ratio_c1_p50"], a["ratio_c16_rps"]
-        lines.append(f"| {label} | p50, 1 client (ms) | {m['c1_p50_ms']:.2f} | {a['c1_p50_ms']:.2f} | "
-                     f"{p['c1_p50_ms']:.2f} | {r1:.2f}× | ≤ {AIMS['latency']}× | {verdict(r1 <= AIMS['latency'])} |")
-        lines.append(f"| {label} | p95, 1 client (ms) | {m['c1_p95_ms']:.2f} | {a['c1_p95_ms']:.2f} | "
-                     f"{p['c1_p95_ms']:.2f} | {a['c1_p95_ms'] / m['c1_p95_ms']:.2f}× | | |")
-        lines.append(f"| {label} | débit, 16 clients (req/s) | {m['c16_rps']:.0f} | {a['c16_rps']:.0f} | "
-                     f"{p['c16_rps']:.0f} | {r16:.2f}× | ≥ {AIMS['throughput']}× | {verdict(r16 >= AIMS['throughput'])} |")
-        lines.append(f"| {label} | p50, 16 clients (ms) | {m['c16_p50_ms']:.2f} | {a['c16_p50_ms']:.2f} | "
-                     f"{p['c16_p50_ms']:.2f} | {a['c16_p50_ms'] / m['c16_p50_ms']:.2f}× | | |")
+        lines.append(
+            f"| {label} | p50, 1 client (ms) | {m['c1_p50_ms']:.2f} | {a['c1_p50_ms']:.2f} | "
+            f"{p['c1_p50_ms']:.2f} | {r1:.2f}× | ≤ {AIMS['latency']}× | {verdict(r1 <= AIMS['latency'])} |"
+        )
+        lines.append(
+            f"| {label} | p95, 1 client (ms) | {m['c1_p95_ms']:.2f} | {a['c1_p95_ms']:.2f} | "
+            f"{p['c1_p95_ms']:.2f} | {a['c1_p95_ms'] / m['c1_p95_ms']:.2f}× | | |"
+        )
+        lines.append(
+            f"| {label} | débit, 16 clients (req/s) | {m['c16_rps']:.0f} | {a['c16_rps']:.0f} | "
+            f"{p['c16_rps']:.0f} | {r16:.2f}× | ≥ {AIMS['throughput']}× | {verdict(r16 >= AIMS['throughput'])} |"
+        )
+        lines.append(
+            f"| {label} | p50, 16 clients (ms) | {m['c16_p50_ms']:.2f} | {a['c16_p50_ms']:.2f} | "
+            f"{p['c16_p50_ms']:.2f} | {a['c16_p50_ms'] / m['c16_p50_ms']:.2f}× | | |"
+        )
     lines.append("")
     rb, own = results["rebuild"], results["meili_indexing"]
     ratio = results["paired_ratio"]
-    lines.append("Rapport : médiane des rapports rebuild / Meilisearch seul, mesurés l'un après l'autre.")
+    lines.append(
+        "Rapport : médiane des rapports rebuild / Meilisearch seul, mesurés l'un après l'autre."
+    )
     lines.append("")
-    lines.append("| Indexation de tout le catalogue | Médiane (s) | Min–max (s) | Rapport | Objectif | Atteint |")
+    lines.append(
+        "| Indexation de tout le catalogue | Médiane (s) | Min–max (s) | Rapport | Objectif | Atteint |"
+    )
     lines.append("|---|---:|---:|---:|---|---|")
-    lines.append(f"| Meilisearch seul (mêmes documents, réglages, lots de {BATCH_SIZE}) | "
-                 f"{own['median']:.2f} | {own['min']:.2f}–{own['max']:.2f} | 1 | | |")
-    lines.append(f"| `romin index rebuild` (commande entière) | {rb['median']:.2f} | "
-                 f"{rb['min']:.2f}–{rb['max']:.2f} | {ratio:.2f}× | ≤ {AIMS['rebuild']}× | "
-                 f"{verdict(ratio <= AIMS['rebuild'])} |")
+    lines.append(
+        f"| Meilisearch seul (mêmes documents, réglages, lots de {BATCH_SIZE}) | "
+        f"{own['median']:.2f} | {own['min']:.2f}–{own['max']:.2f} | 1 | | |"
+    )
+    lines.append(
+        f"| `romin index rebuild` (commande entière) | {rb['median']:.2f} | "
+        f"{rb['min']:.2f}–{rb['max']:.2f} | {ratio:.2f}× | ≤ {AIMS['rebuild']}× | "
+        f"{verdict(ratio <= AIMS['rebuild'])} |"
+    )
     lines.append("")
     d = rb["details"][len(rb["details"]) // 2]
-    lines.append(f"Rebuild split (run {len(rb['details']) // 2 + 1}): before the first task "
-                 f"{d.get('before_first_task_s', 0):.2f} s (command start-up alone "
-                 f"{results['command_startup_s']:.2f} s), before the first documents "
-                 f"{d.get('before_first_document_s', 0):.2f} s, documents sent over "
-                 f"{d.get('sending_documents_s', 0):.2f} s, documents indexed over "
-                 f"{d.get('documents_span_s', 0):.2f} s in {d.get('document_batches')} batch(es), "
-                 f"after the last document {d.get('after_last_document_s', 0):.2f} s.")
+    lines.append(
+        f"Rebuild split (run {len(rb['details']) // 2 + 1}): before the first task "
+        f"{d.get('before_first_task_s', 0):.2f} s (command start-up alone "
+        f"{results['command_startup_s']:.2f} s), before the first documents "
+        f"{d.get('before_first_document_s', 0):.2f} s, documents sent over "
+        f"{d.get('sending_documents_s', 0):.2f} s, documents indexed over "
+        f"{d.get('documents_span_s', 0):.2f} s in {d.get('document_batches')} batch(es), "
+        f"after the last document {d.get('after_last_document_s', 0):.2f} s."
+    )
     o = own["details"][len(own["details"]) // 2]
-    lines.append(f"Meilisearch alone: documents indexed over {o.get('documents_span_s', 0):.2f} s in "
-                 f"{o.get('document_batches')} batch(es); payload {own['payload_mb']} MB.")
+    lines.append(
+        f"Meilisearch alone: documents indexed over {o.get('documents_span_s', 0):.2f} s in "
+        f"{o.get('document_batches')} batch(es); payload {own['payload_mb']} MB."
+    )
     check = results["same_answer"]
-    lines.append(f"API answer = Meilisearch answer (hits and order, total): "
-                 f"{check['same_hits'] and check['same_total']} ({check['total']} hits).")
+    lines.append(
+        f"API answer = Meilisearch answer (hits and order, total): "
+        f"{check['same_hits'] and check['same_total']} ({check['total']} hits)."
+    )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="ROMIN vs Meilisearch, on this machine.")
     parser.add_argument("--tools", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=5, help="indexing runs (rebuild and Meilisearch)")
-    parser.add_argument("--requests", type=int, default=300,
-                        help="requests per 1-client measure (Python client)")
-    parser.add_argument("--requests-16", type=int, default=3000,
-                        help="requests per 16-client measure (Python client)")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="indexing runs (rebuild and Meilisearch)"
+    )
+    parser.add_argument(
+        "--requests", type=int, default=300, help="requests per 1-client measure (Python client)"
+    )
+    parser.add_argument(
+        "--requests-16",
+        type=int,
+        default=3000,
+        help="requests per 16-client measure (Python client)",
+    )
     parser.add_argument("--seconds", type=float, default=2.0, help="per 1-client measure (wrk)")
     parser.add_argument("--seconds-16", type=float, default=4.0, help="per 16-client measure (wrk)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--rebuild-catalogue", action="store_true")
-    parser.add_argument("--skip-indexing", action="store_true",
-                        help="reuse the bench index; measure search only")
-    parser.add_argument("--keep-index", action="store_true", help="leave bench_tools in Meilisearch")
-    parser.add_argument("--app-dir", type=Path, default=REPO_ROOT,
-                        help="serve the app from this checkout (a scratch copy with a change to try)")
+    parser.add_argument(
+        "--skip-indexing", action="store_true", help="reuse the bench index; measure search only"
+    )
+    parser.add_argument(
+        "--keep-index", action="store_true", help="leave bench_tools in Meilisearch"
+    )
+    parser.add_argument(
+        "--app-dir",
+        type=Path,
+        default=REPO_ROOT,
+        help="serve the app from this checkout (a scratch copy with a change to try)",
+    )
     parser.add_argument("--label", default="", help="name of this run in its JSON file")
     args = parser.parse_args(argv)
 
@@ -346,17 +478,25 @@ def main(argv: list[str] | None = None) -> int:
     meili = Meili(meili_url, key)
     client = args.client if args.client != "auto" else ("wrk" if load.wrk_available() else "python")
     results: dict = {
-        "when": datetime.now().astimezone().isoformat(timespec="seconds"), "tools": args.tools,
-        "label": args.label, "app_dir": str(args.app_dir),
-        "rounds": args.rounds, "requests_1": args.requests, "requests_16": args.requests_16,
+        "when": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "tools": args.tools,
+        "label": args.label,
+        "app_dir": str(args.app_dir),
+        "rounds": args.rounds,
+        "requests_1": args.requests,
+        "requests_16": args.requests_16,
         "environment": {
-            "cpus": os.cpu_count(), "python": platform.python_version(),
-            "meili_version": meili.call("GET", "/version")["pkgVersion"], "client": client,
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "meili_version": meili.call("GET", "/version")["pkgVersion"],
+            "client": client,
             "web_concurrency": int(os.environ.get("WEB_CONCURRENCY", os.cpu_count())),
             "web_threads": int(os.environ.get("WEB_THREADS", "4")),
-            "bounds": (f"{args.seconds:g} s at 1 client, {args.seconds_16:g} s at 16 clients"
-                       if client == "wrk" else
-                       f"{args.requests} requests at 1 client, {args.requests_16} at 16 clients"),
+            "bounds": (
+                f"{args.seconds:g} s at 1 client, {args.seconds_16:g} s at 16 clients"
+                if client == "wrk"
+                else f"{args.requests} requests at 1 client, {args.requests_16} at 16 clients"
+            ),
         },
     }
     OUT_DIR.mkdir(parents=True, exist_ok=True)
@@ -378,8 +518,15 @@ def main(argv: list[str] | None = None) -> int:
         for name, factors in (("addictions", ("addictions",)), ("mix", FACTORS)):
             say(f"recherche « {name} »…")
             results["search"][name] = measure_search(
-                bases, targets(factors, key, token), args.requests, args.requests_16, args.seconds,
-                args.seconds_16, args.rounds, client)
+                bases,
+                targets(factors, key, token),
+                args.requests,
+                args.requests_16,
+                args.seconds,
+                args.seconds_16,
+                args.rounds,
+                client,
+            )
     finally:
         if server is not None:
             server.stop()

@@ -11,6 +11,7 @@ but `proximityPrecision` byWord (Meilisearch's default) and byAttribute (ours), 
   the first titles of each, to judge what byAttribute loses in relevance.
 Figures, not tests. Indexes created here are deleted at the end.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,11 @@ def latency(meili: Meili, uid: str, body: dict, n: int) -> dict:
         _ = response.content
         values.append((time.perf_counter() - start) * 1000)
     values.sort()
-    return {"p50_ms": statistics.median(values), "p95_ms": values[int(0.95 * (len(values) - 1))],
-            "engine_ms": response.json().get("processingTimeMs")}
+    return {
+        "p50_ms": statistics.median(values),
+        "p95_ms": values[int(0.95 * (len(values) - 1))],
+        "engine_ms": response.json().get("processingTimeMs"),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,17 +72,30 @@ def main(argv: list[str] | None = None) -> int:
             results["indexing"][precision] = {
                 "median_s": statistics.median(r["wall_s"] for r in runs),
                 "runs_s": [round(r["wall_s"], 2) for r in runs],
-                "documents_busy_s": statistics.median(r.get("documents_indexing_busy_s", 0) for r in runs),
+                "documents_busy_s": statistics.median(
+                    r.get("documents_indexing_busy_s", 0) for r in runs
+                ),
             }
         factor_body = search_body(SearchQuery(factor="addictions", per_page=20))
         for precision in PRECISIONS:
             for order in FACET_ORDERS:
-                meili.wait(meili.call("PATCH", f"/indexes/{uids[precision]}/settings", {
-                    "faceting": {**settings["faceting"], "sortFacetValuesBy": {"*": order}}})["taskUid"])
-                results["facets"][f"{precision}/{order}"] = latency(meili, uids[precision], factor_body,
-                                                                     args.requests)
-            meili.wait(meili.call("PATCH", f"/indexes/{uids[precision]}/settings",
-                                  {"faceting": settings["faceting"]})["taskUid"])
+                meili.wait(
+                    meili.call(
+                        "PATCH",
+                        f"/indexes/{uids[precision]}/settings",
+                        {"faceting": {**settings["faceting"], "sortFacetValuesBy": {"*": order}}},
+                    )["taskUid"]
+                )
+                results["facets"][f"{precision}/{order}"] = latency(
+                    meili, uids[precision], factor_body, args.requests
+                )
+            meili.wait(
+                meili.call(
+                    "PATCH",
+                    f"/indexes/{uids[precision]}/settings",
+                    {"faceting": settings["faceting"]},
+                )["taskUid"]
+            )
         for q in TEXT_QUERIES:
             body = search_body(SearchQuery(text=q, per_page=10))
             tops, timing = {}, {}
@@ -90,8 +107,11 @@ def main(argv: list[str] | None = None) -> int:
             ids = [{i for i, _t in tops[p]} for p in PRECISIONS]
             results["text"][q] = {
                 "overlap_top10": len(ids[0] & ids[1]),
-                "same_first": bool(tops[PRECISIONS[0]] and tops[PRECISIONS[1]]
-                                   and tops[PRECISIONS[0]][0][0] == tops[PRECISIONS[1]][0][0]),
+                "same_first": bool(
+                    tops[PRECISIONS[0]]
+                    and tops[PRECISIONS[1]]
+                    and tops[PRECISIONS[0]][0][0] == tops[PRECISIONS[1]][0][0]
+                ),
                 "latency": timing,
                 "top3": {p: [t for _i, t in tops[p][:3]] for p in PRECISIONS},
             }
@@ -107,22 +127,32 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_report(results: dict, tools: int) -> None:
-    print(f"**Réglages de l'index, {tools} outils (mêmes documents, seuls les réglages changent)**\n")
-    print("| proximityPrecision | Indexation (médiane, s) | Runs (s) | Dont lots de documents (s) |")
+    print(
+        f"**Réglages de l'index, {tools} outils (mêmes documents, seuls les réglages changent)**\n"
+    )
+    print(
+        "| proximityPrecision | Indexation (médiane, s) | Runs (s) | Dont lots de documents (s) |"
+    )
     print("|---|---:|---|---:|")
     for p, r in results["indexing"].items():
-        print(f"| {p} | {r['median_s']:.2f} | {', '.join(map(str, r['runs_s']))} | "
-              f"{r['documents_busy_s']:.2f} |")
+        print(
+            f"| {p} | {r['median_s']:.2f} | {', '.join(map(str, r['runs_s']))} | "
+            f"{r['documents_busy_s']:.2f} |"
+        )
     print("\n| Requête facteur + 7 facettes | p50 (ms) | p95 (ms) | processingTimeMs |")
     print("|---|---:|---:|---:|")
     for k, r in results["facets"].items():
         print(f"| {k} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | {r['engine_ms']} |")
-    print("\n| Texte | Recouvrement top 10 | Même 1er | p50 byWord (ms) | p50 byAttribute (ms) | Résultats |")
+    print(
+        "\n| Texte | Recouvrement top 10 | Même 1er | p50 byWord (ms) | p50 byAttribute (ms) | Résultats |"
+    )
     print("|---|---:|---|---:|---:|---:|")
     for q, r in results["text"].items():
         lat = r["latency"]
-        print(f"| {q} | {r['overlap_top10']}/10 | {r['same_first']} | {lat['byWord']['p50_ms']:.2f} | "
-              f"{lat['byAttribute']['p50_ms']:.2f} | {lat['byAttribute']['total_hits']} |")
+        print(
+            f"| {q} | {r['overlap_top10']}/10 | {r['same_first']} | {lat['byWord']['p50_ms']:.2f} | "
+            f"{lat['byAttribute']['p50_ms']:.2f} | {lat['byAttribute']['total_hits']} |"
+        )
     print()
     for q, r in results["text"].items():
         for p, titles in r["top3"].items():

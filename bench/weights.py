@@ -6,6 +6,7 @@ and the clock runs until `/api/v1/search?risk_factor=addictions` answers with a 
 order (the two variants order that factor differently). Prints the PUT's own time and the time to the new order, median and
 spread. Figures, not a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,10 +25,22 @@ VARIANTS = ({"rating": 0.0, "evidence": 1.0}, {"rating": 1.0, "evidence": 0.0})
 
 
 def staff_token(url) -> str:
-    romin(["user", "create", STAFF_EMAIL, "--role", "staff", "--no-password"], url, REPO_ROOT,
-          INDEX, capture_output=True)
-    proc = romin(["token", "create", STAFF_EMAIL], url, REPO_ROOT, INDEX, capture_output=True,
-                 text=True, check=True)
+    romin(
+        ["user", "create", STAFF_EMAIL, "--role", "staff", "--no-password"],
+        url,
+        REPO_ROOT,
+        INDEX,
+        capture_output=True,
+    )
+    proc = romin(
+        ["token", "create", STAFF_EMAIL],
+        url,
+        REPO_ROOT,
+        INDEX,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return proc.stdout.strip().splitlines()[-1]
 
 
@@ -39,8 +52,11 @@ def order(session: requests.Session, base: str) -> list[str]:
 
 def one_change(session, base, weights: dict, before: list[str]) -> tuple[float, float]:
     started = time.perf_counter()
-    response = session.put(f"{base}/api/v1/ranking/weights", timeout=120,
-                           json={"weights": weights, "note": "bench: temps de prise en compte"})
+    response = session.put(
+        f"{base}/api/v1/ranking/weights",
+        timeout=120,
+        json={"weights": weights, "note": "bench: temps de prise en compte"},
+    )
     put_done = time.perf_counter()
     response.raise_for_status()
     deadline = started + 120
@@ -71,17 +87,23 @@ def main(argv: list[str] | None = None) -> int:
             put_s, total_s = one_change(session, web.base, VARIANTS[run % len(VARIANTS)], before)
             puts.append(put_s)
             totals.append(total_s)
-            print(f"[bench] change {run + 1}: PUT {put_s:.2f} s, new order served after {total_s:.2f} s",
-                  flush=True)
+            print(
+                f"[bench] change {run + 1}: PUT {put_s:.2f} s, new order served after {total_s:.2f} s",
+                flush=True,
+            )
     finally:
         web.stop()
         romin(["index", "rebuild"], url, REPO_ROOT, INDEX, capture_output=True)  # defaults back
     print(f"\n**Saving ranking weights, {args.tools} tools** ({len(totals)} changes)\n")
     print("| measure | median (s) | min–max (s) | aim |\n|---|---:|---|---|")
-    print(f"| PUT /api/v1/ranking/weights | {statistics.median(puts):.2f} | "
-          f"{min(puts):.2f}–{max(puts):.2f} | |")
-    print(f"| save → search API serves the new order | {statistics.median(totals):.2f} | "
-          f"{min(totals):.2f}–{max(totals):.2f} | < 10 s |")
+    print(
+        f"| PUT /api/v1/ranking/weights | {statistics.median(puts):.2f} | "
+        f"{min(puts):.2f}–{max(puts):.2f} | |"
+    )
+    print(
+        f"| save → search API serves the new order | {statistics.median(totals):.2f} | "
+        f"{min(totals):.2f}–{max(totals):.2f} | < 10 s |"
+    )
     return 0
 
 

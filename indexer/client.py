@@ -5,6 +5,7 @@ asks for gzip, which on a kept-alive loopback connection stalls each answer abou
 Here: one session per thread, `Accept-Encoding: identity`, searches sent as POST bodies
 (Meilisearch logs request lines; what officers type must not land in logs).
 """
+
 from __future__ import annotations
 
 import threading
@@ -47,7 +48,9 @@ class MeiliClient:
             self._local.session = session
         return session
 
-    def request(self, method: str, path: str, json: Any = None, timeout: float | None = None) -> Any:
+    def request(
+        self, method: str, path: str, json: Any = None, timeout: float | None = None
+    ) -> Any:
         try:
             response = self._session().request(
                 method, self.url + path, json=json, timeout=timeout or self.timeout
@@ -84,11 +87,15 @@ class MeiliClient:
                 error = task.get("error") or {}
                 raise MeiliError(
                     f"tâche Meilisearch {task_uid} {status} : {error.get('message', '')}",
-                    error.get("code", status), task,
+                    error.get("code", status),
+                    task,
                 )
             if time.monotonic() > deadline:
-                raise MeiliError(f"tâche Meilisearch {task_uid} toujours en cours après {timeout} s",
-                                 "timeout", task)
+                raise MeiliError(
+                    f"tâche Meilisearch {task_uid} toujours en cours après {timeout} s",
+                    "timeout",
+                    task,
+                )
             time.sleep(delay)
             delay = min(delay * 1.5, 0.05)  # a rebuild's tail waits on this
 

@@ -1,4 +1,5 @@
 """The one document builder: the only place that turns a tool into a search document."""
+
 from __future__ import annotations
 
 import hashlib
@@ -71,7 +72,9 @@ def build_document(tool: ToolData, all_factors: Sequence[str]) -> dict:
         "responsivity": list(tool.responsivity),
         "evidence_level": tool.evidence_level,
         "not_recommended": tool.not_recommended,
-        "rating_average": round(tool.rating_average, 2) if tool.rating_average is not None else None,
+        "rating_average": round(tool.rating_average, 2)
+        if tool.rating_average is not None
+        else None,
         "rating_count": tool.rating_count,
         "supports_count": tool.supports_count,
         "last_review": tool.last_review.isoformat() if tool.last_review else None,
@@ -95,8 +98,9 @@ def score_fields(scores: dict[str, float], all_factors: Sequence[str]) -> dict[s
     return fields
 
 
-def score_update(tool_id: int, base_hash: str, scores: dict[str, float],
-                 all_factors: Sequence[str]) -> dict:
+def score_update(
+    tool_id: int, base_hash: str, scores: dict[str, float], all_factors: Sequence[str]
+) -> dict:
     """A partial document for a change of scores only (new ranking weights): the score fields
     and the content hash the full document would have, given the indexed rest (`base_hash`)."""
     doc = {"id": tool_id, **score_fields(scores, all_factors)}
@@ -115,9 +119,12 @@ def _is_score(name: str) -> bool:
 
 def _base_hash(doc: dict) -> str:
     """Hash of every field but the scores and the hashes."""
-    body = {k: v for k, v in doc.items()
-            if k not in ("content_hash", "base_hash") and not _is_score(k)}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
+    body = {
+        k: v for k, v in doc.items() if k not in ("content_hash", "base_hash") and not _is_score(k)
+    }
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()[:32]
 
 
 def _combined_hash(base_hash: str, doc: dict) -> str:

@@ -1,4 +1,5 @@
 """Meilisearch filter expressions built from values that are always quoted and escaped."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Reconcile: compare the index with the database by id and content hash, repair the difference."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

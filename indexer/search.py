@@ -1,4 +1,5 @@
 """Search requests to the tools index: one request gives hits, facet counts and the total."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,11 +9,33 @@ from indexer.client import MeiliClient
 from indexer.settings import score_field
 
 # Facets shown to officers (index attribute names).
-SIDEBAR_FACETS = ("risk_factors", "stages", "modality", "sessions", "kind", "evidence_level", "setting")
+SIDEBAR_FACETS = (
+    "risk_factors",
+    "stages",
+    "modality",
+    "sessions",
+    "kind",
+    "evidence_level",
+    "setting",
+)
 HIT_ATTRIBUTES = (
-    "id", "slug", "title", "summary", "risk_factors", "stages", "kind", "modality", "sessions",
-    "minutes_per_session", "preparation_minutes", "evidence_level", "not_recommended",
-    "rating_average", "rating_count", "supports_count", "score",
+    "id",
+    "slug",
+    "title",
+    "summary",
+    "risk_factors",
+    "stages",
+    "kind",
+    "modality",
+    "sessions",
+    "minutes_per_session",
+    "preparation_minutes",
+    "evidence_level",
+    "not_recommended",
+    "rating_average",
+    "rating_count",
+    "supports_count",
+    "score",
 )
 
 

@@ -11,18 +11,51 @@ Choices, with the measurements behind them in bench/ (10,000 tools, this machine
 - Ranking rules end with the stored score, and `sort` sits before `exactness` so that a
   factor query (no text) is ordered by the factor's score.
 """
+
 from __future__ import annotations
 
 FACETS = (
-    "risk_factors", "stages", "modality", "sessions", "kind", "phase", "evidence_level",
-    "setting", "responsivity",
+    "risk_factors",
+    "stages",
+    "modality",
+    "sessions",
+    "kind",
+    "phase",
+    "evidence_level",
+    "setting",
+    "responsivity",
 )
 MAX_TOTAL_HITS = 200_000
 
 # Common French words that carry no meaning in a search for a tool.
 FRENCH_STOP_WORDS = (
-    "le", "la", "les", "l", "un", "une", "des", "du", "de", "d", "et", "ou", "a", "à", "au",
-    "aux", "en", "pour", "par", "sur", "avec", "dans", "que", "qui", "ce", "cette", "ces",
+    "le",
+    "la",
+    "les",
+    "l",
+    "un",
+    "une",
+    "des",
+    "du",
+    "de",
+    "d",
+    "et",
+    "ou",
+    "a",
+    "à",
+    "au",
+    "aux",
+    "en",
+    "pour",
+    "par",
+    "sur",
+    "avec",
+    "dans",
+    "que",
+    "qui",
+    "ce",
+    "cette",
+    "ces",
 )
 
 
@@ -55,12 +88,25 @@ def index_settings(factors: list[tuple[str, str, list[str]]]) -> dict:
     """All settings of the tools index. `factors`: (slug, label, synonyms) of every risk factor."""
     return {
         "searchableAttributes": [
-            "title", "risk_factor_labels", "risk_factor_terms", "summary", "protective_factors",
-            "precautions", "instructions",
+            "title",
+            "risk_factor_labels",
+            "risk_factor_terms",
+            "summary",
+            "protective_factors",
+            "precautions",
+            "instructions",
         ],
         "filterableAttributes": list(FACETS) + ["not_recommended"],
         "sortableAttributes": ["id", "score"] + [score_field(slug) for slug, _l, _s in factors],
-        "rankingRules": ["words", "typo", "proximity", "attribute", "sort", "exactness", "score:desc"],
+        "rankingRules": [
+            "words",
+            "typo",
+            "proximity",
+            "attribute",
+            "sort",
+            "exactness",
+            "score:desc",
+        ],
         "synonyms": synonym_map(factors),
         "stopWords": list(FRENCH_STOP_WORDS),
         "localizedAttributes": [{"attributePatterns": ["*"], "locales": ["fra"]}],

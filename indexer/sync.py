@@ -1,4 +1,5 @@
 """Writing documents to the live index, rebuilding it by swap, and reading its state."""
+
 from __future__ import annotations
 
 import time
@@ -41,13 +42,18 @@ def document_count(client: MeiliClient, uid: str) -> int | None:
         raise
 
 
-def indexed_values(client: MeiliClient, uid: str, field: str, page: int = 1000) -> dict[int, object]:
+def indexed_values(
+    client: MeiliClient, uid: str, field: str, page: int = 1000
+) -> dict[int, object]:
     """Every document's id and one field (None when the document lacks it), page by page."""
     values: dict[int, object] = {}
     offset = 0
     while True:
-        answer = client.request("POST", f"/indexes/{uid}/documents/fetch",
-                                json={"fields": ["id", field], "limit": page, "offset": offset})
+        answer = client.request(
+            "POST",
+            f"/indexes/{uid}/documents/fetch",
+            json={"fields": ["id", field], "limit": page, "offset": offset},
+        )
         for doc in answer["results"]:
             values[int(doc["id"])] = doc.get(field)
         offset += page
@@ -56,8 +62,12 @@ def indexed_values(client: MeiliClient, uid: str, field: str, page: int = 1000) 
 
 
 def upsert_batches(
-    client: MeiliClient, uid: str, batches: Iterable[list[dict]],
-    progress: Callable[[int], None] = lambda n: None, *, partial: bool = False,
+    client: MeiliClient,
+    uid: str,
+    batches: Iterable[list[dict]],
+    progress: Callable[[int], None] = lambda n: None,
+    *,
+    partial: bool = False,
 ) -> int:
     """Send batches without waiting between them (Meilisearch indexes while the next batch is
     built), then read every task's outcome; raise on the first failed one. Returns the count.
@@ -68,8 +78,12 @@ def upsert_batches(
     for batch in batches:
         if not batch:
             continue
-        accepted = client.request("PUT" if partial else "POST",
-                                  f"/indexes/{uid}/documents?primaryKey=id", json=batch, timeout=120)
+        accepted = client.request(
+            "PUT" if partial else "POST",
+            f"/indexes/{uid}/documents?primaryKey=id",
+            json=batch,
+            timeout=120,
+        )
         pending.append((accepted["taskUid"], len(batch)))
         total += len(batch)
         # read finished tasks as we go, so a progress bar moves while we send

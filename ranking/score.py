@@ -3,6 +3,7 @@
 Scores of recommended tools lie in [1, 2], those of *non recommandé* tools in [0, 1):
 whatever the weights, a non-recommended tool never outranks a recommended one.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -10,7 +11,12 @@ from datetime import date
 from functools import lru_cache
 
 from ranking.signals import (
-    RatingStats, evidence_signal, freshness_signal, rating_signal, smoothed_rating, usage_signal,
+    RatingStats,
+    evidence_signal,
+    freshness_signal,
+    rating_signal,
+    smoothed_rating,
+    usage_signal,
 )
 from ranking.weights import Weights
 
@@ -87,8 +93,11 @@ def tool_scores(
     counts most for that factor, and a factor without its own feedback inherits the tool's.
     """
     common = dict(
-        evidence_level=evidence_level, not_recommended=not_recommended, weights=weights,
-        last_review=last_review, today=today or date.today(),
+        evidence_level=evidence_level,
+        not_recommended=not_recommended,
+        weights=weights,
+        last_review=last_review,
+        today=today or date.today(),
     )
     scores = {GLOBAL_KEY: score_tool(ratings=overall, prior_mean=prior_mean, **common).score}
     tool_mean = smoothed_rating(overall, prior_mean, weights.prior_strength)
@@ -96,7 +105,9 @@ def tool_scores(
     usage = usage_signal(overall.count)  # counts all of the tool's ratings, not only a factor's
     for factor in factors:
         stats = per_factor.get(factor, RatingStats())
-        breakdown = score_tool(ratings=stats, prior_mean=tool_mean, **{**common, "weights": factor_weights})
+        breakdown = score_tool(
+            ratings=stats, prior_mean=tool_mean, **{**common, "weights": factor_weights}
+        )
         signals = {**breakdown.signals, "usage": usage}
         scores[factor] = combine(signals, not_recommended, weights).score
     return scores

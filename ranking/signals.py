@@ -1,4 +1,5 @@
 """Signals a score is made of, each normalised to [0, 1]."""
+
 from __future__ import annotations
 
 import math

@@ -6,6 +6,7 @@ The test database (TEST_DATABASE_URL, else `romin_test` beside DATABASE_URL) is 
 migrated afresh at the start of each session. Services: DATABASE_URL / MEILI_URL when set, else the private ones of app.devstack, started
 here if needed. A missing service is an error, never a skip.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,16 +20,17 @@ from flask import has_app_context
 from sqlalchemy import create_engine
 from sqlalchemy.orm import sessionmaker
 
-from app.factory import create_app
-from app.db_commands import alembic_config
 from app.config import Config
 from app.db import RominSession, db
+from app.db_commands import alembic_config
+from app.factory import create_app
 from indexer.client import MeiliClient
 
 
 @pytest.fixture(scope="session")
 def service_env():
     from app.devstack import ensure_services
+
     env = ensure_services()
     return env
 
@@ -69,11 +71,18 @@ def engine(database_url, service_env):
 
 def _config(database_url, service_env, index_uid, **overrides) -> Config:
     values = dict(
-        SQLALCHEMY_DATABASE_URI=database_url, MEILI_URL=service_env["MEILI_URL"],
-        MEILI_MASTER_KEY=service_env.get("MEILI_MASTER_KEY", ""), MEILI_INDEX=index_uid,
-        SECRET_KEY="test-secret-key-for-the-test-suite-only", TESTING=True,
-        WTF_CSRF_ENABLED=False, SEARCH_GENERATION_LISTENER=False, API_TOKEN_CACHE_SECONDS=0,
-        USAGE_BUFFER_SECONDS=0, INDEX_JOB_WAIT=True, LOCAL_LOGIN_ENABLED=True,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        MEILI_URL=service_env["MEILI_URL"],
+        MEILI_MASTER_KEY=service_env.get("MEILI_MASTER_KEY", ""),
+        MEILI_INDEX=index_uid,
+        SECRET_KEY="test-secret-key-for-the-test-suite-only",
+        TESTING=True,
+        WTF_CSRF_ENABLED=False,
+        SEARCH_GENERATION_LISTENER=False,
+        API_TOKEN_CACHE_SECONDS=0,
+        USAGE_BUFFER_SECONDS=0,
+        INDEX_JOB_WAIT=True,
+        LOCAL_LOGIN_ENABLED=True,
     )
     values.update(overrides)
     return Config(**values)
@@ -93,17 +102,22 @@ def app_factory(engine, database_url, service_env, meili_client, tmp_path):
 
     def factory(**overrides):
         uid = f"test_{uuid.uuid4().hex[:12]}"
-        config = _config(database_url, service_env, uid, SUPPORTS_DIR=str(tmp_path / "supports"),
-                         **overrides)
+        config = _config(
+            database_url, service_env, uid, SUPPORTS_DIR=str(tmp_path / "supports"), **overrides
+        )
         app = create_app(config)
-        db.session_factory = sessionmaker(bind=connection, class_=RominSession,
-                                          join_transaction_mode="create_savepoint",
-                                          expire_on_commit=False)
+        db.session_factory = sessionmaker(
+            bind=connection,
+            class_=RominSession,
+            join_transaction_mode="create_savepoint",
+            expire_on_commit=False,
+        )
         created.append(app)
         with app.app_context():
-            from app.index_sync.documents import settings_for
             from app.catalogue.risk_factors import ensure_risk_factors
+            from app.index_sync.documents import settings_for
             from indexer.sync import ensure_index
+
             ensure_risk_factors(db.session)
             db.session.commit()
             ensure_index(meili_client, uid, settings_for(db.session))
@@ -152,20 +166,30 @@ def _in_context(app, work):
 def make_tool(app):
     """Creates a tool through the catalogue service and commits (so it reaches the index)."""
     from app.catalogue.service import save_tool
+
     counter = iter(range(1, 10_000))
 
     def make(**fields):
         n = next(counter)
-        data = {"title": f"Outil de test {n}", "summary": f"Résumé de l'outil {n}.",
-                "risk_factors": ["addictions"], "status": "published", "kind": "outil",
-                "stages": ["contemplation"], "modality": "individuelle", "sessions": "1",
-                "setting": ["ouvert"], "evidence_level": 0}
+        data = {
+            "title": f"Outil de test {n}",
+            "summary": f"Résumé de l'outil {n}.",
+            "risk_factors": ["addictions"],
+            "status": "published",
+            "kind": "outil",
+            "stages": ["contemplation"],
+            "modality": "individuelle",
+            "sessions": "1",
+            "setting": ["ouvert"],
+            "evidence_level": 0,
+        }
         data.update(fields)
 
         def work():
             tool = save_tool(db.session, data)
             db.session.commit()
             return tool
+
         return _in_context(app, work)
 
     return make
@@ -174,14 +198,20 @@ def make_tool(app):
 @pytest.fixture
 def make_user(app):
     from app.accounts.service import create_user
+
     counter = iter(range(1, 10_000))
 
     def make(role="agent", password=None):
         def work():
-            user = create_user(db.session, f"{role}{next(counter)}-{uuid.uuid4().hex[:6]}@justice.test",
-                               role, password)
+            user = create_user(
+                db.session,
+                f"{role}{next(counter)}-{uuid.uuid4().hex[:6]}@justice.test",
+                role,
+                password,
+            )
             db.session.commit()
             return user
+
         return _in_context(app, work)
 
     return make
@@ -196,6 +226,7 @@ def token_for(app):
             raw = create_token(db.session.merge(user))
             db.session.commit()
             return {"Authorization": f"Bearer {raw}"}
+
         return _in_context(app, work)
 
     return make

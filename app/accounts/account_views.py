@@ -1,18 +1,17 @@
 """Accounts and roles (admins only): everyone signs in with ProConnect as an `agent`; admins
 grant the other roles here, and deactivate or reactivate accounts."""
+
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from app.accounts.auth import current_user, role_required
+from app.accounts.blueprint import bp
+from app.accounts.service import AccountError, count_accounts, list_accounts, set_active, set_role
+from app.core.dates import fr_datetime
+from app.core.pagination import PAGE_INVALID, page_count, requested_page
 from app.db import db
 from app.models import User
-from app.core.dates import fr_datetime
-from app.accounts.service import (AccountError, count_accounts, list_accounts, set_active,
-                                   set_role)
-from app.core.pagination import PAGE_INVALID, page_count, requested_page
-from app.accounts.blueprint import bp
-
 
 PER_PAGE = 25  # two forms per account: short pages
 
@@ -41,22 +40,39 @@ def _page(errors: dict | None = None, submitted: dict | None = None, status: int
     users = list_accounts(db.session, query, (page - 1) * PER_PAGE, PER_PAGE)
     errors = errors or {}
     shown = {user.id for user in users}
-    elsewhere = [(db.session.get(User, user_id), message)
-                 for (user_id, _field), message in errors.items() if user_id not in shown]
+    elsewhere = [
+        (db.session.get(User, user_id), message)
+        for (user_id, _field), message in errors.items()
+        if user_id not in shown
+    ]
     return render_template(
-        "accounts/accounts.html", users=users, total=total, page=page, pages=pages,
-        page_error=page_error, q=query, role_labels=ROLE_LABELS, errors=errors,
-        elsewhere=elsewhere, submitted=submitted or {}, me=current_user(), when=fr_datetime,
+        "accounts/accounts.html",
+        users=users,
+        total=total,
+        page=page,
+        pages=pages,
+        page_error=page_error,
+        q=query,
+        role_labels=ROLE_LABELS,
+        errors=errors,
+        elsewhere=elsewhere,
+        submitted=submitted or {},
+        me=current_user(),
+        when=fr_datetime,
         page_url=lambda n: url_for("accounts.accounts", q=query or None, page=n),
-        action_url=lambda endpoint, user: url_for(endpoint, user_id=user.id, q=query or None,
-                                                  page=page if page > 1 else None)), status
+        action_url=lambda endpoint, user: url_for(
+            endpoint, user_id=user.id, q=query or None, page=page if page > 1 else None
+        ),
+    ), status
 
 
 def _back():
     """To the list, on the page and with the search the form was sent from."""
     page = requested_page(request.args.get("page"))
-    return redirect(url_for("accounts.accounts", q=_query() or None,
-                            page=page if page and page > 1 else None), code=303)
+    return redirect(
+        url_for("accounts.accounts", q=_query() or None, page=page if page and page > 1 else None),
+        code=303,
+    )
 
 
 def _account(user_id: int) -> User:
@@ -80,8 +96,9 @@ def change_role(user_id: int):
     try:
         set_role(db.session, current_user(), user, role)
     except AccountError as exc:
-        return _page(errors={(user.id, "role"): str(exc)}, submitted={(user.id, "role"): role},
-                     status=400)
+        return _page(
+            errors={(user.id, "role"): str(exc)}, submitted={(user.id, "role"): role}, status=400
+        )
     flash(f"{user.email} a désormais le rôle « {ROLE_LABELS[role]} ».", "success")
     return _back()
 
@@ -92,8 +109,10 @@ def change_status(user_id: int):
     user = _account(user_id)
     action = request.form.get("action", "")
     if action not in ("desactiver", "reactiver"):
-        return _page(errors={(user.id, "status"): "Choisissez de désactiver ou de réactiver ce "
-                                                   "compte."}, status=400)
+        return _page(
+            errors={(user.id, "status"): "Choisissez de désactiver ou de réactiver ce compte."},
+            status=400,
+        )
     try:
         set_active(db.session, current_user(), user, action == "reactiver")
     except AccountError as exc:

@@ -1,4 +1,5 @@
 """Bearer-token checks for the API: 401 without a valid token, 403 without the role."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -15,12 +16,17 @@ def token_required(role: str = "agent"):
         def wrapped(*args, **kwargs):
             user = bearer_user()
             if user is None:
-                abort(401, message="Jeton d'API manquant ou invalide (en-tête Authorization: Bearer …).",
-                      headers={"WWW-Authenticate": 'Bearer realm="romin"'})
+                abort(
+                    401,
+                    message="Jeton d'API manquant ou invalide (en-tête Authorization: Bearer …).",
+                    headers={"WWW-Authenticate": 'Bearer realm="romin"'},
+                )
             if not has_role(user, role):
                 abort(403, message="Votre rôle ne permet pas cette action.")
             g.api_user = user
             return view(*args, **kwargs)
+
         wrapped.required_role = role
         return wrapped
+
     return decorator

@@ -3,6 +3,7 @@
 Roles: `agent` (officer), `curator`, `staff`, `admin`. Curators, staff and admins may do all
 an agent may; admins may do everything.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -76,6 +77,7 @@ def logout() -> None:
 
 def role_required(role: str):
     """Page decorator: anonymous → login page; signed in without the role → 403."""
+
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
@@ -85,8 +87,10 @@ def role_required(role: str):
             if not has_role(user, role):
                 abort(403)
             return view(*args, **kwargs)
+
         wrapped.required_role = role
         return wrapped
+
     return decorator
 
 
@@ -97,6 +101,7 @@ def public(view):
 
 
 # -- API tokens --------------------------------------------------------------------------
+
 
 def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
@@ -139,8 +144,10 @@ def user_for_token(raw: str) -> User | None:
 def _load_token_user(digest: str) -> User | None:
     # One round trip for the token's user and the index generation the search cache needs.
     row = db.session.execute(
-        select(User, generation_query()).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == digest)).first()
+        select(User, generation_query())
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == digest)
+    ).first()
     if row is None or not row[0].is_active:
         return None
     g.romin_generation = row[1] or 0

@@ -1,11 +1,12 @@
 """`romin user create` and `romin token create`."""
+
 from __future__ import annotations
 
 import click
 
 from app.core.commands import commit, fail, prompt_password
-from app.db import db
 from app.core.vocabulary import ROLES
+from app.db import db
 
 
 def register(cli: click.Group) -> None:
@@ -13,18 +14,26 @@ def register(cli: click.Group) -> None:
     def user_group():
         pass
 
-    @user_group.command("create", help=(
-        "Crée un compte. Avec --no-password : un compte en attente de ProConnect (le premier "
-        "administrateur, par exemple), lié à la première connexion ProConnect de cette adresse. "
-        "Sans : un compte à mot de passe (développement), que ProConnect ne reprend jamais."))
+    @user_group.command(
+        "create",
+        help=(
+            "Crée un compte. Avec --no-password : un compte en attente de ProConnect (le premier "
+            "administrateur, par exemple), lié à la première connexion ProConnect de cette adresse. "
+            "Sans : un compte à mot de passe (développement), que ProConnect ne reprend jamais."
+        ),
+    )
     @click.argument("email")
     @click.option("--role", type=click.Choice(ROLES), default="agent", show_default=True)
     @click.option("--name", default="", help="Nom affiché.")
     @click.option("--service", default="", help="Service (SPIP, DISP...).")
-    @click.option("--no-password", is_flag=True,
-                  help="Compte sans mot de passe : pour ProConnect (ou pour des jetons d'API).")
+    @click.option(
+        "--no-password",
+        is_flag=True,
+        help="Compte sans mot de passe : pour ProConnect (ou pour des jetons d'API).",
+    )
     def create(email: str, role: str, name: str, service: str, no_password: bool):
         from app.accounts.service import AccountError, create_user
+
         password = None if no_password else prompt_password()
         try:
             user = create_user(db.session, email, role, password, name, service)
@@ -44,6 +53,7 @@ def register(cli: click.Group) -> None:
     def token_create(email: str):
         from app.accounts.auth import create_token
         from app.accounts.service import find_user
+
         user = find_user(db.session, email)
         if user is None:
             fail(f"Aucun compte pour {email}.")

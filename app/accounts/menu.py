@@ -1,5 +1,6 @@
 """The back office's side menu. Each area adds its one entry here; a page shows the entries
 whose view exists and whose role the signed-in user holds, so no area links to another by hand."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -18,5 +19,8 @@ ENTRIES: list[tuple[str, str, str]] = [
 
 def visible_entries(user) -> list[tuple[str, str]]:
     """(label, endpoint) of the entries this user may open, among those that exist."""
-    return [(label, endpoint) for label, endpoint, role in ENTRIES
-            if endpoint in current_app.view_functions and has_role(user, role)]
+    return [
+        (label, endpoint)
+        for label, endpoint, role in ENTRIES
+        if endpoint in current_app.view_functions and has_role(user, role)
+    ]

@@ -8,6 +8,7 @@ configured, its `acr`; the userinfo answer (a signed JWT at ProConnect) the same
 `sub` must be the ID token's. PKCE (S256) is added when the provider's discovery document
 offers it. Any failure becomes a ProConnectRefusal whose message is French and safe to show.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,13 @@ from authlib.integrations.flask_client import OAuth
 from authlib.oidc.core import CodeIDToken
 from flask import Flask, current_app
 from joserfc import jwt
-from joserfc.errors import (ExpiredTokenError, InvalidClaimError, InvalidKeyIdError, JoseError,
-                            MissingClaimError)
+from joserfc.errors import (
+    ExpiredTokenError,
+    InvalidClaimError,
+    InvalidKeyIdError,
+    JoseError,
+    MissingClaimError,
+)
 from joserfc.jwk import KeySet
 
 log = logging.getLogger(__name__)
@@ -40,7 +46,7 @@ _CLAIM_MESSAGES = {
     "azp": "Le jeton d'identité n'a pas été délivré pour ROMIN.",
     "nonce": "Le jeton d'identité ne correspond pas à cette demande de connexion.",
     "acr": "Votre connexion ProConnect n'atteint pas le niveau de sécurité exigé par ROMIN "
-           "(authentification renforcée).",
+    "(authentification renforcée).",
     "exp": "Le jeton d'identité a expiré.",
     "iat": "Le jeton d'identité n'est pas encore valide.",
     "nbf": "Le jeton d'identité n'est pas encore valide.",
@@ -96,9 +102,11 @@ def init_app(app: Flask) -> None:
         client_secret=app.config["PROCONNECT_CLIENT_SECRET"],
         server_metadata_url=app.config["PROCONNECT_ISSUER"].rstrip("/")
         + "/.well-known/openid-configuration",
-        client_kwargs={"scope": app.config["PROCONNECT_SCOPES"],
-                       "token_endpoint_auth_method": "client_secret_post",
-                       "default_timeout": app.config["PROCONNECT_TIMEOUT"]},
+        client_kwargs={
+            "scope": app.config["PROCONNECT_SCOPES"],
+            "token_endpoint_auth_method": "client_secret_post",
+            "default_timeout": app.config["PROCONNECT_TIMEOUT"],
+        },
     )
     app.extensions[_EXTENSION] = oauth.create_client(NAME)
     app.extensions[_ORIGINS] = {_origin(app.config["PROCONNECT_ISSUER"])}
@@ -112,7 +120,8 @@ def init_app(app: Flask) -> None:
         if "form-action 'self'" in policy:
             origins = " ".join(sorted(app.extensions[_ORIGINS]))
             response.headers["Content-Security-Policy"] = policy.replace(
-                "form-action 'self'", f"form-action 'self' {origins}", 1)
+                "form-action 'self'", f"form-action 'self' {origins}", 1
+            )
         return response
 
 
@@ -143,11 +152,17 @@ def _metadata(client) -> dict:
         raise _unreachable("metadata", exc) from exc
     if metadata.get("issuer") != current_app.config["PROCONNECT_ISSUER"]:
         client.server_metadata.clear()  # read it again next time
-        raise ProConnectRefusal("La configuration publiée par ProConnect ne correspond pas à "
-                                "celle de ROMIN (émetteur inattendu).", "issuer_mismatch", 502)
+        raise ProConnectRefusal(
+            "La configuration publiée par ProConnect ne correspond pas à "
+            "celle de ROMIN (émetteur inattendu).",
+            "issuer_mismatch",
+            502,
+        )
     current_app.extensions[_ORIGINS].update(
-        _origin(metadata[key]) for key in ("authorization_endpoint", "end_session_endpoint")
-        if metadata.get(key))
+        _origin(metadata[key])
+        for key in ("authorization_endpoint", "end_session_endpoint")
+        if metadata.get(key)
+    )
     if "S256" in metadata.get("code_challenge_methods_supported", []):
         client.client_kwargs["code_challenge_method"] = "S256"
     return metadata
@@ -155,8 +170,11 @@ def _metadata(client) -> dict:
 
 def _unreachable(step: str, exc: Exception) -> ProConnectRefusal:
     log.warning("proconnect unreachable at %s: %s", step, type(exc).__name__)
-    return ProConnectRefusal("ProConnect ne répond pas pour le moment. Réessayez dans quelques "
-                             "instants.", f"unreachable_{step}", 502)
+    return ProConnectRefusal(
+        "ProConnect ne répond pas pour le moment. Réessayez dans quelques instants.",
+        f"unreachable_{step}",
+        502,
+    )
 
 
 def authorize_redirect(redirect_uri: str):
@@ -170,8 +188,9 @@ def authorize_redirect(redirect_uri: str):
         wanted = {"id_token": {"acr": {"essential": True, "values": acr_values}}}
         extra["claims"] = json.dumps(wanted, separators=(",", ":"))
     # ProConnect wants a state and a nonce of 32 characters or more (Authlib's nonce has 20).
-    return client.authorize_redirect(redirect_uri, state=secrets.token_urlsafe(32),
-                                     nonce=secrets.token_urlsafe(32), **extra)
+    return client.authorize_redirect(
+        redirect_uri, state=secrets.token_urlsafe(32), nonce=secrets.token_urlsafe(32), **extra
+    )
 
 
 def _claims_options(metadata: dict) -> dict:
@@ -192,44 +211,64 @@ def finish(args) -> Identity:
     metadata = _metadata(client)
     # RFC 9207: an `iss` in the answer must be our provider's (mix-up defence).
     if args.get("iss") is not None and args.get("iss") != metadata["issuer"]:
-        raise ProConnectRefusal("La réponse ne vient pas du fournisseur ProConnect attendu."
-                                + RETRY,
-                                "iss_parameter")
+        raise ProConnectRefusal(
+            "La réponse ne vient pas du fournisseur ProConnect attendu." + RETRY, "iss_parameter"
+        )
     try:
         token = client.authorize_access_token(
-            claims_options=_claims_options(metadata), claims_cls=_IDToken,
-            leeway=current_app.config["PROCONNECT_LEEWAY_SECONDS"])
+            claims_options=_claims_options(metadata),
+            claims_cls=_IDToken,
+            leeway=current_app.config["PROCONNECT_LEEWAY_SECONDS"],
+        )
     except MismatchingStateError:
-        raise ProConnectRefusal("Cette réponse de ProConnect ne correspond à aucune connexion en "
-                                "cours sur ce navigateur (paramètre « state »)." + RETRY, "state")
+        raise ProConnectRefusal(
+            "Cette réponse de ProConnect ne correspond à aucune connexion en "
+            "cours sur ce navigateur (paramètre « state »)." + RETRY,
+            "state",
+        ) from None
     except OAuthError as exc:
         if exc.error == "access_denied":
-            raise ProConnectRefusal("La connexion avec ProConnect a été annulée.", "access_denied")
-        raise ProConnectRefusal("ProConnect a refusé la connexion." + RETRY, f"oauth_{exc.error}")
+            raise ProConnectRefusal(
+                "La connexion avec ProConnect a été annulée.", "access_denied"
+            ) from exc
+        raise ProConnectRefusal(
+            "ProConnect a refusé la connexion." + RETRY, f"oauth_{exc.error}"
+        ) from exc
     except requests.RequestException as exc:
         raise _unreachable("token", exc) from exc
     except ExpiredTokenError:
-        raise ProConnectRefusal(_CLAIM_MESSAGES["exp"] + RETRY, "claim_exp")
+        raise ProConnectRefusal(_CLAIM_MESSAGES["exp"] + RETRY, "claim_exp") from None
     except (InvalidClaimError, MissingClaimError) as exc:
         claim = getattr(exc, "claim", "")
         message = _CLAIM_MESSAGES.get(claim, "Le jeton d'identité de ProConnect est invalide.")
-        raise ProConnectRefusal(message + ("" if claim == "acr" else RETRY), f"claim_{claim}")
+        raise ProConnectRefusal(
+            message + ("" if claim == "acr" else RETRY), f"claim_{claim}"
+        ) from exc
     except JoseError as exc:
-        raise ProConnectRefusal("Le jeton d'identité de ProConnect est invalide (signature)."
-                                + RETRY,
-                                f"jose_{exc.error}")
+        raise ProConnectRefusal(
+            "Le jeton d'identité de ProConnect est invalide (signature)." + RETRY,
+            f"jose_{exc.error}",
+        ) from exc
     if "id_token" not in token or not token.get("userinfo"):
-        raise ProConnectRefusal("ProConnect n'a pas transmis de jeton d'identité." + RETRY,
-                                "no_id_token")
+        raise ProConnectRefusal(
+            "ProConnect n'a pas transmis de jeton d'identité." + RETRY, "no_id_token"
+        )
     id_claims = token["userinfo"]
     info = _userinfo(client, metadata, token)
     if info.get("sub") != id_claims["sub"]:
-        raise ProConnectRefusal("Les informations transmises par ProConnect ne concernent pas la "
-                                "personne connectée." + RETRY, "userinfo_sub")
-    return Identity(sub=str(id_claims["sub"]), email=str(info.get("email") or "").strip().lower(),
-                    given_name=str(info.get("given_name") or ""),
-                    usual_name=str(info.get("usual_name") or ""),
-                    siret=str(info.get("siret") or ""), id_token=token["id_token"])
+        raise ProConnectRefusal(
+            "Les informations transmises par ProConnect ne concernent pas la "
+            "personne connectée." + RETRY,
+            "userinfo_sub",
+        )
+    return Identity(
+        sub=str(id_claims["sub"]),
+        email=str(info.get("email") or "").strip().lower(),
+        given_name=str(info.get("given_name") or ""),
+        usual_name=str(info.get("usual_name") or ""),
+        siret=str(info.get("siret") or ""),
+        id_token=token["id_token"],
+    )
 
 
 def _userinfo(client, metadata: dict, token: dict) -> dict:
@@ -242,23 +281,33 @@ def _userinfo(client, metadata: dict, token: dict) -> dict:
     if not response.headers.get("Content-Type", "").startswith("application/jwt"):
         return response.json()
     try:
-        algs = metadata.get("userinfo_signing_alg_values_supported") \
-            or metadata.get("id_token_signing_alg_values_supported")
+        algs = metadata.get("userinfo_signing_alg_values_supported") or metadata.get(
+            "id_token_signing_alg_values_supported"
+        )
         try:
-            decoded = jwt.decode(response.text.strip(),
-                                 KeySet.import_key_set(client.fetch_jwk_set()), algorithms=algs)
+            decoded = jwt.decode(
+                response.text.strip(),
+                KeySet.import_key_set(client.fetch_jwk_set()),
+                algorithms=algs,
+            )
         except InvalidKeyIdError:  # the provider rotated its keys: read them again
-            decoded = jwt.decode(response.text.strip(),
-                                 KeySet.import_key_set(client.fetch_jwk_set(force=True)),
-                                 algorithms=algs)
-        options = {"iss": {"value": metadata["issuer"]},
-                   "aud": {"value": current_app.config["PROCONNECT_CLIENT_ID"]}}
-        jwt.JWTClaimsRegistry(now=clock(), leeway=current_app.config["PROCONNECT_LEEWAY_SECONDS"],
-                              **options).validate(decoded.claims)
+            decoded = jwt.decode(
+                response.text.strip(),
+                KeySet.import_key_set(client.fetch_jwk_set(force=True)),
+                algorithms=algs,
+            )
+        options = {
+            "iss": {"value": metadata["issuer"]},
+            "aud": {"value": current_app.config["PROCONNECT_CLIENT_ID"]},
+        }
+        jwt.JWTClaimsRegistry(
+            now=clock(), leeway=current_app.config["PROCONNECT_LEEWAY_SECONDS"], **options
+        ).validate(decoded.claims)
     except JoseError as exc:
-        raise ProConnectRefusal("Les informations transmises par ProConnect sont invalides."
-                                + RETRY,
-                                f"userinfo_{exc.error}")
+        raise ProConnectRefusal(
+            "Les informations transmises par ProConnect sont invalides." + RETRY,
+            f"userinfo_{exc.error}",
+        ) from exc
     return decoded.claims
 
 
@@ -268,9 +317,11 @@ def logout_redirect(id_token: str, post_logout_redirect_uri: str):
     metadata = _metadata(client)
     if not metadata.get("end_session_endpoint"):
         raise ProConnectRefusal("ProConnect ne propose pas de déconnexion.", "no_end_session")
-    response = client.logout_redirect(post_logout_redirect_uri=post_logout_redirect_uri,
-                                      id_token_hint=id_token,
-                                      client_id=current_app.config["PROCONNECT_CLIENT_ID"])
+    response = client.logout_redirect(
+        post_logout_redirect_uri=post_logout_redirect_uri,
+        id_token_hint=id_token,
+        client_id=current_app.config["PROCONNECT_CLIENT_ID"],
+    )
     response.status_code = 303
     return response
 
@@ -282,4 +333,3 @@ def logout_returned() -> bool:
     except OAuthError:
         return False
     return True
-

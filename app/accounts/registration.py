@@ -1,5 +1,6 @@
 """Plugs the accounts feature into the app: ProConnect, the signed-in user in templates, the
 sign-in and accounts pages, `romin user` and `romin token`."""
+
 from __future__ import annotations
 
 from flask import Flask

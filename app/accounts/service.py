@@ -1,4 +1,5 @@
 """Accounts: created by the first ProConnect sign-in, or beforehand by `romin user create`."""
+
 from __future__ import annotations
 
 import logging
@@ -7,10 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.auth import hash_password
+from app.core.vocabulary import ROLES
 from app.db import like_pattern
 from app.models import User
 from app.models.base import utcnow
-from app.core.vocabulary import ROLES
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +24,14 @@ def find_user(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def create_user(session: Session, email: str, role: str, password: str | None = None,
-                display_name: str = "", service: str = "") -> User:
+def create_user(
+    session: Session,
+    email: str,
+    role: str,
+    password: str | None = None,
+    display_name: str = "",
+    service: str = "",
+) -> User:
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise AccountError(f"Adresse électronique invalide : {email!r}.")
@@ -34,14 +41,20 @@ def create_user(session: Session, email: str, role: str, password: str | None = 
         raise AccountError(f"Un compte existe déjà pour {email}.")
     if password is not None and len(password) < 12:
         raise AccountError("Le mot de passe doit contenir au moins 12 caractères.")
-    user = User(email=email, role=role, display_name=display_name, service=service,
-                password_hash=hash_password(password) if password else None)
+    user = User(
+        email=email,
+        role=role,
+        display_name=display_name,
+        service=service,
+        password_hash=hash_password(password) if password else None,
+    )
     session.add(user)
     session.flush()
     return user
 
 
 # -- ProConnect sign-in ----------------------------------------------------------------------
+
 
 class SignInRefused(Exception):
     """ProConnect said who the person is, and ROMIN does not let them in (French message)."""
@@ -68,31 +81,38 @@ def sign_in_with_proconnect(session: Session, identity, allowed_domains: set[str
     """
     email = identity.email
     if not email or "@" not in email or len(email) > 254:
-        raise SignInRefused("ProConnect n'a pas transmis d'adresse électronique valide : ROMIN ne "
-                            "peut pas vous identifier.", "no_email")
+        raise SignInRefused(
+            "ProConnect n'a pas transmis d'adresse électronique valide : ROMIN ne "
+            "peut pas vous identifier.",
+            "no_email",
+        )
     if email_domain(email) not in allowed_domains:
         raise SignInRefused(
             f"ROMIN est réservé aux agents dont l'adresse électronique se termine par "
             f"{', '.join('@' + d for d in sorted(allowed_domains))}. Votre adresse "
             f"({email}) n'en fait pas partie : aucun compte n'a été créé. Si vous pensez "
             "devoir accéder à ROMIN, adressez-vous à l'administrateur de ROMIN de votre service.",
-            "domain")
+            "domain",
+        )
     linked = False
     user = session.scalar(select(User).where(User.oidc_sub == identity.sub))
     if user is None:
         user = find_user(session, email)
         if user is not None and user.oidc_sub is not None:
-            raise SignInRefused("Un autre compte ProConnect utilise déjà cette adresse "
-                                "électronique dans ROMIN. Adressez-vous à l'administrateur "
-                                "de ROMIN.",
-                                "email_taken")
+            raise SignInRefused(
+                "Un autre compte ProConnect utilise déjà cette adresse "
+                "électronique dans ROMIN. Adressez-vous à l'administrateur "
+                "de ROMIN.",
+                "email_taken",
+            )
         if user is not None and user.password_hash is not None:
             raise SignInRefused(
                 "Un compte ROMIN protégé par un mot de passe existe déjà pour cette adresse "
                 "électronique : par sécurité, ProConnect ne peut pas s'y rattacher. Demandez à "
                 "l'administrateur de ROMIN de préparer votre compte pour ProConnect, puis "
                 "reconnectez-vous.",
-                "password_account")
+                "password_account",
+            )
         if user is None:
             user = User(email=email, role="agent", is_active=True, display_name="")
             session.add(user)
@@ -102,8 +122,10 @@ def sign_in_with_proconnect(session: Session, identity, allowed_domains: set[str
     elif user.email != email and find_user(session, email) is None:
         user.email = email  # the agent's address changed at their administration
     if not user.is_active:
-        raise SignInRefused("Votre compte ROMIN est désactivé. Adressez-vous à l'administrateur "
-                            "de ROMIN.", "inactive")
+        raise SignInRefused(
+            "Votre compte ROMIN est désactivé. Adressez-vous à l'administrateur de ROMIN.",
+            "inactive",
+        )
     name = " ".join(part for part in (identity.given_name, identity.usual_name) if part).strip()
     if name:
         user.display_name = name[:200]
@@ -118,12 +140,14 @@ def sign_in_with_proconnect(session: Session, identity, allowed_domains: set[str
 
 # -- administration ---------------------------------------------------------------------------
 
+
 def _matching(query: str):
     statement = select(User)
     if query:
         pattern = like_pattern(query)
-        statement = statement.where(User.email.ilike(pattern, escape="\\")
-                                    | User.display_name.ilike(pattern, escape="\\"))
+        statement = statement.where(
+            User.email.ilike(pattern, escape="\\") | User.display_name.ilike(pattern, escape="\\")
+        )
     return statement
 
 
@@ -131,8 +155,9 @@ def count_accounts(session: Session, query: str = "") -> int:
     return session.scalar(select(func.count()).select_from(_matching(query).subquery()))
 
 
-def list_accounts(session: Session, query: str = "", offset: int = 0,
-                  limit: int | None = None) -> list[User]:
+def list_accounts(
+    session: Session, query: str = "", offset: int = 0, limit: int | None = None
+) -> list[User]:
     """Accounts whose e-mail or name contains `query`, by e-mail (a slice, for one page)."""
     statement = _matching(query).order_by(func.lower(User.email), User.id)
     return list(session.scalars(statement.offset(offset).limit(limit)))
@@ -142,8 +167,10 @@ def set_role(session: Session, actor: User, user: User, role: str) -> None:
     if role not in ROLES:
         raise AccountError("Choisissez un rôle dans la liste.")
     if user.id == actor.id and role != "admin":
-        raise AccountError("Vous ne pouvez pas retirer votre propre rôle d'administrateur : "
-                           "demandez-le à un autre administrateur.")
+        raise AccountError(
+            "Vous ne pouvez pas retirer votre propre rôle d'administrateur : "
+            "demandez-le à un autre administrateur."
+        )
     user.role = role
     session.flush()
 

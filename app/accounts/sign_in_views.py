@@ -5,20 +5,30 @@ app/config.py); ProConnect only when PROCONNECT_ISSUER is. A refused ProConnect 
 a French page and leaves no session and no account (the request's transaction is rolled back:
 its status is 4xx/5xx).
 """
+
 from __future__ import annotations
 
 import logging
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   session, url_for)
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from app.accounts import proconnect
 from app.accounts.auth import current_user, public, verify_password
-from app.accounts.auth import login as login_user, logout as logout_user
-from app.db import db
-from app.accounts.service import SignInRefused, find_user, sign_in_with_proconnect
+from app.accounts.auth import login as login_user
+from app.accounts.auth import logout as logout_user
 from app.accounts.blueprint import bp
+from app.accounts.service import SignInRefused, find_user, sign_in_with_proconnect
+from app.db import db
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +53,14 @@ def _absolute(endpoint: str) -> str:
 
 
 def _login_page(next_url: str, errors: dict, email: str = "", status: int = 200):
-    return render_template("accounts/login.html", next_url=next_url, errors=errors, email=email,
-                           local_login=current_app.config["LOCAL_LOGIN_ENABLED"],
-                           proconnect=proconnect.enabled()), status
+    return render_template(
+        "accounts/login.html",
+        next_url=next_url,
+        errors=errors,
+        email=email,
+        local_login=current_app.config["LOCAL_LOGIN_ENABLED"],
+        proconnect=proconnect.enabled(),
+    ), status
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -125,8 +140,11 @@ def logout():
             return proconnect.logout_redirect(id_token, _absolute("accounts.logout_done"))
         except proconnect.ProConnectRefusal as refusal:
             log.info("proconnect end-session skipped: %s", refusal.reason)
-            flash("Vous êtes déconnecté(e) de ROMIN. ProConnect ne répond pas : fermez votre "
-                  "navigateur pour terminer aussi votre session ProConnect.", "warning")
+            flash(
+                "Vous êtes déconnecté(e) de ROMIN. ProConnect ne répond pas : fermez votre "
+                "navigateur pour terminer aussi votre session ProConnect.",
+                "warning",
+            )
             return redirect(url_for("search.search_page"), code=303)
     flash("Vous êtes déconnecté(e).", "info")
     return redirect(url_for("search.search_page"), code=303)

@@ -1,4 +1,5 @@
 """GET/POST/PATCH /api/v1/tools and POST /api/v1/tools/<slug>/feedback."""
+
 from __future__ import annotations
 
 from flask import g
@@ -13,19 +14,30 @@ from app.catalogue.urls import support_url
 from app.catalogue.visibility import may_see
 from app.db import db
 
-blp = Blueprint("tools_api", __name__, url_prefix="/api/v1/tools",
-                description="Fiches outils et retours d'expérience.")
+blp = Blueprint(
+    "tools_api",
+    __name__,
+    url_prefix="/api/v1/tools",
+    description="Fiches outils et retours d'expérience.",
+)
 
 
 def tool_out(tool) -> dict:
     average, count, _ = summary(db.session, tool)
     data = ToolOutSchema().dump(tool)
     data["rating"] = {"average": round(average, 2) if average is not None else None, "count": count}
-    data["supports"] = [{
-        "id": s.id, "title": s.title, "filename": s.filename, "content_type": s.content_type,
-        "size": s.size, "sha256": s.sha256,
-        "url": support_url(tool, s, _external=True),
-    } for s in tool.supports]
+    data["supports"] = [
+        {
+            "id": s.id,
+            "title": s.title,
+            "filename": s.filename,
+            "content_type": s.content_type,
+            "size": s.size,
+            "sha256": s.sha256,
+            "url": support_url(tool, s, _external=True),
+        }
+        for s in tool.supports
+    ]
     return data
 
 

@@ -1,14 +1,42 @@
 """The fields of a tool sheet, named once: saving, revisions and the back office's form."""
 
 SHEET_FIELDS = (
-    "title", "kind", "phase", "summary", "instructions", "precautions", "protective_factors",
-    "risk_factors", "stages", "modality", "sessions", "minutes_per_session", "preparation_minutes",
-    "setting", "responsivity", "evidence_level", "not_recommended", "references", "last_review",
-    "author_name", "author_role", "author_structure", "author_contact",
+    "title",
+    "kind",
+    "phase",
+    "summary",
+    "instructions",
+    "precautions",
+    "protective_factors",
+    "risk_factors",
+    "stages",
+    "modality",
+    "sessions",
+    "minutes_per_session",
+    "preparation_minutes",
+    "setting",
+    "responsivity",
+    "evidence_level",
+    "not_recommended",
+    "references",
+    "last_review",
+    "author_name",
+    "author_role",
+    "author_structure",
+    "author_contact",
 )
 # The free-text ones (whitespace kept as typed, compared line by line in a diff).
-TEXT_FIELDS = ("title", "summary", "instructions", "precautions", "protective_factors",
-               "author_name", "author_role", "author_structure", "author_contact")
+TEXT_FIELDS = (
+    "title",
+    "summary",
+    "instructions",
+    "precautions",
+    "protective_factors",
+    "author_name",
+    "author_role",
+    "author_structure",
+    "author_contact",
+)
 # The columns save_tool sets from validated data (the risk factors are a relationship).
 EDITABLE_FIELDS = tuple(f for f in SHEET_FIELDS if f != "risk_factors") + ("status",)
 

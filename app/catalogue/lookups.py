@@ -1,11 +1,12 @@
 """Objects a URL names, or a 404: one place for the pages that take them from the path."""
+
 from __future__ import annotations
 
 from flask import abort
 
+from app.catalogue.service import get_tool
 from app.db import db
 from app.models import Tool
-from app.catalogue.service import get_tool
 
 
 def tool_or_404(slug: str) -> Tool:

@@ -1,4 +1,5 @@
 """Plugs the catalogue into the app: the tool sheet and the tools API."""
+
 from __future__ import annotations
 
 from flask import Flask

@@ -1,12 +1,31 @@
 """Recognises a risk factor in what an officer typed, even misspelt (`alcol`, `adiction`)."""
+
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
 
-_STOP = {"le", "la", "les", "l", "de", "des", "du", "d", "un", "une", "et", "a", "au", "aux",
-         "probleme", "problemes", "facteur", "facteurs"}
+_STOP = {
+    "le",
+    "la",
+    "les",
+    "l",
+    "de",
+    "des",
+    "du",
+    "d",
+    "un",
+    "une",
+    "et",
+    "a",
+    "au",
+    "aux",
+    "probleme",
+    "problemes",
+    "facteur",
+    "facteurs",
+}
 
 
 def normalise(text: str) -> str:

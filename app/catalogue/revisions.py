@@ -4,6 +4,7 @@ between two of them, and restoring one (a new revision, through the one save pat
 A revision is recorded by save_tool, whoever saves (pages, API, imports), so the history is
 complete. A save that changes nothing records nothing, except a restore, which is always traced.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -14,19 +15,29 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.core import vocabulary as v
-from app.models import Tool, ToolRevision
 from app.catalogue.fields import FIELD_LABELS, SHEET_FIELDS, TEXT_FIELDS
 from app.catalogue.risk_factors import all_factors
 from app.catalogue.workflow import actor_label
+from app.core import vocabulary as v
+from app.models import Tool, ToolRevision
 
 # The fields a revision keeps (the sheet's content; the status has its own trail: workflow).
-LIST_FIELDS = {"risk_factors": None, "stages": v.STAGES, "setting": v.SETTINGS,
-               "responsivity": v.RESPONSIVITY, "references": None}
-VALUE_TERMS = {"kind": v.KINDS, "phase": v.PHASES, "modality": v.MODALITIES,
-               "sessions": v.SESSIONS, "evidence_level": v.EVIDENCE_LEVELS}
-ELIDE_OVER = 400   # an unchanged stretch longer than this is shortened in a diff...
-ELIDE_KEEP = 120   # ...to this many characters on each side of the changes
+LIST_FIELDS = {
+    "risk_factors": None,
+    "stages": v.STAGES,
+    "setting": v.SETTINGS,
+    "responsivity": v.RESPONSIVITY,
+    "references": None,
+}
+VALUE_TERMS = {
+    "kind": v.KINDS,
+    "phase": v.PHASES,
+    "modality": v.MODALITIES,
+    "sessions": v.SESSIONS,
+    "evidence_level": v.EVIDENCE_LEVELS,
+}
+ELIDE_OVER = 400  # an unchanged stretch longer than this is shortened in a diff...
+ELIDE_KEEP = 120  # ...to this many characters on each side of the changes
 
 
 def snapshot(tool: Tool) -> dict:
@@ -56,12 +67,17 @@ def changed_fields(before: dict | None, after: dict) -> list[str]:
 
 
 def latest(session: Session, tool_id: int) -> ToolRevision | None:
-    return session.scalars(select(ToolRevision).where(ToolRevision.tool_id == tool_id)
-                           .order_by(ToolRevision.number.desc()).limit(1)).first()
+    return session.scalars(
+        select(ToolRevision)
+        .where(ToolRevision.tool_id == tool_id)
+        .order_by(ToolRevision.number.desc())
+        .limit(1)
+    ).first()
 
 
-def record(session: Session, tool: Tool, author, source: str = "web",
-           restored_from: int | None = None) -> ToolRevision | None:
+def record(
+    session: Session, tool: Tool, author, source: str = "web", restored_from: int | None = None
+) -> ToolRevision | None:
     """Record the tool's current state as a new revision, unless nothing changed."""
     last = latest(session, tool.id)
     current = snapshot(tool)
@@ -69,9 +85,15 @@ def record(session: Session, tool: Tool, author, source: str = "web",
     if last is not None and not changed and restored_from is None:
         return None
     revision = ToolRevision(
-        tool_id=tool.id, number=(last.number + 1) if last else 1,
-        author_id=author.id if author is not None else None, author_label=actor_label(author),
-        source=source, restored_from=restored_from, changed_fields=changed, snapshot=current)
+        tool_id=tool.id,
+        number=(last.number + 1) if last else 1,
+        author_id=author.id if author is not None else None,
+        author_label=actor_label(author),
+        source=source,
+        restored_from=restored_from,
+        changed_fields=changed,
+        snapshot=current,
+    )
     session.add(revision)
     session.flush()
     return revision
@@ -79,39 +101,57 @@ def record(session: Session, tool: Tool, author, source: str = "web",
 
 def history(session: Session, tool: Tool) -> list[ToolRevision]:
     """Every revision of the tool, most recent first."""
-    return list(session.scalars(select(ToolRevision).where(ToolRevision.tool_id == tool.id)
-                                .order_by(ToolRevision.number.desc())))
+    return list(
+        session.scalars(
+            select(ToolRevision)
+            .where(ToolRevision.tool_id == tool.id)
+            .order_by(ToolRevision.number.desc())
+        )
+    )
 
 
 def get(session: Session, tool: Tool, number: int) -> ToolRevision | None:
-    return session.scalar(select(ToolRevision).where(ToolRevision.tool_id == tool.id,
-                                                     ToolRevision.number == number))
+    return session.scalar(
+        select(ToolRevision).where(ToolRevision.tool_id == tool.id, ToolRevision.number == number)
+    )
 
 
 def previous(session: Session, revision: ToolRevision) -> ToolRevision | None:
-    return session.scalars(select(ToolRevision).where(
-        ToolRevision.tool_id == revision.tool_id, ToolRevision.number < revision.number)
-        .order_by(ToolRevision.number.desc()).limit(1)).first()
+    return session.scalars(
+        select(ToolRevision)
+        .where(ToolRevision.tool_id == revision.tool_id, ToolRevision.number < revision.number)
+        .order_by(ToolRevision.number.desc())
+        .limit(1)
+    ).first()
 
 
 def last_authors(session: Session, tool_ids: list[int]) -> dict[int, str]:
     """Author of each tool's latest revision, in one query."""
     if not tool_ids:
         return {}
-    latest_number = (select(ToolRevision.tool_id, func.max(ToolRevision.number).label("number"))
-                     .where(ToolRevision.tool_id.in_(tool_ids))
-                     .group_by(ToolRevision.tool_id).subquery())
-    rows = session.execute(select(ToolRevision.tool_id, ToolRevision.author_label).join(
-        latest_number, (latest_number.c.tool_id == ToolRevision.tool_id)
-        & (latest_number.c.number == ToolRevision.number)))
+    latest_number = (
+        select(ToolRevision.tool_id, func.max(ToolRevision.number).label("number"))
+        .where(ToolRevision.tool_id.in_(tool_ids))
+        .group_by(ToolRevision.tool_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ToolRevision.tool_id, ToolRevision.author_label).join(
+            latest_number,
+            (latest_number.c.tool_id == ToolRevision.tool_id)
+            & (latest_number.c.number == ToolRevision.number),
+        )
+    )
     return {tool_id: label for tool_id, label in rows}
 
 
 # -- diff ----------------------------------------------------------------------------------
 
+
 @dataclass
 class Segment:
     """A stretch of text in a diff: op is "equal", "delete" or "insert"."""
+
     op: str
     text: str
 
@@ -124,11 +164,11 @@ class Segment:
 class FieldChange:
     name: str
     label: str
-    kind: str                      # "text", "list" or "value"
-    before: str = ""               # readable values ("value" kind, and short texts)
+    kind: str  # "text", "list" or "value"
+    before: str = ""  # readable values ("value" kind, and short texts)
     after: str = ""
-    segments: list[Segment] = field(default_factory=list)   # "text" kind
-    removed: list[str] = field(default_factory=list)        # "list" kind
+    segments: list[Segment] = field(default_factory=list)  # "text" kind
+    removed: list[str] = field(default_factory=list)  # "list" kind
     added: list[str] = field(default_factory=list)
 
 
@@ -239,6 +279,7 @@ def diff(session: Session, before: dict | None, after: dict) -> list[FieldChange
 
 
 # -- restore -------------------------------------------------------------------------------
+
 
 def data_from(revision: ToolRevision) -> dict:
     """The revision's fields as save_tool takes them."""

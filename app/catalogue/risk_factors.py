@@ -1,11 +1,12 @@
 """Reference data in the database: the risk factors, created from app.core.vocabulary if missing."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import RiskFactor
 from app.core.vocabulary import RISK_FACTORS
+from app.models import RiskFactor
 
 
 def all_factors(session: Session) -> list[RiskFactor]:
@@ -18,8 +19,13 @@ def ensure_risk_factors(session: Session) -> list[RiskFactor]:
     existing = {f.slug: f for f in session.scalars(select(RiskFactor))}
     for position, seed in enumerate(RISK_FACTORS):
         if seed.slug not in existing:
-            factor = RiskFactor(slug=seed.slug, label=seed.label, synonyms=list(seed.synonyms),
-                                description=seed.description, position=position)
+            factor = RiskFactor(
+                slug=seed.slug,
+                label=seed.label,
+                synonyms=list(seed.synonyms),
+                description=seed.description,
+                position=position,
+            )
             session.add(factor)
             existing[seed.slug] = factor
     session.flush()

@@ -1,39 +1,55 @@
 """A tool sheet at the API boundary: the same field names as the sheet."""
+
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from app.core import vocabulary as v
 
-SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
-                       error="Identifiant invalide : lettres minuscules, chiffres et tirets.")
+SLUG = validate.Regexp(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    error="Identifiant invalide : lettres minuscules, chiffres et tirets.",
+)
 
 
 def _one_of(terms, what):
     choices = v.slugs(terms)
-    return validate.OneOf(choices, error=f"{what} inconnu(e) : choisissez parmi {', '.join(choices)}.")
+    return validate.OneOf(
+        choices, error=f"{what} inconnu(e) : choisissez parmi {', '.join(choices)}."
+    )
 
 
 def _text(max_length: int, what: str, **kwargs):
     """A text field with French messages (what: « Le résumé », « Les précautions »...)."""
     return fields.String(
-        validate=validate.Length(max=max_length,
-                                 error=f"{what} : {max_length} caractères au plus."),
-        error_messages={"invalid": f"{what} : texte attendu.",
-                        "required": f"{what} : champ obligatoire."}, **kwargs)
+        validate=validate.Length(
+            max=max_length, error=f"{what} : {max_length} caractères au plus."
+        ),
+        error_messages={
+            "invalid": f"{what} : texte attendu.",
+            "required": f"{what} : champ obligatoire.",
+        },
+        **kwargs,
+    )
 
 
 def _minutes(minimum: int, what: str):
     return fields.Integer(
-        allow_none=True, load_default=None,
-        validate=validate.Range(min=minimum, max=1440,
-                                error=f"{what} : un nombre de minutes entre {minimum} et 1440."),
-        error_messages={"invalid": f"{what} : indiquez un nombre entier de minutes."})
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(
+            min=minimum, max=1440, error=f"{what} : un nombre de minutes entre {minimum} et 1440."
+        ),
+        error_messages={"invalid": f"{what} : indiquez un nombre entier de minutes."},
+    )
 
 
 def _choices(terms, what):
-    return fields.List(fields.String(validate=_one_of(terms, what)), load_default=list,
-                       error_messages={"invalid": f"{what} : liste de valeurs attendue."})
+    return fields.List(
+        fields.String(validate=_one_of(terms, what)),
+        load_default=list,
+        error_messages={"invalid": f"{what} : liste de valeurs attendue."},
+    )
 
 
 class ToolInSchema(Schema):
@@ -45,45 +61,82 @@ class ToolInSchema(Schema):
 
     error_messages = {"unknown": "Champ inconnu.", "type": "Données invalides : objet attendu."}
 
-    slug = fields.String(validate=[validate.Length(
-        min=2, max=100, error="L'identifiant doit faire entre 2 et 100 caractères."), SLUG])
-    title = fields.String(required=True, validate=validate.Length(
-        min=3, max=200, error="Le titre doit faire entre 3 et 200 caractères."),
-        error_messages={"required": "Le titre est obligatoire.",
-                        "invalid": "Titre : texte attendu."})
-    summary = fields.String(required=True, validate=validate.Length(
-        min=1, max=1000, error="Le résumé est obligatoire (1000 caractères au plus)."),
-        error_messages={"required": "Le résumé est obligatoire (1000 caractères au plus).",
-                        "invalid": "Résumé : texte attendu."})
+    slug = fields.String(
+        validate=[
+            validate.Length(
+                min=2, max=100, error="L'identifiant doit faire entre 2 et 100 caractères."
+            ),
+            SLUG,
+        ]
+    )
+    title = fields.String(
+        required=True,
+        validate=validate.Length(
+            min=3, max=200, error="Le titre doit faire entre 3 et 200 caractères."
+        ),
+        error_messages={
+            "required": "Le titre est obligatoire.",
+            "invalid": "Titre : texte attendu.",
+        },
+    )
+    summary = fields.String(
+        required=True,
+        validate=validate.Length(
+            min=1, max=1000, error="Le résumé est obligatoire (1000 caractères au plus)."
+        ),
+        error_messages={
+            "required": "Le résumé est obligatoire (1000 caractères au plus).",
+            "invalid": "Résumé : texte attendu.",
+        },
+    )
     instructions = _text(50000, "Le mode d'emploi", load_default="")
     precautions = _text(5000, "Les précautions d'usage", load_default="")
     protective_factors = _text(1000, "Les facteurs de protection", load_default="")
-    risk_factors = fields.List(fields.String(), required=True, validate=validate.Length(
-        min=1, error="Indiquez au moins un facteur de risque."),
-        error_messages={"required": "Indiquez au moins un facteur de risque.",
-                        "invalid": "Facteurs de risque : liste attendue."})
+    risk_factors = fields.List(
+        fields.String(),
+        required=True,
+        validate=validate.Length(min=1, error="Indiquez au moins un facteur de risque."),
+        error_messages={
+            "required": "Indiquez au moins un facteur de risque.",
+            "invalid": "Facteurs de risque : liste attendue.",
+        },
+    )
     stages = _choices(v.STAGES, "Stade")
-    modality = fields.String(allow_none=True, load_default=None,
-                             validate=_one_of(v.MODALITIES, "Modalité"))
-    sessions = fields.String(allow_none=True, load_default=None,
-                             validate=_one_of(v.SESSIONS, "Nombre de séances"))
+    modality = fields.String(
+        allow_none=True, load_default=None, validate=_one_of(v.MODALITIES, "Modalité")
+    )
+    sessions = fields.String(
+        allow_none=True, load_default=None, validate=_one_of(v.SESSIONS, "Nombre de séances")
+    )
     minutes_per_session = _minutes(1, "Durée d'une séance")
     preparation_minutes = _minutes(0, "Temps de préparation")
     setting = _choices(v.SETTINGS, "Milieu")
     responsivity = _choices(v.RESPONSIVITY, "Réceptivité")
     kind = fields.String(load_default="outil", validate=_one_of(v.KINDS, "Type"))
     phase = fields.String(load_default="intervention", validate=_one_of(v.PHASES, "Phase"))
-    evidence_level = fields.Integer(load_default=0, validate=validate.Range(
-        min=0, max=4, error="Le niveau de preuve va de 0 à 4."),
-        error_messages={"invalid": "Le niveau de preuve va de 0 à 4."})
-    not_recommended = fields.Boolean(load_default=False, error_messages={
-        "invalid": "« Non recommandé » : oui ou non attendu."})
-    references = fields.List(fields.String(validate=validate.Length(
-        max=1000, error="Une référence fait 1000 caractères au plus.")), load_default=list,
-        error_messages={"invalid": "Références : liste attendue."})
-    last_review = fields.Date(allow_none=True, load_default=None, error_messages={
-        "invalid": "Date de la dernière revue invalide : utilisez le format JJ/MM/AAAA "
-                   "ou AAAA-MM-JJ."})
+    evidence_level = fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0, max=4, error="Le niveau de preuve va de 0 à 4."),
+        error_messages={"invalid": "Le niveau de preuve va de 0 à 4."},
+    )
+    not_recommended = fields.Boolean(
+        load_default=False, error_messages={"invalid": "« Non recommandé » : oui ou non attendu."}
+    )
+    references = fields.List(
+        fields.String(
+            validate=validate.Length(max=1000, error="Une référence fait 1000 caractères au plus.")
+        ),
+        load_default=list,
+        error_messages={"invalid": "Références : liste attendue."},
+    )
+    last_review = fields.Date(
+        allow_none=True,
+        load_default=None,
+        error_messages={
+            "invalid": "Date de la dernière revue invalide : utilisez le format JJ/MM/AAAA "
+            "ou AAAA-MM-JJ."
+        },
+    )
     author_name = _text(200, "Le nom de l'auteur", load_default="")
     author_role = _text(200, "La fonction de l'auteur", load_default="")
     author_structure = _text(200, "La structure de l'auteur", load_default="")

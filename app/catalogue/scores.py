@@ -3,6 +3,7 @@
 Scores are stored on the tool row and copied into its search document, so that Meilisearch
 and the degraded path (PostgreSQL) order results the same way.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -58,7 +59,9 @@ def rating_stats(
 
 
 def refresh_scores(
-    session: Session, tools: list[Tool], weights: Weights | None = None,
+    session: Session,
+    tools: list[Tool],
+    weights: Weights | None = None,
     mean: float | None = None,
 ) -> dict[int, tuple[RatingStats, dict[str, RatingStats]]]:
     """Recompute and store the scores of `tools`; returns the statistics it used."""
@@ -69,8 +72,13 @@ def refresh_scores(
     for tool in tools:
         overall, per_factor = stats[tool.id]
         tool.scores = tool_scores(
-            overall=overall, per_factor=per_factor, factors=tool.risk_factor_slugs,
-            evidence_level=tool.evidence_level, not_recommended=tool.not_recommended,
-            weights=weights, prior_mean=mean, last_review=tool.last_review,
+            overall=overall,
+            per_factor=per_factor,
+            factors=tool.risk_factor_slugs,
+            evidence_level=tool.evidence_level,
+            not_recommended=tool.not_recommended,
+            weights=weights,
+            prior_mean=mean,
+            last_review=tool.last_review,
         )
     return stats

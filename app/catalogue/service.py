@@ -1,4 +1,5 @@
 """Creating and editing tools. Validated data in (marshmallow at the boundary), rows out."""
+
 from __future__ import annotations
 
 import re
@@ -38,10 +39,14 @@ def unique_slug(session: Session, base: str, exclude_id: int | None = None) -> s
 
 
 def factors_by_slug(session: Session, slugs: list[str]) -> list[RiskFactor]:
-    found = {f.slug: f for f in session.scalars(select(RiskFactor).where(RiskFactor.slug.in_(slugs)))}
+    found = {
+        f.slug: f for f in session.scalars(select(RiskFactor).where(RiskFactor.slug.in_(slugs)))
+    }
     unknown = [s for s in slugs if s not in found]
     if unknown:
-        raise CatalogueError({"risk_factors": [f"Facteur de risque inconnu : {', '.join(unknown)}."]})
+        raise CatalogueError(
+            {"risk_factors": [f"Facteur de risque inconnu : {', '.join(unknown)}."]}
+        )
     return [found[s] for s in dict.fromkeys(slugs)]
 
 
@@ -49,8 +54,15 @@ def get_tool(session: Session, slug: str) -> Tool | None:
     return session.scalar(select(Tool).where(Tool.slug == slug))
 
 
-def save_tool(session: Session, data: dict, tool: Tool | None = None, *, author=None,
-              source: str = "system", restored_from: int | None = None) -> Tool:
+def save_tool(
+    session: Session,
+    data: dict,
+    tool: Tool | None = None,
+    *,
+    author=None,
+    source: str = "system",
+    restored_from: int | None = None,
+) -> Tool:
     """Create (tool=None) or update a tool from validated data; recompute its scores.
 
     Every save goes through here (pages, API, imports, restoring a revision), so this is where
@@ -86,9 +98,17 @@ def save_tool(session: Session, data: dict, tool: Tool | None = None, *, author=
     return tool
 
 
-def restore_revision(session: Session, tool: Tool, revision: ToolRevision, author: User) -> ToolRevision:
+def restore_revision(
+    session: Session, tool: Tool, revision: ToolRevision, author: User
+) -> ToolRevision:
     """Bring the sheet back to this revision: a new revision, saved like any edit (so it reaches
     the index through the outbox). The status does not change: that is the workflow's job."""
-    save_tool(session, revisions.data_from(revision), tool, author=author, source="restore",
-              restored_from=revision.number)
+    save_tool(
+        session,
+        revisions.data_from(revision),
+        tool,
+        author=author,
+        source="restore",
+        restored_from=revision.number,
+    )
     return revisions.latest(session, tool.id)

@@ -5,6 +5,7 @@ transaction. So a file written for a transaction that then rolls back (or a save
 it) is removed, and a file that a replacement or a removal made obsolete is deleted only once
 the transaction has committed (session hooks at the end of this module).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -19,8 +20,8 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 from werkzeug.utils import secure_filename
 
-from app.models import Support, Tool
 from app.catalogue.service import slugify
+from app.models import Support, Tool
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,14 @@ TYPES = {
     "png": "image/png",
     "jpg": "image/jpeg",
 }
-TYPE_NAMES = {"pdf": "PDF", "docx": "DOCX", "odt": "ODT", "png": "PNG", "jpg": "JPEG",
-              "jpeg": "JPEG"}
+TYPE_NAMES = {
+    "pdf": "PDF",
+    "docx": "DOCX",
+    "odt": "ODT",
+    "png": "PNG",
+    "jpg": "JPEG",
+    "jpeg": "JPEG",
+}
 ACCEPTED = "Types acceptés : PDF, DOCX, ODT, PNG ou JPEG."
 DAMAGED = "Le document est endommagé (archive illisible) : il est refusé."
 
@@ -57,8 +64,10 @@ def detect_type(data: bytes, filename: str = "") -> str:
         return _office_type(data)
     claimed = TYPE_NAMES.get(Path(filename).suffix.lower().lstrip("."))
     if claimed:
-        raise SupportRejected(f"Type de fichier non accepté : le contenu n'est pas celui d'un "
-                              f"fichier {claimed}, malgré son nom. {ACCEPTED}")
+        raise SupportRejected(
+            f"Type de fichier non accepté : le contenu n'est pas celui d'un "
+            f"fichier {claimed}, malgré son nom. {ACCEPTED}"
+        )
     raise SupportRejected(f"Type de fichier non accepté. {ACCEPTED}")
 
 
@@ -70,8 +79,10 @@ def _office_type(data: bytes) -> str:
         raise SupportRejected(DAMAGED) from exc
     # Declared sizes only: nothing is decompressed before they are checked (archive bombs).
     if len(entries) > MAX_ARCHIVE_FILES or sum(e.file_size for e in entries) > MAX_ARCHIVE_BYTES:
-        raise SupportRejected("Le document contient un volume anormal de données une fois "
-                              "décompressé (trop de fichiers ou trop volumineux) : il est refusé.")
+        raise SupportRejected(
+            "Le document contient un volume anormal de données une fois "
+            "décompressé (trop de fichiers ou trop volumineux) : il est refusé."
+        )
     names = {e.filename for e in entries}
     if "word/document.xml" in names and "[Content_Types].xml" in names:
         return "docx"
@@ -83,8 +94,9 @@ def _office_type(data: bytes) -> str:
             raise SupportRejected(DAMAGED) from exc
         if mimetype == TYPES["odt"].encode():
             return "odt"
-    raise SupportRejected("Type de fichier non accepté (archive qui n'est ni un DOCX ni un ODT). "
-                          + ACCEPTED)
+    raise SupportRejected(
+        "Type de fichier non accepté (archive qui n'est ni un DOCX ni un ODT). " + ACCEPTED
+    )
 
 
 def safe_name(filename: str, kind: str) -> str:
@@ -145,8 +157,9 @@ def set_support_file(session: Session, support: Support, data: bytes, kind: str)
     _set_file(session, support, data, kind)
 
 
-def add_support(session: Session, tool: Tool, filename: str, data: bytes,
-                title: str = "") -> Support:
+def add_support(
+    session: Session, tool: Tool, filename: str, data: bytes, title: str = ""
+) -> Support:
     """Store a file for a tool, replacing the support of the same name (imports, seeding).
     The same name with the same bytes is left as it is (idempotent)."""
     kind = check_file(filename, data)
@@ -161,8 +174,9 @@ def add_support(session: Session, tool: Tool, filename: str, data: bytes,
         _set_file(session, existing, data, kind)
         support = existing
     else:
-        support = Support(filename=name, title=title or Path(filename).stem,
-                          position=_next_position(tool))
+        support = Support(
+            filename=name, title=title or Path(filename).stem, position=_next_position(tool)
+        )
         _set_file(session, support, data, kind)
         tool.supports.append(support)
     session.flush()
@@ -170,6 +184,7 @@ def add_support(session: Session, tool: Tool, filename: str, data: bytes,
 
 
 # -- the curators' supports page ----------------------------------------------------------
+
 
 def _next_position(tool: Tool) -> int:
     return max((s.position for s in tool.supports), default=-1) + 1
@@ -197,8 +212,11 @@ def upload_support(session: Session, tool: Tool, filename: str, data: bytes, tit
     """A new support at the end of the list (a name already taken gets a number)."""
     title = check_title(title)
     kind = check_file(filename, data)
-    support = Support(filename=_unique_name(tool, safe_name(filename, kind)), title=title,
-                      position=_next_position(tool))
+    support = Support(
+        filename=_unique_name(tool, safe_name(filename, kind)),
+        title=title,
+        position=_next_position(tool),
+    )
     _set_file(session, support, data, kind)
     tool.supports.append(support)
     session.flush()
@@ -238,9 +256,15 @@ def move_support(session: Session, support: Support, step: int) -> bool:
 
 def _locked(session: Session, tool: Tool) -> list[Support]:
     """The tool's supports in order, locked: two curators reordering at once take turns."""
-    return list(session.scalars(
-        select(Support).where(Support.tool_id == tool.id).order_by(Support.position, Support.id)
-        .with_for_update().execution_options(populate_existing=True)))
+    return list(
+        session.scalars(
+            select(Support)
+            .where(Support.tool_id == tool.id)
+            .order_by(Support.position, Support.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def _renumber(session: Session, tool: Tool) -> None:

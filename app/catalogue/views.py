@@ -3,6 +3,7 @@
 Other features add their part of the sheet without the catalogue importing them: the sheet
 sends `sheet_rendering`, and each receiver returns the template values of its section (the
 feedback feature: ratings form and comments)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -41,8 +42,14 @@ def render_sheet(tool: Tool, status: int = 200, **section_values: Any) -> tuple[
         values.update(part or {})
     values.update(section_values)
     return render_template(
-        "catalogue/tool.html", tool=tool, v=v, instructions=render(tool.instructions),
-        average=average, count=count, distribution=distribution, **values,
+        "catalogue/tool.html",
+        tool=tool,
+        v=v,
+        instructions=render(tool.instructions),
+        average=average,
+        count=count,
+        distribution=distribution,
+        **values,
     ), status
 
 
@@ -68,8 +75,13 @@ def download_support(slug: str, support_id: int, filename: str) -> Response:
     if not path.is_file():
         abort(404)
     signals.support_downloaded.send(tool)
-    response = send_file(path, mimetype=support.content_type, as_attachment=True,
-                         download_name=support.filename, etag=support.sha256)
+    response = send_file(
+        path,
+        mimetype=support.content_type,
+        as_attachment=True,
+        download_name=support.filename,
+        etag=support.sha256,
+    )
     # never in a shared cache (a draft's supports are for curators only); a draft's file not
     # even in the browser's; a versioned link may be kept, its URL changes with the content;
     # any other (an old or unversioned link) is checked again (ETag) at each download

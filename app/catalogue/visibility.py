@@ -1,6 +1,7 @@
 """Who may see a tool: anyone once it is published, curators (and admins) at every status.
 
 The one rule the sheet, its supports' downloads and the API apply."""
+
 from __future__ import annotations
 
 from app.accounts.auth import has_role

@@ -15,6 +15,7 @@ automation); save_tool records that change as a step too, with its source.
 Changing the status is a change of the tool row, so the session hooks write its outbox row in
 the same transaction: publishing puts the tool in the index, anything else takes it out.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -47,11 +48,24 @@ def allowed(from_status: str) -> list[tuple[str, str]]:
     return TRANSITIONS.get(from_status, [])
 
 
-def record_step(session: Session, tool: Tool, from_status: str | None, to_status: str, actor,
-                note: str = "", source: str = "web") -> WorkflowStep:
-    step = WorkflowStep(tool_id=tool.id, from_status=from_status, to_status=to_status,
-                        actor_id=actor.id if actor is not None else None,
-                        actor_label=actor_label(actor), note=note, source=source)
+def record_step(
+    session: Session,
+    tool: Tool,
+    from_status: str | None,
+    to_status: str,
+    actor,
+    note: str = "",
+    source: str = "web",
+) -> WorkflowStep:
+    step = WorkflowStep(
+        tool_id=tool.id,
+        from_status=from_status,
+        to_status=to_status,
+        actor_id=actor.id if actor is not None else None,
+        actor_label=actor_label(actor),
+        note=note,
+        source=source,
+    )
     session.add(step)
     session.flush()
     return step
@@ -69,7 +83,8 @@ def transition(session: Session, tool: Tool, to_status: str, actor, note: str = 
         possible = ", ".join(f"« {v.label(v.STATUSES, s)} »" for s in targets) or "aucun"
         raise WorkflowError(
             f"Un outil au statut « {v.label(v.STATUSES, tool.status)} » ne peut pas passer au "
-            f"statut « {v.label(v.STATUSES, to_status)} ». Statuts possibles : {possible}.")
+            f"statut « {v.label(v.STATUSES, to_status)} ». Statuts possibles : {possible}."
+        )
     from_status = tool.status
     tool.status = to_status
     session.flush()
@@ -78,5 +93,10 @@ def transition(session: Session, tool: Tool, to_status: str, actor, note: str = 
 
 def steps(session: Session, tool: Tool) -> list[WorkflowStep]:
     """The tool's steps, most recent first."""
-    return list(session.scalars(select(WorkflowStep).where(WorkflowStep.tool_id == tool.id)
-                                .order_by(WorkflowStep.created_at.desc(), WorkflowStep.id.desc())))
+    return list(
+        session.scalars(
+            select(WorkflowStep)
+            .where(WorkflowStep.tool_id == tool.id)
+            .order_by(WorkflowStep.created_at.desc(), WorkflowStep.id.desc())
+        )
+    )

@@ -1,5 +1,6 @@
 """Helpers every `romin` sub-command shares: a French failure with its exit code, the command's
 one commit, and a password read without echo."""
+
 from __future__ import annotations
 
 import getpass

@@ -5,6 +5,7 @@ name cannot be told from other words, but a full date, a prison number, a phone 
 e-mail address or a social security number can: a comment holding one is refused with a message
 that says what to remove (the form says so beforehand too).
 """
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,10 @@ PATTERNS = (
     ("un numéro d'écrou", re.compile(r"\bécrou\b\D{0,20}\d{3,}", re.IGNORECASE)),
     ("un numéro de téléphone", re.compile(r"(?<!\d)(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)")),
     ("une adresse électronique", re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")),
-    ("un numéro de sécurité sociale",
-     re.compile(r"(?<!\d)[12]\s?\d{2}\s?\d{2}\s?\d{2}\s?\d{3}\s?\d{3}(?:\s?\d{2})?(?!\d)")),
+    (
+        "un numéro de sécurité sociale",
+        re.compile(r"(?<!\d)[12]\s?\d{2}\s?\d{2}\s?\d{2}\s?\d{3}\s?\d{3}(?:\s?\d{2})?(?!\d)"),
+    ),
 )
 
 
@@ -31,6 +34,8 @@ def identifying_details(text: str) -> list[str]:
 
 def refusal(found: list[str]) -> str:
     what = " et ".join(found)
-    return (f"Le commentaire semble contenir {what} : retirez-{'les' if len(found) > 1 else 'la'} "
-            "avant d'enregistrer. ROMIN ne conserve rien qui permette d'identifier une personne "
-            "suivie.")
+    return (
+        f"Le commentaire semble contenir {what} : retirez-{'les' if len(found) > 1 else 'la'} "
+        "avant d'enregistrer. ROMIN ne conserve rien qui permette d'identifier une personne "
+        "suivie."
+    )

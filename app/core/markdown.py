@@ -1,4 +1,5 @@
 """Markdown to safe HTML: rendered, then sanitised with an allow-list (nh3)."""
+
 from __future__ import annotations
 
 import re
@@ -8,8 +9,28 @@ import nh3
 from markupsafe import Markup
 
 ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "ul", "ol", "li", "h3", "h4", "h5", "h6", "blockquote", "code", "pre",
-    "table", "thead", "tbody", "tr", "th", "td", "hr", "a",
+    "p",
+    "br",
+    "strong",
+    "em",
+    "ul",
+    "ol",
+    "li",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "code",
+    "pre",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "hr",
+    "a",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}, "td": set()}
 
@@ -31,7 +52,10 @@ def render(text: str) -> Markup:
     html = md.markdown(text or "", extensions=["tables", "sane_lists"], output_format="html")
     html = _headings_from_h3(html)
     clean = nh3.clean(
-        html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer",
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
     )
     return Markup(clean)

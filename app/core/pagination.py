@@ -1,4 +1,5 @@
 """Page numbers of the back office's lists, read and counted one way everywhere."""
+
 from __future__ import annotations
 
 PAGE_INVALID = "Numéro de page invalide."

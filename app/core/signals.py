@@ -4,6 +4,7 @@ A page says what happened (a search answered, a sheet viewed); it never calls th
 keeps statistics, so `search` and `catalogue` import nothing of `pilotage`. Receivers run in the
 request, so they may read `flask.request` and the signed-in user.
 """
+
 from __future__ import annotations
 
 from blinker import Namespace

@@ -4,6 +4,7 @@ Slugs are stable identifiers used in URLs, the API and the index; labels are
 what officers read. Risk factors also live in the database (curators edit their
 labels and synonyms); the tuple here seeds it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,41 +26,80 @@ class RiskFactorSeed:
 
 RISK_FACTORS: tuple[RiskFactorSeed, ...] = (
     RiskFactorSeed(
-        "attitudes", "Attitudes & croyances favorisant la délinquance",
-        ("croyances", "pensées", "distorsions cognitives", "justifications", "valeurs",
-         "minimisation", "déni"),
+        "attitudes",
+        "Attitudes & croyances favorisant la délinquance",
+        (
+            "croyances",
+            "pensées",
+            "distorsions cognitives",
+            "justifications",
+            "valeurs",
+            "minimisation",
+            "déni",
+        ),
         "Pensées, valeurs et justifications qui rendent l'infraction acceptable aux yeux de la personne.",
     ),
     RiskFactorSeed(
-        "personnalite", "Traits de personnalité antisociale",
-        ("impulsivité", "colère", "agressivité", "violence", "maîtrise de soi",
-         "gestion des émotions", "empathie", "résolution de problèmes"),
+        "personnalite",
+        "Traits de personnalité antisociale",
+        (
+            "impulsivité",
+            "colère",
+            "agressivité",
+            "violence",
+            "maîtrise de soi",
+            "gestion des émotions",
+            "empathie",
+            "résolution de problèmes",
+        ),
         "Impulsivité, recherche de sensations, colère et difficulté à résoudre les problèmes.",
     ),
     RiskFactorSeed(
-        "entourage", "Entourage social facilitant la commission d'infraction",
+        "entourage",
+        "Entourage social facilitant la commission d'infraction",
         ("fréquentations", "pairs", "amis", "bande", "réseau", "influence"),
         "Fréquentations qui approuvent ou facilitent la délinquance, isolement des personnes pro-sociales.",
     ),
     RiskFactorSeed(
-        "loisirs", "Absence de loisirs pro-sociaux",
+        "loisirs",
+        "Absence de loisirs pro-sociaux",
         ("loisirs", "sport", "temps libre", "activités", "culture", "ennui"),
         "Temps libre non structuré, absence d'activités satisfaisantes et pro-sociales.",
     ),
     RiskFactorSeed(
-        "famille", "Problèmes familiaux/conjugaux",
+        "famille",
+        "Problèmes familiaux/conjugaux",
         ("famille", "couple", "conjugal", "parentalité", "enfants", "relations familiales"),
         "Relations familiales ou conjugales conflictuelles, faible soutien, parentalité en difficulté.",
     ),
     RiskFactorSeed(
-        "emploi", "Problèmes d'ordre professionnel",
-        ("emploi", "travail", "formation", "insertion professionnelle", "chômage", "scolarité", "CV"),
+        "emploi",
+        "Problèmes d'ordre professionnel",
+        (
+            "emploi",
+            "travail",
+            "formation",
+            "insertion professionnelle",
+            "chômage",
+            "scolarité",
+            "CV",
+        ),
         "Faible implication dans l'emploi ou la formation, parcours scolaire ou professionnel instable.",
     ),
     RiskFactorSeed(
-        "addictions", "Addictions (alcool, stupéfiants)",
-        ("alcool", "drogue", "stupéfiants", "cannabis", "cocaïne", "consommation", "dépendance",
-         "toxicomanie", "jeux d'argent"),
+        "addictions",
+        "Addictions (alcool, stupéfiants)",
+        (
+            "alcool",
+            "drogue",
+            "stupéfiants",
+            "cannabis",
+            "cocaïne",
+            "consommation",
+            "dépendance",
+            "toxicomanie",
+            "jeux d'argent",
+        ),
         "Consommation problématique d'alcool, de stupéfiants ou conduites addictives sans produit.",
     ),
 )

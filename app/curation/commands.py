@@ -1,5 +1,6 @@
 """`romin export` and `romin import FILE`: the whole catalogue as JSON (see
 app/services/catalogue_transfer.py for what travels and what an import does)."""
+
 from __future__ import annotations
 
 import sys
@@ -19,6 +20,7 @@ def _commit_alone(session: Session) -> list[int]:
     commit wrote. Apart, a push failing once the rows are committed cannot be taken for a
     failed import (and the files stored with the rows stay, as they must)."""
     from app.index_sync.hooks import OUTBOX_KEY
+
     rows: list[int] = []
 
     def keep(committing: Session) -> None:  # after the app's before_commit hook, which writes them
@@ -38,31 +40,44 @@ def _push(outbox_ids: list[int]) -> str | None:
     """Push the committed import to the search index; a French warning when it could not be
     (the rows stay queued: `romin index worker` sends them later)."""
     from app.index_sync.push import push_outbox
+
     later = "la recherche sera à jour quand `romin index worker` les aura envoyées."
     try:
         with current_app.extensions["romin_db"].session_factory() as session:
             result, _generation = push_outbox(session, outbox_ids)
             session.commit()
     except Exception as exc:  # the import itself is committed: say so, do not fail it
-        return (f"Import enregistré, mais l'index de recherche n'a pas pu être mis à jour "
-                f"({type(exc).__name__}) : {later}")
+        return (
+            f"Import enregistré, mais l'index de recherche n'a pas pu être mis à jour "
+            f"({type(exc).__name__}) : {later}"
+        )
     if result.error:
-        return ("Import enregistré, mais le moteur de recherche est indisponible : les "
-                f"modifications restent en file d'attente ; {later}")
+        return (
+            "Import enregistré, mais le moteur de recherche est indisponible : les "
+            f"modifications restent en file d'attente ; {later}"
+        )
     return None
 
 
 def register(cli: click.Group) -> None:
-    @cli.command("export", help="Écrit tout le catalogue (facteurs de risque, outils, métadonnées "
-                                "des supports) en JSON, sur la sortie standard ou dans un fichier.")
-    @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-                  help="Fichier à écrire (par défaut : la sortie standard).")
+    @cli.command(
+        "export",
+        help="Écrit tout le catalogue (facteurs de risque, outils, métadonnées "
+        "des supports) en JSON, sur la sortie standard ou dans un fichier.",
+    )
+    @click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Fichier à écrire (par défaut : la sortie standard).",
+    )
     def export(output: Path | None):
         from sqlalchemy import func, select
         from sqlalchemy.engine import Engine
 
-        from app.models import Tool
         from app.curation.transfer import dumps, export_catalogue
+        from app.models import Tool
+
         if isinstance(db.session.get_bind(), Engine):
             # one snapshot for the whole file, whatever curators save meanwhile (a session bound
             # to a connection already in a transaction, as in the tests, keeps that one)
@@ -83,18 +98,30 @@ def register(cli: click.Group) -> None:
             fail(f"Écriture impossible dans {output} : {exc.strerror or exc}.")
         click.echo(f"Catalogue exporté dans {output} ({total} outil(s)).", err=True)
 
-    @cli.command("import", help="Lit un export JSON de ROMIN et met la base à jour (création ou mise à "
-                                "jour par identifiant ; relancer le même import ne change rien). "
-                                "Code de sortie : 0 fait, 1 fichier refusé (rien n'est écrit), "
-                                "2 fait sauf des supports dont le fichier est introuvable.")
+    @cli.command(
+        "import",
+        help="Lit un export JSON de ROMIN et met la base à jour (création ou mise à "
+        "jour par identifiant ; relancer le même import ne change rien). "
+        "Code de sortie : 0 fait, 1 fichier refusé (rien n'est écrit), "
+        "2 fait sauf des supports dont le fichier est introuvable.",
+    )
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--fichiers", "--files", "files_dir", type=click.Path(file_okay=False, path_type=Path),
-                  help="Dossier où chercher les fichiers des supports par leur empreinte SHA-256, "
-                       "rangé comme SUPPORTS_DIR (par défaut : SUPPORTS_DIR).")
+    @click.option(
+        "--fichiers",
+        "--files",
+        "files_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Dossier où chercher les fichiers des supports par leur empreinte SHA-256, "
+        "rangé comme SUPPORTS_DIR (par défaut : SUPPORTS_DIR).",
+    )
     def import_command(file: Path, files_dir: Path | None):
         from app.curation.transfer import (
-            InvalidCatalogue, apply_catalogue, check_catalogue, loads,
+            InvalidCatalogue,
+            apply_catalogue,
+            check_catalogue,
+            loads,
         )
+
         try:
             data = loads(file.read_text(encoding="utf-8"))
         except UnicodeDecodeError:
@@ -107,11 +134,15 @@ def register(cli: click.Group) -> None:
             db.session.rollback()
             fail("\n".join(exc.lines()))
         try:
-            with click.progressbar(length=len(checked.tools), label="Import", show_pos=True,
-                                   file=sys.stderr) as bar:
+            with click.progressbar(
+                length=len(checked.tools), label="Import", show_pos=True, file=sys.stderr
+            ) as bar:
                 report = apply_catalogue(
-                    db.session, checked, files_dir or Path(current_app.config["SUPPORTS_DIR"]),
-                    progress=bar.update)
+                    db.session,
+                    checked,
+                    files_dir or Path(current_app.config["SUPPORTS_DIR"]),
+                    progress=bar.update,
+                )
             outbox_ids = _commit_alone(db.session)  # one transaction: all of it, or nothing
         except Exception as exc:
             db.session.rollback()  # the files it stored go with it (app.catalogue.supports)

@@ -5,6 +5,7 @@ The rules are checked on plain values, for one factor (the back-office form) or 
 follows by itself: the session hooks of app.index_sync.hooks queue the settings (synonyms) and the
 documents of the factor's tools (label) in the outbox, in the edit's own transaction.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -12,14 +13,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import RiskFactor, Tool, tool_risk_factors
 from app.catalogue.resolver import normalise
 from app.catalogue.risk_factors import all_factors
+from app.models import RiskFactor, Tool, tool_risk_factors
 
 LABEL_MIN = 3
-LABEL_MAX = 200        # risk_factors.label is String(200)
+LABEL_MAX = 200  # risk_factors.label is String(200)
 DESCRIPTION_MAX = 2000
-SYNONYM_MAX = 100      # each synonym is String(100)
+SYNONYM_MAX = 100  # each synonym is String(100)
 SYNONYMS_MAX_COUNT = 60
 
 
@@ -64,19 +65,26 @@ def check_factors(factors: list[FactorValues]) -> dict[str, dict[str, str]]:
         if not label:
             problems["label"] = "Le libellé est obligatoire."
         elif not LABEL_MIN <= len(label) <= LABEL_MAX:
-            problems["label"] = f"Le libellé doit faire entre {LABEL_MIN} et {LABEL_MAX} caractères."
+            problems["label"] = (
+                f"Le libellé doit faire entre {LABEL_MIN} et {LABEL_MAX} caractères."
+            )
         else:
-            twin = next((o for o in factors if o.slug != f.slug
-                         and normalise(o.label) == normalise(label)), None)
+            twin = next(
+                (o for o in factors if o.slug != f.slug and normalise(o.label) == normalise(label)),
+                None,
+            )
             named = sorted(names.get(normalise(label), set()) - {f.slug})
             if twin is not None:
                 problems["label"] = f"Le facteur « {twin.slug} » porte déjà ce libellé."
             elif named:  # another factor's synonym or slug: a typed word would lead to two
-                problems["label"] = (f"« {label} » désigne déjà le facteur « {labels[named[0]]} » : "
-                                     "un même mot ne peut mener qu'à un facteur.")
+                problems["label"] = (
+                    f"« {label} » désigne déjà le facteur « {labels[named[0]]} » : "
+                    "un même mot ne peut mener qu'à un facteur."
+                )
         if len(f.description) > DESCRIPTION_MAX:
-            problems["description"] = (f"La description fait {len(f.description)} caractères ; "
-                                       f"{DESCRIPTION_MAX} au plus.")
+            problems["description"] = (
+                f"La description fait {len(f.description)} caractères ; {DESCRIPTION_MAX} au plus."
+            )
         synonym_problems = _synonym_problems(f, names, labels)
         if synonym_problems:
             problems["synonyms"] = " ".join(synonym_problems)
@@ -85,8 +93,9 @@ def check_factors(factors: list[FactorValues]) -> dict[str, dict[str, str]]:
     return errors
 
 
-def _synonym_problems(f: FactorValues, names: dict[str, set[str]],
-                      labels: dict[str, str]) -> list[str]:
+def _synonym_problems(
+    f: FactorValues, names: dict[str, set[str]], labels: dict[str, str]
+) -> list[str]:
     problems: list[str] = []
     if len(f.synonyms) > SYNONYMS_MAX_COUNT:
         problems.append(f"{len(f.synonyms)} synonymes : {SYNONYMS_MAX_COUNT} au plus.")
@@ -101,8 +110,10 @@ def _synonym_problems(f: FactorValues, names: dict[str, set[str]],
             problems.append(f"« {word} » figure deux fois.")
         elif names.get(key, set()) - {f.slug}:
             other = sorted(names[key] - {f.slug})[0]
-            problems.append(f"« {word} » désigne déjà le facteur « {labels[other]} » : "
-                            "un même mot ne peut mener qu'à un facteur.")
+            problems.append(
+                f"« {word} » désigne déjà le facteur « {labels[other]} » : "
+                "un même mot ne peut mener qu'à un facteur."
+            )
         seen.add(key)
     return problems
 
@@ -114,28 +125,45 @@ def _values(factor: RiskFactor) -> FactorValues:
 def locked_factors(session: Session) -> list[RiskFactor]:
     """Every factor, locked and read afresh: two curators saving at once cannot both give the
     same new word to two factors (the second waits, then sees the first's words)."""
-    return list(session.scalars(select(RiskFactor).order_by(RiskFactor.position).with_for_update()
-                                .execution_options(populate_existing=True)))
+    return list(
+        session.scalars(
+            select(RiskFactor)
+            .order_by(RiskFactor.position)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def get_factor(session: Session, slug: str) -> RiskFactor | None:
     return session.scalar(select(RiskFactor).where(RiskFactor.slug == slug))
 
 
-def update_factor(session: Session, factor: RiskFactor, label: str, description: str,
-                  synonyms_text: str) -> bool:
+def update_factor(
+    session: Session, factor: RiskFactor, label: str, description: str, synonyms_text: str
+) -> bool:
     """Apply a curator's edit; returns whether anything changed. Raises FactorError."""
-    wanted = FactorValues(factor.slug, " ".join(label.split()), (description or "").strip(),
-                          parse_synonyms(synonyms_text))
+    wanted = FactorValues(
+        factor.slug,
+        " ".join(label.split()),
+        (description or "").strip(),
+        parse_synonyms(synonyms_text),
+    )
     others = [_values(f) for f in locked_factors(session) if f.id != factor.id]
     errors = check_factors([wanted, *others]).get(factor.slug)
     if errors:
         raise FactorError(errors)
     changed = (factor.label, factor.description, list(factor.synonyms)) != (
-        wanted.label, wanted.description, wanted.synonyms)
+        wanted.label,
+        wanted.description,
+        wanted.synonyms,
+    )
     if changed:
         factor.label, factor.description, factor.synonyms = (
-            wanted.label, wanted.description, wanted.synonyms)
+            wanted.label,
+            wanted.description,
+            wanted.synonyms,
+        )
         session.flush()  # the outbox hooks see the change (settings, and documents for a label)
     return changed
 
@@ -145,9 +173,13 @@ def factor_overview(session: Session) -> list[tuple[RiskFactor, int, int]]:
     counts = {
         factor_id: (total, published or 0)
         for factor_id, total, published in session.execute(
-            select(tool_risk_factors.c.risk_factor_id, func.count(),
-                   func.count().filter(Tool.status == "published"))
+            select(
+                tool_risk_factors.c.risk_factor_id,
+                func.count(),
+                func.count().filter(Tool.status == "published"),
+            )
             .join(Tool, Tool.id == tool_risk_factors.c.tool_id)
-            .group_by(tool_risk_factors.c.risk_factor_id))
+            .group_by(tool_risk_factors.c.risk_factor_id)
+        )
     }
     return [(f, *counts.get(f.id, (0, 0))) for f in all_factors(session)]

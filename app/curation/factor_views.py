@@ -4,16 +4,16 @@ The edit is committed with its outbox rows (index settings, and the documents of
 tools when the label changes); the request then pushes them. If Meilisearch is unreachable the
 edit is kept, queued, and the curator is told so.
 """
+
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from app.accounts.auth import role_required
-from app.db import db
 from app.curation import factor_edits as service
-from app.index_sync.notice import flash_saved
 from app.curation.blueprint import bp
-
+from app.db import db
+from app.index_sync.notice import flash_saved
 
 
 @bp.get("/gestion/facteurs")
@@ -24,9 +24,14 @@ def factor_list():
 
 def _render_edit(factor, values: dict, errors: dict, status: int = 200):
     return render_template(
-        "curation/factor_edit.html", factor=factor, values=values, errors=errors,
-        label_max=service.LABEL_MAX, description_max=service.DESCRIPTION_MAX,
-        synonym_max=service.SYNONYM_MAX, synonyms_max_count=service.SYNONYMS_MAX_COUNT,
+        "curation/factor_edit.html",
+        factor=factor,
+        values=values,
+        errors=errors,
+        label_max=service.LABEL_MAX,
+        description_max=service.DESCRIPTION_MAX,
+        synonym_max=service.SYNONYM_MAX,
+        synonyms_max_count=service.SYNONYMS_MAX_COUNT,
     ), status
 
 
@@ -34,8 +39,11 @@ def _render_edit(factor, values: dict, errors: dict, status: int = 200):
 @role_required("curator")
 def factor_edit(slug: str):
     factor = service.get_factor(db.session, slug) or abort(404)
-    values = {"label": factor.label, "description": factor.description or "",
-              "synonyms": "\n".join(factor.synonyms)}
+    values = {
+        "label": factor.label,
+        "description": factor.description or "",
+        "synonyms": "\n".join(factor.synonyms),
+    }
     return _render_edit(factor, values, {})
 
 
@@ -45,8 +53,9 @@ def factor_save(slug: str):
     factor = service.get_factor(db.session, slug) or abort(404)
     values = {name: request.form.get(name, "") for name in ("label", "description", "synonyms")}
     try:
-        changed = service.update_factor(db.session, factor, values["label"], values["description"],
-                                        values["synonyms"])
+        changed = service.update_factor(
+            db.session, factor, values["label"], values["description"], values["synonyms"]
+        )
     except service.FactorError as exc:
         db.rollback()
         return _render_edit(factor, values, exc.errors, status=400)
@@ -54,6 +63,8 @@ def factor_save(slug: str):
     if not changed:
         flash(f"Facteur « {label} » : aucune modification.", "info")
     else:
-        flash_saved(f"Facteur « {label} » enregistré.",
-                    "La recherche tient déjà compte de ses synonymes et de son libellé.")
+        flash_saved(
+            f"Facteur « {label} » enregistré.",
+            "La recherche tient déjà compte de ses synonymes et de son libellé.",
+        )
     return redirect(url_for("curation.factor_list"), code=303)

@@ -8,12 +8,13 @@ matched by slug, so running the import again updates them instead of duplicating
 tools are drafts at evidence level 0 (nobody has reviewed them yet) unless asked otherwise.
 The service flushes only; the command commits.
 """
+
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlparse
 
@@ -22,25 +23,36 @@ from flask import current_app
 from marshmallow import ValidationError, fields, validate
 from sqlalchemy.orm import Session
 
+from app.catalogue.resolver import FactorTerms, factor_terms, normalise, resolve
+from app.catalogue.risk_factors import all_factors, ensure_risk_factors
+from app.catalogue.schemas import ToolInSchema
+from app.catalogue.service import CatalogueError, get_tool, save_tool, slugify
+from app.catalogue.supports import SupportRejected, add_support
 from app.core import vocabulary as v
 from app.models import RiskFactor, Tool
 from app.models.base import utcnow
-from app.catalogue.schemas import ToolInSchema
-from app.catalogue.service import CatalogueError, get_tool, save_tool, slugify
-from app.catalogue.resolver import FactorTerms, factor_terms, normalise, resolve
-from app.catalogue.risk_factors import all_factors, ensure_risk_factors
-from app.catalogue.supports import SupportRejected, add_support
 
 # The original field of each sheet field, to name it in messages the way the files spell it.
 ORIGINAL_NAMES = {
-    "slug": "slug", "title": "titre", "summary": "resume", "instructions": "corps du fichier",
-    "precautions": "precautions", "protective_factors": "facteurs_protecteurs",
-    "risk_factors": "facteurs_risques", "stages": "stades_changement", "modality": "modalite",
-    "sessions": "nb_sceances", "author_name": "auteur", "author_role": "auteur.role",
+    "slug": "slug",
+    "title": "titre",
+    "summary": "resume",
+    "instructions": "corps du fichier",
+    "precautions": "precautions",
+    "protective_factors": "facteurs_protecteurs",
+    "risk_factors": "facteurs_risques",
+    "stages": "stades_changement",
+    "modality": "modalite",
+    "sessions": "nb_sceances",
+    "author_name": "auteur",
+    "author_role": "auteur.role",
     "author_contact": "auteur.email",
 }
-LEGACY_STAGES = {"Maintien": "maintien", "Préparation": "determination",
-                 "Détermination": "determination"}
+LEGACY_STAGES = {
+    "Maintien": "maintien",
+    "Préparation": "determination",
+    "Détermination": "determination",
+}
 LEGACY_SESSIONS = {"Entre 2 et 5": "2-5", "Entre 6 et 10": "6-10", "Plus de 10": "10+"}
 MODALITY_HINT = "Individuelle, Collective ou Individuelle et collective"
 SESSIONS_HINT = "1, Entre 2 et 5, Entre 6 et 10 ou Plus de 10"
@@ -53,11 +65,14 @@ class LegacyFileError(ValueError):
 class LegacyToolSchema(ToolInSchema):
     """The API's schema, except that the original files often have no summary."""
 
-    summary = fields.String(load_default="", validate=validate.Length(
-        max=1000, error="Le résumé dépasse 1000 caractères."))
+    summary = fields.String(
+        load_default="",
+        validate=validate.Length(max=1000, error="Le résumé dépasse 1000 caractères."),
+    )
 
 
 # -- the report -----------------------------------------------------------------------------
+
 
 @dataclass
 class FileOutcome:
@@ -101,15 +116,18 @@ class ImportReport:
             return f"Aucun fichier Markdown (.md) trouvé dans {self.directory}."
         copied = sum(o.supports_copied for o in self.outcomes)
         missing = sum(o.supports_missing for o in self.outcomes)
-        text = (f"{len(self.outcomes)} fichier(s) : {self.count('créé')} créé(s), "
-                f"{self.count('mis à jour')} mis à jour, {self.count('inchangé')} inchangé(s), "
-                f"{self.failed} en erreur ; {copied} support(s) copié(s), {missing} manquant(s).")
+        text = (
+            f"{len(self.outcomes)} fichier(s) : {self.count('créé')} créé(s), "
+            f"{self.count('mis à jour')} mis à jour, {self.count('inchangé')} inchangé(s), "
+            f"{self.failed} en erreur ; {copied} support(s) copié(s), {missing} manquant(s)."
+        )
         if self.status == "draft" and self.count("créé"):
             text += " Les fiches créées sont des brouillons : relisez-les avant de les publier."
         return text
 
 
 # -- matching labels ----------------------------------------------------------------------
+
 
 def _singular(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith(("s", "x")) else word
@@ -180,8 +198,9 @@ def _label_at(entries, start: int, labels: dict[tuple[str, ...], str]) -> tuple[
     return best
 
 
-def split_factor_labels(text: str, labels: dict[tuple[str, ...], str]
-                        ) -> tuple[list[str], list[str]]:
+def split_factor_labels(
+    text: str, labels: dict[tuple[str, ...], str]
+) -> tuple[list[str], list[str]]:
     """Known full labels found in a text, and the comma-separated pieces left over.
 
     Labels are searched first because some contain commas ("Addictions (alcool, stupéfiants)").
@@ -191,7 +210,7 @@ def split_factor_labels(text: str, labels: dict[tuple[str, ...], str]
 
     def close_piece():
         if any(word for word, _, _ in current):
-            pieces.append(text[current[0][1]:current[-1][2]].strip(" ()[]"))
+            pieces.append(text[current[0][1] : current[-1][2]].strip(" ()[]"))
         current.clear()
 
     i = 0
@@ -237,23 +256,35 @@ def _as_list(value: object) -> list:
 
 def _split_simple(value: object) -> list[str]:
     """A list, or a single value that may separate several with commas (no comma in labels)."""
-    return [part.strip() for item in _as_list(value) for part in re.split(r"[,;]", str(item))
-            if part.strip()]
+    return [
+        part.strip()
+        for item in _as_list(value)
+        for part in re.split(r"[,;]", str(item))
+        if part.strip()
+    ]
 
 
 def _table(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return {label_key(name): slug for name, slug in pairs}
 
 
-STAGE_TABLE = _table([(t.label, t.slug) for t in v.STAGES] + [(t.slug, t.slug) for t in v.STAGES]
-                     + list(LEGACY_STAGES.items()))
-MODALITY_TABLE = _table([(t.label, t.slug) for t in v.MODALITIES]
-                        + [(t.slug, t.slug) for t in v.MODALITIES])
-SESSIONS_TABLE = _table([(t.label, t.slug) for t in v.SESSIONS] + list(LEGACY_SESSIONS.items())
-                        + [("1", "1"), ("2-5", "2-5"), ("6-10", "6-10")])
+STAGE_TABLE = _table(
+    [(t.label, t.slug) for t in v.STAGES]
+    + [(t.slug, t.slug) for t in v.STAGES]
+    + list(LEGACY_STAGES.items())
+)
+MODALITY_TABLE = _table(
+    [(t.label, t.slug) for t in v.MODALITIES] + [(t.slug, t.slug) for t in v.MODALITIES]
+)
+SESSIONS_TABLE = _table(
+    [(t.label, t.slug) for t in v.SESSIONS]
+    + list(LEGACY_SESSIONS.items())
+    + [("1", "1"), ("2-5", "2-5"), ("6-10", "6-10")]
+)
 
 
 # -- reading a file -------------------------------------------------------------------------
+
 
 def read_source(path: Path) -> tuple[dict, str]:
     """The front matter (a mapping) and the Markdown body of a file, or LegacyFileError."""
@@ -266,11 +297,13 @@ def read_source(path: Path) -> tuple[dict, str]:
     except UnicodeDecodeError as exc:
         raise LegacyFileError(
             f"le fichier n'est pas encodé en UTF-8 (octet illisible à la position {exc.start}) ; "
-            "réenregistrez-le en UTF-8.") from exc
+            "réenregistrez-le en UTF-8."
+        ) from exc
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if not lines or lines[0].strip() != "---":
         raise LegacyFileError(
-            "pas d'en-tête YAML : le fichier doit commencer par une ligne « --- ».")
+            "pas d'en-tête YAML : le fichier doit commencer par une ligne « --- »."
+        )
     end = next((i for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), None)
     if end is None:
         raise LegacyFileError("en-tête YAML non refermé : il manque la seconde ligne « --- ».")
@@ -281,14 +314,17 @@ def read_source(path: Path) -> tuple[dict, str]:
         # +2: the opening "---" and numbering from 1, so the line is the one an editor shows
         where = f" près de la ligne {mark.line + 2}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "syntaxe invalide"
-        raise LegacyFileError(f"en-tête YAML illisible{where} (détail : {problem}) ; vérifiez "
-                              "les guillemets, crochets et deux-points.") from exc
+        raise LegacyFileError(
+            f"en-tête YAML illisible{where} (détail : {problem}) ; vérifiez "
+            "les guillemets, crochets et deux-points."
+        ) from exc
     if not isinstance(meta, dict):
         raise LegacyFileError("l'en-tête YAML doit être une liste de champs « nom: valeur ».")
-    return meta, "\n".join(lines[end + 1:]).strip()
+    return meta, "\n".join(lines[end + 1 :]).strip()
 
 
 # -- mapping the original fields ------------------------------------------------------------
+
 
 def _text(value: object) -> str | None:
     if value is None:
@@ -304,7 +340,8 @@ def map_modality(value: object) -> str | None:
         slug = MODALITY_TABLE.get(label_key(part))
         if slug is None:
             raise LegacyFileError(
-                f"modalite : valeur non reconnue « {part} » (attendu : {MODALITY_HINT}).")
+                f"modalite : valeur non reconnue « {part} » (attendu : {MODALITY_HINT})."
+            )
         slugs.add(slug)
     if not slugs:
         return None
@@ -320,7 +357,8 @@ def map_sessions(value: object) -> str | None:
     slug = "10+" if text == "10+" else SESSIONS_TABLE.get(label_key(text))
     if slug is None:
         raise LegacyFileError(
-            f"nb_sceances : valeur non reconnue « {text} » (attendu : {SESSIONS_HINT}).")
+            f"nb_sceances : valeur non reconnue « {text} » (attendu : {SESSIONS_HINT})."
+        )
     return slug
 
 
@@ -330,8 +368,10 @@ def map_stages(value: object) -> list[str]:
         slug = STAGE_TABLE.get(label_key(part))
         (slugs.append(slug) if slug else unknown.append(part))
     if unknown:
-        raise LegacyFileError(f"stades_changement : stade non reconnu {_quoted(unknown)} "
-                              f"(attendu : {', '.join(t.label for t in v.STAGES)}).")
+        raise LegacyFileError(
+            f"stades_changement : stade non reconnu {_quoted(unknown)} "
+            f"(attendu : {', '.join(t.label for t in v.STAGES)})."
+        )
     return list(dict.fromkeys(slugs))
 
 
@@ -340,7 +380,8 @@ def map_factors(value: object, vocabulary: FactorVocabulary) -> list[str]:
     if unknown:
         raise LegacyFileError(
             f"facteurs_risques : libellé non reconnu {_quoted(unknown)} ; facteurs connus : "
-            f"{' · '.join(vocabulary.known)}.")
+            f"{' · '.join(vocabulary.known)}."
+        )
     if not slugs:
         raise LegacyFileError("facteurs_risques absent : indiquez au moins un facteur de risque.")
     return slugs
@@ -358,7 +399,7 @@ def map_created_at(value: object) -> datetime | None:
             moment = datetime.fromisoformat(str(value).strip())
         except ValueError as exc:
             raise LegacyFileError(f"cree_le : date illisible « {value} ».") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def map_author(value: object) -> dict:
@@ -438,6 +479,7 @@ def _quoted(values: list[str]) -> str:
 
 # -- saving ---------------------------------------------------------------------------------
 
+
 def _changes(tool: Tool, data: dict) -> bool:
     for name, value in data.items():
         current = getattr(tool, name) if name != "risk_factors" else tool.risk_factor_slugs
@@ -470,6 +512,7 @@ def save(session: Session, data: dict, tool: Tool | None, status: str) -> tuple[
 
 # -- supports -------------------------------------------------------------------------------
 
+
 def support_candidates(directory: Path, reference: str) -> list[Path]:
     """Where a support named in a file may be, beside the Markdown files."""
     path = unquote(urlparse(reference).path if "://" in reference else reference)
@@ -477,8 +520,11 @@ def support_candidates(directory: Path, reference: str) -> list[Path]:
     name = PurePosixPath(relative).name
     candidates = [directory / relative] if relative else []
     if name:
-        candidates += [directory / name, directory / "media" / "uploads" / name,
-                       directory / "uploads" / name]
+        candidates += [
+            directory / name,
+            directory / "media" / "uploads" / name,
+            directory / "uploads" / name,
+        ]
     return list(dict.fromkeys(candidates))
 
 
@@ -493,8 +539,9 @@ def find_support(directory: Path, reference: str) -> tuple[Path | None, list[Pat
     return None, candidates
 
 
-def import_supports(session: Session, tool: Tool, directory: Path, references: object,
-                    outcome: FileOutcome) -> bool:
+def import_supports(
+    session: Session, tool: Tool, directory: Path, references: object, outcome: FileOutcome
+) -> bool:
     """Add every support found, report the others; True when a support was added or replaced."""
     changed = False
     limit = current_app.config["MAX_CONTENT_LENGTH"]
@@ -503,8 +550,10 @@ def import_supports(session: Session, tool: Tool, directory: Path, references: o
         found, candidates = find_support(directory, reference)
         if found is None:
             outcome.supports_missing += 1
-            outcome.notes.append(f"support manquant : {reference} (cherché dans "
-                                 f"{', '.join(str(c) for c in candidates) or 'aucun emplacement'})")
+            outcome.notes.append(
+                f"support manquant : {reference} (cherché dans "
+                f"{', '.join(str(c) for c in candidates) or 'aucun emplacement'})"
+            )
             continue
         with open(found, "rb") as handle:
             data = handle.read(limit + 1)  # add_support refuses what is over the limit
@@ -520,34 +569,52 @@ def import_supports(session: Session, tool: Tool, directory: Path, references: o
         else:
             changed = True
             outcome.supports_copied += 1
-            outcome.notes.append(f"support copié : {reference} → {support.filename} "
-                                 f"({support.size} octets, sha256 {support.sha256[:12]}…)")
+            outcome.notes.append(
+                f"support copié : {reference} → {support.filename} "
+                f"({support.size} octets, sha256 {support.sha256[:12]}…)"
+            )
     return changed
 
 
 # -- the whole import -----------------------------------------------------------------------
 
-def import_file(session: Session, directory: Path, path: Path, vocabulary: FactorVocabulary,
-                status: str, outcome: FileOutcome, imported: dict[str, str]) -> None:
+
+def import_file(
+    session: Session,
+    directory: Path,
+    path: Path,
+    vocabulary: FactorVocabulary,
+    status: str,
+    outcome: FileOutcome,
+    imported: dict[str, str],
+) -> None:
     meta, body = read_source(path)
     data = map_fields(meta, body, vocabulary)
     outcome.slug = data["slug"]
     if outcome.slug in imported:  # two files of the batch would overwrite each other
-        raise LegacyFileError(f"même identifiant « {outcome.slug} » que {imported[outcome.slug]} : "
-                              "changez le titre ou ajoutez un champ « slug » distinct.")
+        raise LegacyFileError(
+            f"même identifiant « {outcome.slug} » que {imported[outcome.slug]} : "
+            "changez le titre ou ajoutez un champ « slug » distinct."
+        )
     existing = get_tool(session, data["slug"])
     data = validate_fields(data, creating=existing is None)
     tool, outcome.status = save(session, data, existing, status)
-    if import_supports(session, tool, directory, meta.get("supports"), outcome):
-        if outcome.status == "inchangé":
-            outcome.status = "mis à jour"
-            tool.updated_at = utcnow()
-            session.flush()
+    if (
+        import_supports(session, tool, directory, meta.get("supports"), outcome)
+        and outcome.status == "inchangé"
+    ):
+        outcome.status = "mis à jour"
+        tool.updated_at = utcnow()
+        session.flush()
 
 
-def import_directory(session: Session, directory: Path, files: list[Path],
-                     progress: Callable[[int], None] = lambda n: None,
-                     publish: bool = False) -> ImportReport:
+def import_directory(
+    session: Session,
+    directory: Path,
+    files: list[Path],
+    progress: Callable[[int], None] = lambda n: None,
+    publish: bool = False,
+) -> ImportReport:
     """Import every file, each in its own savepoint; flush only (the caller commits)."""
     status = "published" if publish else "draft"
     report = ImportReport(directory=directory, status=status)

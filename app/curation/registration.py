@@ -1,4 +1,5 @@
 """Plugs curation into the app: the back office pages, `romin export|import|import-legacy`."""
+
 from __future__ import annotations
 
 from flask import Flask

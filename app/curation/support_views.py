@@ -4,25 +4,27 @@ Every change goes through app.catalogue.supports (checked by content, files that
 transaction) and reaches the index through the outbox: a Support row that changes marks its
 tool (app.index_sync.hooks).
 """
+
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.accounts.auth import current_user, has_role, role_required
-from app.db import db
-from app.models import Support
 from app.catalogue import supports as service
-from app.catalogue.service import get_tool
 from app.catalogue.lookups import tool_or_404
+from app.catalogue.service import get_tool
 from app.curation.blueprint import bp
+from app.db import db
 from app.errors import render_error
+from app.models import Support
 
 # Two curators sent a file of the same name to the same tool at the same moment.
-CONCURRENT = ("Un autre support du même nom vient d'être enregistré pour cet outil : rien n'a "
-              "été enregistré ; choisissez à nouveau le fichier et envoyez-le.")
-
+CONCURRENT = (
+    "Un autre support du même nom vient d'être enregistré pour cet outil : rien n'a "
+    "été enregistré ; choisissez à nouveau le fichier et envoyez-le."
+)
 
 
 def _support(tool, support_id: int, lock: bool = False) -> Support:
@@ -37,10 +39,15 @@ def _render(tool, *, errors=None, form=None, edit_errors=None, edit_form=None, s
     """The page; `errors`/`form` belong to the upload form, `edit_*` to one support's form
     (keyed by its id), so a refused file is explained right where it was sent."""
     return render_template(
-        "curation/supports.html", tool=tool,
+        "curation/supports.html",
+        tool=tool,
         supports=sorted(tool.supports, key=lambda s: (s.position, s.id)),
-        errors=errors or {}, form=form or {}, edit_errors=edit_errors or {},
-        edit_form=edit_form or {}, limit=service.size_limit(), title_max=service.TITLE_MAX,
+        errors=errors or {},
+        form=form or {},
+        edit_errors=edit_errors or {},
+        edit_form=edit_form or {},
+        limit=service.size_limit(),
+        title_max=service.TITLE_MAX,
     ), status
 
 
@@ -77,8 +84,12 @@ def upload_support(slug: str):
         with db.session.begin_nested():
             support = service.upload_support(db.session, tool, sent[0], sent[1], title)
     except service.SupportRejected as exc:
-        return _render(tool, errors={"fichier": f"« {sent[0]} » est refusé : {exc}"},
-                       form=request.form, status=400)
+        return _render(
+            tool,
+            errors={"fichier": f"« {sent[0]} » est refusé : {exc}"},
+            form=request.form,
+            status=400,
+        )
     except IntegrityError:  # the savepoint is gone, and with it the file it wrote
         return _render(tool, errors={"fichier": CONCURRENT}, form=request.form, status=409)
     flash(f"Le support « {support.title} » est ajouté ({support.filename}).", "success")
@@ -94,27 +105,44 @@ def edit_support(slug: str, support_id: int):
     try:
         title = service.check_title(request.form.get("titre", ""))
     except service.SupportRejected as exc:
-        return _render(tool, edit_errors={support.id: {"titre": str(exc)}},
-                       edit_form={support.id: request.form}, status=400)
+        return _render(
+            tool,
+            edit_errors={support.id: {"titre": str(exc)}},
+            edit_form={support.id: request.form},
+            status=400,
+        )
     sent = _uploaded()
     if sent is None and title == support.title:
         flash("Rien à modifier : changez le titre ou choisissez un nouveau fichier.", "info")
-        return redirect(url_for(".supports_page", slug=tool.slug) + f"#support-{support.id}", code=303)
+        return redirect(
+            url_for(".supports_page", slug=tool.slug) + f"#support-{support.id}", code=303
+        )
     if sent is not None:
         try:
             with db.session.begin_nested():
                 service.replace_support(db.session, support, sent[0], sent[1])
         except service.SupportRejected as exc:
             message = f"« {sent[0]} » est refusé : {exc}"
-            return _render(tool, edit_errors={support.id: {"fichier": message}},
-                           edit_form={support.id: request.form}, status=400)
+            return _render(
+                tool,
+                edit_errors={support.id: {"fichier": message}},
+                edit_form={support.id: request.form},
+                status=400,
+            )
         except IntegrityError:
-            return _render(tool, edit_errors={support.id: {"fichier": CONCURRENT}},
-                           edit_form={support.id: request.form}, status=409)
+            return _render(
+                tool,
+                edit_errors={support.id: {"fichier": CONCURRENT}},
+                edit_form={support.id: request.form},
+                status=409,
+            )
     support.title = title
     db.session.flush()
-    flash(f"Le support « {support.title} » est mis à jour"
-          + (f" (nouveau fichier : {support.filename})." if sent else "."), "success")
+    flash(
+        f"Le support « {support.title} » est mis à jour"
+        + (f" (nouveau fichier : {support.filename})." if sent else "."),
+        "success",
+    )
     return redirect(url_for(".supports_page", slug=tool.slug) + f"#support-{support.id}", code=303)
 
 
@@ -128,8 +156,11 @@ def move_support(slug: str, support_id: int):
         abort(400, "Sens de déplacement inconnu : monter ou descendre.")
     moved = service.move_support(db.session, support, -1 if direction == "monter" else 1)
     if moved:
-        flash(f"« {support.title} » est {'monté' if direction == 'monter' else 'descendu'} "
-              f"à la position {support.position + 1}.", "success")
+        flash(
+            f"« {support.title} » est {'monté' if direction == 'monter' else 'descendu'} "
+            f"à la position {support.position + 1}.",
+            "success",
+        )
     else:
         end = "le premier" if direction == "monter" else "le dernier"
         flash(f"« {support.title} » est déjà {end}.", "info")
@@ -140,8 +171,9 @@ def move_support(slug: str, support_id: int):
 @role_required("curator")
 def confirm_remove_support(slug: str, support_id: int):
     tool = tool_or_404(slug)
-    return render_template("curation/supports_remove.html", tool=tool,
-                           support=_support(tool, support_id))
+    return render_template(
+        "curation/supports_remove.html", tool=tool, support=_support(tool, support_id)
+    )
 
 
 @bp.post("/gestion/outils/<slug>/supports/<int:support_id>/supprimer")
@@ -171,8 +203,10 @@ def _too_large(exc):
     tool = get_tool(db.session, slug) if slug else None
     if user is None or not has_role(user, "curator") or tool is None:
         return render_error(413)
-    message = (f"Le fichier dépasse la taille maximale de {service.size_limit()} : il n'a pas été "
-               "enregistré. Réduisez-le (par exemple en PDF compressé) ou découpez-le.")
+    message = (
+        f"Le fichier dépasse la taille maximale de {service.size_limit()} : il n'a pas été "
+        "enregistré. Réduisez-le (par exemple en PDF compressé) ou découpez-le."
+    )
     support_id = (request.view_args or {}).get("support_id")
     if support_id is not None:
         support = db.session.get(Support, support_id)

@@ -4,38 +4,41 @@ officer sees it, the workflow (draft → review → published → archived) and 
 Every save goes through the catalogue service (save_tool) with the API's marshmallow schema,
 so the page, the API and imports validate alike and each save records a revision.
 """
+
 from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from app.core import vocabulary as v
 from app.accounts.auth import current_user, role_required
-from app.db import among, db, like_pattern
-from app.models import IndexOutbox, RiskFactor, Tool
-from app.catalogue.schemas import ToolInSchema
-from app.catalogue import revisions
-from app.catalogue import workflow
+from app.catalogue import revisions, workflow
 from app.catalogue.fields import FIELD_LABELS, TEXT_FIELDS
-from app.catalogue.service import CatalogueError, restore_revision, save_tool
-from app.catalogue.risk_factors import all_factors
 from app.catalogue.lookups import tool_or_404
-from app.core.pagination import PAGE_INVALID, page_count, requested_page
-from app.index_sync.notice import flash_saved
+from app.catalogue.risk_factors import all_factors
+from app.catalogue.schemas import ToolInSchema
+from app.catalogue.service import CatalogueError, restore_revision, save_tool
 from app.catalogue.views import render_sheet
+from app.core import vocabulary as v
+from app.core.pagination import PAGE_INVALID, page_count, requested_page
 from app.curation.blueprint import bp
-
+from app.db import among, db, like_pattern
+from app.index_sync.notice import flash_saved
+from app.models import IndexOutbox, RiskFactor, Tool
 
 PER_PAGE = 20
 QUERY_MAX = 200
 LIST_FIELDS = ("risk_factors", "stages", "setting", "responsivity")
-SOURCES = {"web": "gestion du catalogue", "api": "API", "restore": "restauration",
-           "system": "import ou commande"}
+SOURCES = {
+    "web": "gestion du catalogue",
+    "api": "API",
+    "restore": "restauration",
+    "system": "import ou commande",
+}
 # Messages for the page's lists and menus (the schema's name the slugs, for API clients).
 CHOICE_MESSAGES = {
     "kind": "Choisissez le type d'outil dans la liste.",
@@ -68,15 +71,26 @@ def index_states(session, tools: list) -> dict[int, str]:
     """
     ids = [t.id for t in tools]
     done = aliased(IndexOutbox)
-    superseded = (select(done.id).where(done.tool_id == IndexOutbox.tool_id,
-                                        done.done_at.is_not(None), done.id > IndexOutbox.id)
-                  .exists())
-    rows = session.execute(
-        select(IndexOutbox.tool_id,
-               func.count().filter(~IndexOutbox.parked),
-               func.count().filter(IndexOutbox.parked))
-        .where(IndexOutbox.done_at.is_(None), among(IndexOutbox.tool_id, ids), ~superseded)
-        .group_by(IndexOutbox.tool_id)).all() if ids else []
+    superseded = (
+        select(done.id)
+        .where(
+            done.tool_id == IndexOutbox.tool_id, done.done_at.is_not(None), done.id > IndexOutbox.id
+        )
+        .exists()
+    )
+    rows = (
+        session.execute(
+            select(
+                IndexOutbox.tool_id,
+                func.count().filter(~IndexOutbox.parked),
+                func.count().filter(IndexOutbox.parked),
+            )
+            .where(IndexOutbox.done_at.is_(None), among(IndexOutbox.tool_id, ids), ~superseded)
+            .group_by(IndexOutbox.tool_id)
+        ).all()
+        if ids
+        else []
+    )
     queued = {tool_id: (pending, parked) for tool_id, pending, parked in rows}
     states = {}
     for t in tools:
@@ -91,8 +105,12 @@ def index_states(session, tools: list) -> dict[int, str]:
 
 
 def _list_filters(args, factor_slugs: list[str]) -> tuple[dict, dict]:
-    values = {"statut": args.get("statut", "").strip(), "facteur": args.get("facteur", "").strip(),
-              "q": args.get("q", "").strip(), "page": args.get("page", "1").strip() or "1"}
+    values = {
+        "statut": args.get("statut", "").strip(),
+        "facteur": args.get("facteur", "").strip(),
+        "q": args.get("q", "").strip(),
+        "page": args.get("page", "1").strip() or "1",
+    }
     errors = {}
     if values["statut"] and values["statut"] not in v.slugs(v.STATUSES):
         errors["statut"] = "Statut inconnu : choisissez-en un dans la liste."
@@ -110,12 +128,18 @@ def _list_filters(args, factor_slugs: list[str]) -> tuple[dict, dict]:
 def tool_list():
     factors = all_factors(db.session)
     values, errors = _list_filters(request.args, [f.slug for f in factors])
-    context = dict(values=values, errors=errors, v=v, index_labels=INDEX_STATES,
-                   factor_options=[(f.slug, f.label) for f in factors],
-                   status_options=[(s.slug, s.label) for s in v.STATUSES])
+    context = dict(
+        values=values,
+        errors=errors,
+        v=v,
+        index_labels=INDEX_STATES,
+        factor_options=[(f.slug, f.label) for f in factors],
+        status_options=[(s.slug, s.label) for s in v.STATUSES],
+    )
     if errors:
-        return render_template("curation/tool_list.html", tools=[], total=0, page=1, pages=0,
-                               **context), 400
+        return render_template(
+            "curation/tool_list.html", tools=[], total=0, page=1, pages=0, **context
+        ), 400
     query = select(Tool.id, Tool.slug, Tool.title, Tool.status, Tool.updated_at)
     if values["statut"]:
         query = query.where(Tool.status == values["statut"])
@@ -126,35 +150,60 @@ def tool_list():
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     pages = page_count(total, PER_PAGE)
     page = min(requested_page(values["page"]), pages)
-    tools = db.session.execute(query.order_by(Tool.updated_at.desc(), Tool.id.desc())
-                               .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
+    tools = db.session.execute(
+        query.order_by(Tool.updated_at.desc(), Tool.id.desc())
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+    ).all()
     filters = {k: values[k] for k in ("statut", "facteur", "q") if values[k]}
     return render_template(
-        "curation/tool_list.html", tools=tools, total=total, page=page, pages=pages,
+        "curation/tool_list.html",
+        tools=tools,
+        total=total,
+        page=page,
+        pages=pages,
         states=index_states(db.session, tools),
         authors=revisions.last_authors(db.session, [t.id for t in tools]),
-        page_url=lambda n: url_for("curation.tool_list", page=n, **filters), **context)
+        page_url=lambda n: url_for("curation.tool_list", page=n, **filters),
+        **context,
+    )
 
 
 # -- the form ----------------------------------------------------------------------------
 
+
 def values_from_tool(tool: Tool | None) -> dict:
     """What the form shows for a tool (or the defaults of a new one)."""
     if tool is None:
-        return {"kind": "outil", "phase": "intervention", "evidence_level": "0",
-                "risk_factors": [], "stages": [], "setting": [], "responsivity": [],
-                "references": "", "not_recommended": False}
+        return {
+            "kind": "outil",
+            "phase": "intervention",
+            "evidence_level": "0",
+            "risk_factors": [],
+            "stages": [],
+            "setting": [],
+            "responsivity": [],
+            "references": "",
+            "not_recommended": False,
+        }
     values = {name: getattr(tool, name) or "" for name in TEXT_FIELDS}
     values.update(
-        kind=tool.kind, phase=tool.phase, modality=tool.modality or "",
+        kind=tool.kind,
+        phase=tool.phase,
+        modality=tool.modality or "",
         sessions=tool.sessions or "",
         minutes_per_session=_number(tool.minutes_per_session),
         preparation_minutes=_number(tool.preparation_minutes),
-        evidence_level=str(tool.evidence_level), not_recommended=tool.not_recommended,
+        evidence_level=str(tool.evidence_level),
+        not_recommended=tool.not_recommended,
         references="\n".join(tool.references or []),
         last_review=tool.last_review.isoformat() if tool.last_review else "",
-        risk_factors=tool.risk_factor_slugs, stages=list(tool.stages), setting=list(tool.setting),
-        responsivity=list(tool.responsivity), slug=tool.slug)
+        risk_factors=tool.risk_factor_slugs,
+        stages=list(tool.stages),
+        setting=list(tool.setting),
+        responsivity=list(tool.responsivity),
+        slug=tool.slug,
+    )
     return values
 
 
@@ -166,8 +215,18 @@ def values_from_form(form) -> dict:
     """The form as the curator filled it in (kept as typed, to re-show it on error)."""
     values = {name: form.get(name, "") for name in TEXT_FIELDS}
     values.update({name: form.getlist(name) for name in LIST_FIELDS})
-    for name in ("slug", "kind", "phase", "modality", "sessions", "minutes_per_session",
-                 "preparation_minutes", "evidence_level", "references", "last_review"):
+    for name in (
+        "slug",
+        "kind",
+        "phase",
+        "modality",
+        "sessions",
+        "minutes_per_session",
+        "preparation_minutes",
+        "evidence_level",
+        "references",
+        "last_review",
+    ):
         values[name] = form.get(name, "").strip()
     values["not_recommended"] = form.get("not_recommended") == "1"
     values["base_revision"] = form.get("base_revision", "").strip()
@@ -182,11 +241,14 @@ def _date(text: str) -> str:
 
 def schema_input(values: dict, creating: bool) -> dict:
     """The form's values in the shape of the API's schema (empty optional fields → null)."""
-    data = {name: values[name].strip() if name == "title" else values[name].replace("\r\n", "\n")
-            for name in TEXT_FIELDS}
+    data = {
+        name: values[name].strip() if name == "title" else values[name].replace("\r\n", "\n")
+        for name in TEXT_FIELDS
+    }
     data.update({name: values[name] for name in LIST_FIELDS})
-    data["references"] = [line.strip() for line in values["references"].splitlines()
-                          if line.strip()]
+    data["references"] = [
+        line.strip() for line in values["references"].splitlines() if line.strip()
+    ]
     data["not_recommended"] = values["not_recommended"]
     for name in ("kind", "phase", "evidence_level"):
         data[name] = values[name]
@@ -208,10 +270,30 @@ def _flatten(messages) -> str:
 
 # The form's fields, in the order the form shows them: the error summary follows it.
 FORM_FIELDS = (
-    "title", "slug", "summary", "kind", "phase", "risk_factors", "protective_factors", "stages",
-    "setting", "responsivity", "modality", "sessions", "minutes_per_session",
-    "preparation_minutes", "instructions", "precautions", "evidence_level", "not_recommended",
-    "references", "last_review", "author_name", "author_role", "author_structure", "author_contact",
+    "title",
+    "slug",
+    "summary",
+    "kind",
+    "phase",
+    "risk_factors",
+    "protective_factors",
+    "stages",
+    "setting",
+    "responsivity",
+    "modality",
+    "sessions",
+    "minutes_per_session",
+    "preparation_minutes",
+    "instructions",
+    "precautions",
+    "evidence_level",
+    "not_recommended",
+    "references",
+    "last_review",
+    "author_name",
+    "author_role",
+    "author_structure",
+    "author_contact",
 )
 
 
@@ -229,9 +311,15 @@ def form_errors(messages: dict) -> dict[str, str]:
 
 def _render_form(tool: Tool | None, values: dict, errors: dict, status: int = 200, conflict=None):
     return render_template(
-        "curation/tool_form.html", tool=tool, values=values, errors=errors, v=v,
-        conflict=conflict, form_fields=FORM_FIELDS,
-        labels=FIELD_LABELS, factor_options=[(f.slug, f.label) for f in all_factors(db.session)],
+        "curation/tool_form.html",
+        tool=tool,
+        values=values,
+        errors=errors,
+        v=v,
+        conflict=conflict,
+        form_fields=FORM_FIELDS,
+        labels=FIELD_LABELS,
+        factor_options=[(f.slug, f.label) for f in all_factors(db.session)],
         options=lambda terms: [(t.slug, t.label) for t in terms],
     ), status
 
@@ -262,8 +350,9 @@ def _save_form(tool: Tool | None):
         db.rollback()
         return _render_form(None if creating else tool, values, form_errors(exc.errors), 400)
     slug = tool.slug
-    flash_saved("L'outil est créé en brouillon." if creating
-                 else "Les modifications sont enregistrées.")
+    flash_saved(
+        "L'outil est créé en brouillon." if creating else "Les modifications sont enregistrées."
+    )
     return redirect(url_for("curation.tool_detail", slug=slug), code=303)
 
 
@@ -289,16 +378,26 @@ def tool_edit(slug: str):
 
 # -- the tool's page, preview and workflow -----------------------------------------------
 
+
 @bp.get("/gestion/outils/<slug>")
 @role_required("curator")
 def tool_detail(slug: str):
     tool = tool_or_404(slug)
     history = revisions.history(db.session, tool)
     return render_template(
-        "curation/tool_detail.html", tool=tool, v=v, steps=workflow.steps(db.session, tool),
-        transitions=workflow.allowed(tool.status), note_max=workflow.NOTE_MAX,
-        state=index_states(db.session, [tool])[tool.id], index_labels=INDEX_STATES,
-        revisions=history[:5], revision_count=len(history), sources=SOURCES, labels=FIELD_LABELS)
+        "curation/tool_detail.html",
+        tool=tool,
+        v=v,
+        steps=workflow.steps(db.session, tool),
+        transitions=workflow.allowed(tool.status),
+        note_max=workflow.NOTE_MAX,
+        state=index_states(db.session, [tool])[tool.id],
+        index_labels=INDEX_STATES,
+        revisions=history[:5],
+        revision_count=len(history),
+        sources=SOURCES,
+        labels=FIELD_LABELS,
+    )
 
 
 @bp.post("/gestion/outils/<slug>/statut")
@@ -315,8 +414,10 @@ def tool_transition(slug: str):
     if target == "published":
         flash_saved("L'outil est publié : les agents le trouvent dans la recherche.")
     else:
-        flash_saved(f"L'outil passe au statut « {v.label(v.STATUSES, target)} » : "
-                     "il n'apparaît pas dans la recherche.")
+        flash_saved(
+            f"L'outil passe au statut « {v.label(v.STATUSES, target)} » : "
+            "il n'apparaît pas dans la recherche."
+        )
     return redirect(url_for("curation.tool_detail", slug=slug), code=303)
 
 
@@ -326,17 +427,24 @@ def tool_preview(slug: str):
     """The officer's own sheet (same view code, same template), with a banner on top."""
     tool = tool_or_404(slug)
     status = v.label(v.STATUSES, tool.status)
-    visibility = ("elle est visible des agents et dans la recherche" if tool.status == "published"
-                  else "elle n'est pas visible des agents ni dans la recherche")
+    visibility = (
+        "elle est visible des agents et dans la recherche"
+        if tool.status == "published"
+        else "elle n'est pas visible des agents ni dans la recherche"
+    )
     back = url_for("curation.tool_detail", slug=tool.slug)
-    flash(Markup("<strong>Aperçu</strong> : la fiche telle qu'un agent la verra. Statut : "
-                 "{status} ({visibility}). <a href=\"{back}\">Retour à la gestion de l'outil</a>")
-          .format(status=status, visibility=visibility, back=back),
-          "info" if tool.status == "published" else "warning")
+    flash(
+        Markup(
+            "<strong>Aperçu</strong> : la fiche telle qu'un agent la verra. Statut : "
+            '{status} ({visibility}). <a href="{back}">Retour à la gestion de l\'outil</a>'
+        ).format(status=status, visibility=visibility, back=back),
+        "info" if tool.status == "published" else "warning",
+    )
     return render_sheet(tool)
 
 
 # -- revisions ---------------------------------------------------------------------------
+
 
 def _revision_or_404(tool: Tool, number: int):
     revision = revisions.get(db.session, tool, number)
@@ -349,9 +457,14 @@ def _revision_or_404(tool: Tool, number: int):
 @role_required("curator")
 def tool_history(slug: str):
     tool = tool_or_404(slug)
-    return render_template("curation/tool_history.html", tool=tool, v=v,
-                           revisions=revisions.history(db.session, tool), sources=SOURCES,
-                           labels=FIELD_LABELS)
+    return render_template(
+        "curation/tool_history.html",
+        tool=tool,
+        v=v,
+        revisions=revisions.history(db.session, tool),
+        sources=SOURCES,
+        labels=FIELD_LABELS,
+    )
 
 
 @bp.get("/gestion/outils/<slug>/historique/<int:number>")
@@ -362,9 +475,15 @@ def revision_diff(slug: str, number: int):
     before = revisions.previous(db.session, revision)
     latest = revisions.latest(db.session, tool.id)
     return render_template(
-        "curation/revision_diff.html", tool=tool, v=v, revision=revision, before=before,
-        is_latest=latest is not None and latest.id == revision.id, sources=SOURCES,
-        changes=revisions.diff(db.session, before.snapshot if before else None, revision.snapshot))
+        "curation/revision_diff.html",
+        tool=tool,
+        v=v,
+        revision=revision,
+        before=before,
+        is_latest=latest is not None and latest.id == revision.id,
+        sources=SOURCES,
+        changes=revisions.diff(db.session, before.snapshot if before else None, revision.snapshot),
+    )
 
 
 @bp.post("/gestion/outils/<slug>/historique/<int:number>/restaurer")
@@ -376,8 +495,11 @@ def revision_restore(slug: str, number: int):
         new = restore_revision(db.session, tool, revision, current_user())
     except CatalogueError as exc:
         db.rollback()
-        flash("Cette version ne peut pas être restaurée telle quelle : "
-              + " ".join(_flatten(m) for m in exc.errors.values()), "error")
+        flash(
+            "Cette version ne peut pas être restaurée telle quelle : "
+            + " ".join(_flatten(m) for m in exc.errors.values()),
+            "error",
+        )
         return redirect(url_for("curation.revision_diff", slug=slug, number=number), code=303)
     new_number = new.number
     flash_saved(f"La version {number} est restaurée : elle devient la version {new_number}.")

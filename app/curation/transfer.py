@@ -22,6 +22,7 @@ a missing file): the report names it and the command ends with exit code 2. Foun
 stored by the supports service, so they follow the transaction like an upload: removed if it
 rolls back, a replaced version deleted only once it has committed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,7 +30,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +40,13 @@ from sqlalchemy import ARRAY, Boolean, Date, DateTime, Integer, String, Text, se
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from app.models import RiskFactor, Support, Tool
-from app.catalogue.schemas import ToolInSchema
-from app.catalogue import revisions
-from app.catalogue import workflow
+from app.catalogue import revisions, workflow
 from app.catalogue.risk_factors import all_factors
-from app.curation.factor_edits import FactorValues, check_factors, locked_factors
+from app.catalogue.schemas import ToolInSchema
 from app.catalogue.scores import refresh_scores
 from app.catalogue.supports import TYPES, SupportRejected, detect_type, set_support_file
+from app.curation.factor_edits import FactorValues, check_factors, locked_factors
+from app.models import RiskFactor, Support, Tool
 
 FORMAT = "romin-catalogue"
 VERSION = 1
@@ -76,23 +76,25 @@ class ImportedToolSchema(ToolInSchema):
     the legacy import stores tools without one (the old files often had none), and an export
     of such a catalogue must read back. The import-only columns are checked apart."""
 
-    summary = fields.String(load_default="", validate=check.Length(
-        max=1000, error="Le résumé dépasse 1000 caractères."),
-        error_messages={"invalid": "Résumé : texte attendu."})
+    summary = fields.String(
+        load_default="",
+        validate=check.Length(max=1000, error="Le résumé dépasse 1000 caractères."),
+        error_messages={"invalid": "Résumé : texte attendu."},
+    )
 
 
 def tool_columns() -> list:
     """Every column of a tool sheet that travels: all of them but ids, scores and links to users
     (a foreign key), so a column added to the sheet is exported without touching this file."""
-    return [c for c in Tool.__table__.columns
-            if c.name not in TOOL_EXCLUDED and not c.foreign_keys]
+    return [c for c in Tool.__table__.columns if c.name not in TOOL_EXCLUDED and not c.foreign_keys]
 
 
 # -- export ---------------------------------------------------------------------------------
 
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat()
+        return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     return value
@@ -105,14 +107,19 @@ def export_catalogue(session: Session, progress: Callable[[int], None] = lambda 
     for tool in session.scalars(select(Tool).order_by(Tool.slug)):
         entry = {c.name: _plain(getattr(tool, c.key)) for c in columns}
         entry["risk_factors"] = tool.risk_factor_slugs
-        entry["supports"] = [{name: getattr(s, name) for name in SUPPORT_FIELDS}
-                             for s in sorted(tool.supports, key=lambda s: (s.position, s.filename))]
+        entry["supports"] = [
+            {name: getattr(s, name) for name in SUPPORT_FIELDS}
+            for s in sorted(tool.supports, key=lambda s: (s.position, s.filename))
+        ]
         tools.append(entry)
         progress(1)
     return {
-        "format": FORMAT, "version": VERSION,
-        "risk_factors": [{name: getattr(f, name) for name in FACTOR_FIELDS}
-                         for f in sorted(factors, key=lambda f: (f.position, f.slug))],
+        "format": FORMAT,
+        "version": VERSION,
+        "risk_factors": [
+            {name: getattr(f, name) for name in FACTOR_FIELDS}
+            for f in sorted(factors, key=lambda f: (f.position, f.slug))
+        ],
         "tools": tools,
     }
 
@@ -123,6 +130,7 @@ def dumps(catalogue: dict) -> str:
 
 
 # -- validation -----------------------------------------------------------------------------
+
 
 class InvalidCatalogue(ValueError):
     """The file cannot be imported; `errors` are French sentences, each naming where it is."""
@@ -142,8 +150,9 @@ def loads(text: str) -> dict:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidCatalogue([f"JSON illisible, ligne {exc.lineno}, colonne {exc.colno} : "
-                                f"{exc.msg}."]) from exc
+        raise InvalidCatalogue(
+            [f"JSON illisible, ligne {exc.lineno}, colonne {exc.colno} : {exc.msg}."]
+        ) from exc
     if not isinstance(data, dict):
         raise InvalidCatalogue(["Le fichier doit contenir un objet JSON (un export de ROMIN)."])
     return data
@@ -200,9 +209,13 @@ def validate(session: Session, data: dict) -> CheckedCatalogue:
     """Every problem of the file at once (not the first one only); raises InvalidCatalogue."""
     errors: list[str] = []
     if data.get("format") != FORMAT:
-        errors.append(f"« format » doit valoir « {FORMAT} » : ce fichier n'est pas un export de ROMIN.")
+        errors.append(
+            f"« format » doit valoir « {FORMAT} » : ce fichier n'est pas un export de ROMIN."
+        )
     if data.get("version") != VERSION:
-        errors.append(f"« version » {data.get('version')!r} non prise en charge (attendue : {VERSION}).")
+        errors.append(
+            f"« version » {data.get('version')!r} non prise en charge (attendue : {VERSION})."
+        )
     for key in ("risk_factors", "tools"):
         if not isinstance(data.get(key), list):
             errors.append(f"« {key} » doit être une liste.")
@@ -244,7 +257,9 @@ def _validate_factors(session: Session, items: list, errors: list[str]) -> list[
         problems = _field_problems(item, FACTOR_FIELDS, FACTOR_FIELDS)
         slug = item.get("slug")
         if not isinstance(slug, str) or not FACTOR_SLUG.match(slug) or len(slug) > 40:
-            problems.append("« slug » : identifiant invalide (minuscules, chiffres et tirets, 40 au plus)")
+            problems.append(
+                "« slug » : identifiant invalide (minuscules, chiffres et tirets, 40 au plus)"
+            )
         elif slug in seen:
             problems.append("« slug » : ce facteur figure deux fois dans le fichier")
         for name in ("label", "description"):
@@ -263,10 +278,14 @@ def _validate_factors(session: Session, items: list, errors: list[str]) -> list[
         factors.append(item)
     # the curators' rules, on the set the database will hold once the file is imported
     in_file = {f["slug"] for f in factors}
-    merged = [FactorValues(f["slug"], f["label"], f["description"], list(f["synonyms"]))
-              for f in factors]
-    merged += [FactorValues(f.slug, f.label, f.description or "", list(f.synonyms))
-               for f in all_factors(session) if f.slug not in in_file]
+    merged = [
+        FactorValues(f["slug"], f["label"], f["description"], list(f["synonyms"])) for f in factors
+    ]
+    merged += [
+        FactorValues(f.slug, f.label, f.description or "", list(f.synonyms))
+        for f in all_factors(session)
+        if f.slug not in in_file
+    ]
     for slug, problems in check_factors(merged).items():
         if slug in in_file:
             errors.append(f"facteur « {slug} » : {' '.join(problems.values())}")
@@ -278,14 +297,17 @@ def _validate_factors(session: Session, items: list, errors: list[str]) -> list[
 def _schema_problems(messages: dict) -> list[str]:
     """The schema's messages, each prefixed with the field it is about (and the item's number
     for a list)."""
+
     def text(found) -> str:
         return " ".join(FRENCH.get(m, m) for m in found) if isinstance(found, list) else str(found)
 
     problems = []
     for name, found in sorted(messages.items()):
         if isinstance(found, dict):  # a list's items: {index: [messages]}
-            problems += [f"« {name} » n° {index + 1} : {text(found[index])}"
-                         for index in sorted(found, key=lambda i: (not isinstance(i, int), i))]
+            problems += [
+                f"« {name} » n° {index + 1} : {text(found[index])}"
+                for index in sorted(found, key=lambda i: (not isinstance(i, int), i))
+            ]
         else:
             problems.append(f"« {name} » : {text(found)}")
     return problems
@@ -351,9 +373,17 @@ def _validate_supports(items: Any, problems: list[str]) -> list[dict]:
             continue
         wrong = _field_problems(item, SUPPORT_FIELDS, SUPPORT_FIELDS)
         name = item.get("filename")
-        if not isinstance(name, str) or not name or len(name) > 200 or "/" in name or "\\" in name \
-                or name.startswith("."):
-            wrong.append("« filename » : nom de fichier invalide (sans dossier, 200 caractères au plus)")
+        if (
+            not isinstance(name, str)
+            or not name
+            or len(name) > 200
+            or "/" in name
+            or "\\" in name
+            or name.startswith(".")
+        ):
+            wrong.append(
+                "« filename » : nom de fichier invalide (sans dossier, 200 caractères au plus)"
+            )
         elif name in names:
             wrong.append(f"« filename » : « {name} » figure deux fois pour cet outil")
         if not isinstance(item.get("title", ""), str) or len(item.get("title", "")) > 200:
@@ -363,7 +393,9 @@ def _validate_supports(items: Any, problems: list[str]) -> list[dict]:
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 wrong.append(f"« {key} » doit être un entier positif ou nul")
         if item.get("content_type") not in TYPES.values():
-            wrong.append(f"« content_type » : type non accepté (attendus : {', '.join(TYPES.values())})")
+            wrong.append(
+                f"« content_type » : type non accepté (attendus : {', '.join(TYPES.values())})"
+            )
         if not isinstance(item.get("sha256"), str) or not SHA256.match(item["sha256"]):
             wrong.append("« sha256 » : 64 chiffres hexadécimaux en minuscules attendus")
         if wrong:
@@ -375,6 +407,7 @@ def _validate_supports(items: Any, problems: list[str]) -> list[dict]:
 
 
 # -- import ---------------------------------------------------------------------------------
+
 
 @dataclass
 class Counts:
@@ -398,24 +431,32 @@ class ImportReport:
         return any(c.created or c.updated for c in (self.factors, self.tools, self.supports))
 
     def lines(self) -> list[str]:
-        lines = [f"Facteurs de risque : {self.factors.text()}.",
-                 f"Outils : {self.tools.text()}.",
-                 f"Supports : {self.supports.text()}"
-                 + (f", {len(self.missing_files)} non importé(s) (fichier introuvable)."
-                    if self.missing_files else ".")]
+        lines = [
+            f"Facteurs de risque : {self.factors.text()}.",
+            f"Outils : {self.tools.text()}.",
+            f"Supports : {self.supports.text()}"
+            + (
+                f", {len(self.missing_files)} non importé(s) (fichier introuvable)."
+                if self.missing_files
+                else "."
+            ),
+        ]
         for entry in self.missing_files:
             lines.append(f"  fichier introuvable : {entry}")
         if self.missing_files:
-            lines.append("Un support dont le fichier est introuvable n'est pas importé (une fiche ne "
-                         "renvoie jamais vers un fichier absent) : copiez les fichiers (option "
-                         "--fichiers) puis relancez l'import, qui ne refera que ce qui manque.")
+            lines.append(
+                "Un support dont le fichier est introuvable n'est pas importé (une fiche ne "
+                "renvoie jamais vers un fichier absent) : copiez les fichiers (option "
+                "--fichiers) puis relancez l'import, qui ne refera que ce qui manque."
+            )
         if not self.changed:
             lines.append("Rien n'a changé : la base contenait déjà ce catalogue.")
         return lines
 
 
-def import_catalogue(session: Session, data: dict, files_dir: Path,
-                     progress: Callable[[int], None] = lambda n: None) -> ImportReport:
+def import_catalogue(
+    session: Session, data: dict, files_dir: Path, progress: Callable[[int], None] = lambda n: None
+) -> ImportReport:
     """Validate the whole file, then upsert it; flushes, never commits. Raises InvalidCatalogue
     before writing anything. Support files are stored by the supports service, so they follow
     the transaction: removed if it rolls back, the replaced ones deleted once it commits."""
@@ -429,8 +470,12 @@ def check_catalogue(session: Session, data: dict) -> CheckedCatalogue:
     return validate(session, data)
 
 
-def apply_catalogue(session: Session, checked: CheckedCatalogue, files_dir: Path,
-                    progress: Callable[[int], None] = lambda n: None) -> ImportReport:
+def apply_catalogue(
+    session: Session,
+    checked: CheckedCatalogue,
+    files_dir: Path,
+    progress: Callable[[int], None] = lambda n: None,
+) -> ImportReport:
     """Upsert a checked file (see import_catalogue)."""
     report = ImportReport()
     factors = _import_factors(session, checked.factors, report.factors)
@@ -447,8 +492,9 @@ def apply_catalogue(session: Session, checked: CheckedCatalogue, files_dir: Path
     for tool, old_status in changed:
         # the curators' trail, as for any save: who (the import, no user) changed what, when
         if old_status is None or tool.status != old_status:
-            workflow.record_step(session, tool, old_status, tool.status, None,
-                                 note="romin import", source="import")
+            workflow.record_step(
+                session, tool, old_status, tool.status, None, note="romin import", source="import"
+            )
         revisions.record(session, tool, None, source="import")
     return report
 
@@ -481,9 +527,15 @@ def _assign(obj, values: dict) -> bool:
     return changed
 
 
-def _import_tool(session: Session, item: dict, tools: dict[str, Tool],
-                 factors: dict[str, RiskFactor], files: _FileFinder,
-                 report: ImportReport, changed_tools: list) -> None:
+def _import_tool(
+    session: Session,
+    item: dict,
+    tools: dict[str, Tool],
+    factors: dict[str, RiskFactor],
+    files: _FileFinder,
+    report: ImportReport,
+    changed_tools: list,
+) -> None:
     values = {k: val for k, val in item.items() if k not in ("risk_factors", "supports")}
     tool = tools.get(item["slug"])
     creating = tool is None
@@ -511,8 +563,9 @@ def _import_tool(session: Session, item: dict, tools: dict[str, Tool],
         _import_support(session, tool, support, files, report)
 
 
-def _import_support(session: Session, tool: Tool, item: dict, files: _FileFinder,
-                    report: ImportReport) -> None:
+def _import_support(
+    session: Session, tool: Tool, item: dict, files: _FileFinder, report: ImportReport
+) -> None:
     existing = next((s for s in tool.supports if s.filename == item["filename"]), None)
     meta = {"title": item["title"], "position": item["position"]}
     if existing is not None and existing.sha256 == item["sha256"]:
@@ -525,7 +578,8 @@ def _import_support(session: Session, tool: Tool, item: dict, files: _FileFinder
     if data is None:
         report.missing_files.append(
             f"outil « {tool.slug} », « {item['filename']} » (sha256 {item['sha256'][:12]}…)"
-            + (" : l'ancienne version du fichier est conservée" if existing is not None else ""))
+            + (" : l'ancienne version du fichier est conservée" if existing is not None else "")
+        )
         return
     try:
         kind = detect_type(data)

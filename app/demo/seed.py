@@ -1,4 +1,5 @@
 """Loads the demo catalogue (app/demo/catalogue.yaml) idempotently: by slug, by demo account."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -9,13 +10,13 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.demo.worksheets import render_support_pdf
-from app.models import Tool, User
-from app.catalogue.service import save_tool
-from app.feedback.ratings import rate
 from app.catalogue.risk_factors import ensure_risk_factors
 from app.catalogue.scores import catalogue_mean, current_weights, refresh_scores
+from app.catalogue.service import save_tool
 from app.catalogue.supports import add_support
+from app.demo.worksheets import render_support_pdf
+from app.feedback.ratings import rate
+from app.models import Tool, User
 
 DEMO_FILE = Path(__file__).resolve().parent.parent / "demo" / "catalogue.yaml"
 DEMO_DOMAIN = "demo.romin.invalid"
@@ -37,21 +38,30 @@ def load_demo(path: Path = DEMO_FILE) -> dict:
 def tool_fields(entry: dict) -> dict:
     author = entry.get("author") or {}
     return {
-        "slug": entry["slug"], "title": entry["title"], "kind": entry["kind"],
-        "phase": entry.get("phase", "intervention"), "summary": entry.get("summary", ""),
-        "instructions": entry.get("instructions", ""), "precautions": entry.get("precautions", ""),
+        "slug": entry["slug"],
+        "title": entry["title"],
+        "kind": entry["kind"],
+        "phase": entry.get("phase", "intervention"),
+        "summary": entry.get("summary", ""),
+        "instructions": entry.get("instructions", ""),
+        "precautions": entry.get("precautions", ""),
         "protective_factors": entry.get("protective_factors", "") or "",
-        "risk_factors": entry["risk_factors"], "stages": entry.get("stages", []),
+        "risk_factors": entry["risk_factors"],
+        "stages": entry.get("stages", []),
         "modality": entry.get("modality"),
         "sessions": str(entry["sessions"]) if entry.get("sessions") else None,
         "minutes_per_session": entry.get("minutes_per_session"),
         "preparation_minutes": entry.get("preparation_minutes"),
-        "setting": entry.get("setting", []), "responsivity": entry.get("responsivity", []),
+        "setting": entry.get("setting", []),
+        "responsivity": entry.get("responsivity", []),
         "evidence_level": entry.get("evidence_level", 0),
         "not_recommended": bool(entry.get("not_recommended", False)),
-        "references": entry.get("references", []) or [], "last_review": entry.get("last_review"),
-        "author_name": author.get("name", ""), "author_role": author.get("role", ""),
-        "author_structure": author.get("structure", ""), "author_contact": author.get("contact", "") or "",
+        "references": entry.get("references", []) or [],
+        "last_review": entry.get("last_review"),
+        "author_name": author.get("name", ""),
+        "author_role": author.get("role", ""),
+        "author_structure": author.get("structure", ""),
+        "author_contact": author.get("contact", "") or "",
         "status": "published",
     }
 
@@ -60,15 +70,22 @@ def demo_agent(session: Session, number: int) -> User:
     email = f"agent{number}@{DEMO_DOMAIN}"
     user = session.scalar(select(User).where(User.email == email))
     if user is None:
-        user = User(email=email, role="agent", display_name=f"CPIP de démonstration {number}",
-                    service="SPIP (démonstration)", is_demo=True, is_active=False)
+        user = User(
+            email=email,
+            role="agent",
+            display_name=f"CPIP de démonstration {number}",
+            service="SPIP (démonstration)",
+            is_demo=True,
+            is_active=False,
+        )
         session.add(user)
         session.flush()
     return user
 
 
-def seed(session: Session, data: dict | None = None,
-         progress: Callable[[int], None] = lambda n: None) -> SeedReport:
+def seed(
+    session: Session, data: dict | None = None, progress: Callable[[int], None] = lambda n: None
+) -> SeedReport:
     """Create or update every demo tool, its supports and the demo feedback; flush only."""
 
     data = data or load_demo()
@@ -94,10 +111,18 @@ def seed(session: Session, data: dict | None = None,
         progress(1)
     for item in data.get("feedback", []) or []:
         tool = tools[item["tool"]]
-        rate(session, tool, demo_agent(session, item["agent"]), rating=item["rating"],
-             comment=item.get("comment", "") or "", risk_factor=item.get("risk_factor"),
-             modality=item.get("modality"), sessions_used=item.get("sessions_used"),
-             minutes_spent=item.get("minutes_spent"), is_demo=True)
+        rate(
+            session,
+            tool,
+            demo_agent(session, item["agent"]),
+            rating=item["rating"],
+            comment=item.get("comment", "") or "",
+            risk_factor=item.get("risk_factor"),
+            modality=item.get("modality"),
+            sessions_used=item.get("sessions_used"),
+            minutes_spent=item.get("minutes_spent"),
+            is_demo=True,
+        )
         report.feedback += 1
     # every score against the final catalogue mean
     refresh_scores(session, list(tools.values()), current_weights(session), catalogue_mean(session))

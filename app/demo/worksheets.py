@@ -9,9 +9,10 @@ fpdf2's core fonts only cover latin-1 and no TTF font is guaranteed on the
 machine, hence `_latin1`. The creation date is fixed so that the same spec
 always gives the same bytes (stable checksums, idempotent seeding).
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
@@ -19,17 +20,39 @@ from fpdf.fonts import FontFace
 FOOTER = (
     "Document de travail — n'y inscrivez aucune information permettant d'identifier une personne."
 )
-FIXED_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
+FIXED_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
 _REPLACEMENTS = {
-    "\u2019": "'", "\u2018": "'", "\u201a": "'", "\u2032": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
-    "\u2039": "<", "\u203a": ">",
-    "\u0153": "oe", "\u0152": "OE",
+    "\u2019": "'",
+    "\u2018": "'",
+    "\u201a": "'",
+    "\u2032": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u2033": '"',
+    "\u2039": "<",
+    "\u203a": ">",
+    "\u0153": "oe",
+    "\u0152": "OE",
     "\u2026": "...",
-    "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2010": "-", "\u2011": "-", "\u2212": "-",
-    "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ", "\u2002": " ", "\u2003": " ",
-    "\u2022": "-", "\u25cf": "-", "\u25a1": "[ ]", "\u2610": "[ ]", "\u2192": "->",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2012": "-",
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2212": "-",
+    "\u00a0": " ",
+    "\u202f": " ",
+    "\u2009": " ",
+    "\u2007": " ",
+    "\u2002": " ",
+    "\u2003": " ",
+    "\u2022": "-",
+    "\u25cf": "-",
+    "\u25a1": "[ ]",
+    "\u2610": "[ ]",
+    "\u2192": "->",
     "\u20ac": "EUR",
 }
 
@@ -89,8 +112,11 @@ def _table(pdf: _Worksheet, spec: dict) -> None:
     pdf.set_draw_color(120, 120, 120)
     headings = FontFace(emphasis="BOLD", fill_color=(232, 238, 247))
     with pdf.table(
-        line_height=6, text_align="LEFT", padding=2,
-        headings_style=headings, first_row_as_headings=True,
+        line_height=6,
+        text_align="LEFT",
+        padding=2,
+        headings_style=headings,
+        first_row_as_headings=True,
     ) as table:
         head = table.row()
         for col in columns:
@@ -132,13 +158,15 @@ def render_support_pdf(spec: dict, tool_title: str) -> bytes:
         if section.get("heading"):
             pdf.set_font("Helvetica", "B", 12)
             pdf.set_fill_color(232, 238, 247)
-            pdf.multi_cell(0, 7, _latin1(section["heading"]), fill=True,
-                           new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(
+                0, 7, _latin1(section["heading"]), fill=True, new_x="LMARGIN", new_y="NEXT"
+            )
             pdf.ln(1.5)
         pdf.set_font("Helvetica", "", 10.5)
         if section.get("body"):
-            pdf.multi_cell(0, 5.5, _latin1(str(section["body"]).strip()),
-                           new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(
+                0, 5.5, _latin1(str(section["body"]).strip()), new_x="LMARGIN", new_y="NEXT"
+            )
             pdf.ln(1.5)
         if section.get("table"):
             _table(pdf, section["table"])

@@ -1,9 +1,8 @@
 """POST /api/v1/tools/<slug>/feedback: an officer's rating through the API.
 
 On the tools API blueprint, so that the API's paths and tags stay those of the tools."""
-from __future__ import annotations
 
-from typing import Any
+from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
@@ -34,6 +33,9 @@ class ToolFeedback(MethodView):
         except feedback_service.FeedbackError as exc:
             abort(422, errors={"json": exc.errors}, message="Données invalides.")
         signals.feedback_given.send(tool, risk_factor=data.get("risk_factor"), user=g.api_user)
-        return {"rating": feedback.rating, "comment": feedback.comment,
-                "risk_factor": feedback.risk_factor.slug if feedback.risk_factor else None,
-                "tool": tool_out(tool)["rating"]}
+        return {
+            "rating": feedback.rating,
+            "comment": feedback.comment,
+            "risk_factor": feedback.risk_factor.slug if feedback.risk_factor else None,
+            "tool": tool_out(tool)["rating"],
+        }

@@ -6,6 +6,7 @@ what the comment says). So a decision changes no search document and writes no o
 A hidden comment is never deleted: its author still sees it, marked, with the reason; it
 stays hidden, even if its author edits it, until a curator shows it again.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -32,26 +33,34 @@ def _reason(reason: str | None, required: bool, what: str) -> str:
     if required and not reason:
         raise ModerationError({"reason": f"Indiquez {what}."})
     if len(reason) > REASON_MAX:
-        raise ModerationError({"reason": f"Le motif dépasse {REASON_MAX} caractères "
-                                         f"({len(reason)} saisis)."})
+        raise ModerationError(
+            {"reason": f"Le motif dépasse {REASON_MAX} caractères ({len(reason)} saisis)."}
+        )
     return reason
 
 
 # -- officers ------------------------------------------------------------------------------
 
+
 def report(session: Session, feedback: Feedback, reporter: User, reason: str = "") -> bool:
     """Report a comment; False when this officer's earlier report is still open (no decision
     yet). A report a decision closed does not count: the officer may report again."""
     if feedback.user_id == reporter.id:
-        raise ModerationError({"reason": "Vous ne pouvez pas signaler votre propre commentaire : "
-                                         "modifiez-le plutôt."})
+        raise ModerationError(
+            {"reason": "Vous ne pouvez pas signaler votre propre commentaire : modifiez-le plutôt."}
+        )
     reason = _reason(reason, False, "")
     created = session.scalar(
-        insert(CommentReport).values(feedback_id=feedback.id, reporter_id=reporter.id,
-                                     reason=reason, created_at=func.now())
-        .on_conflict_do_nothing(index_elements=["feedback_id", "reporter_id"],
-                                index_where=CommentReport.decision_id.is_(None))
-        .returning(CommentReport.id))
+        insert(CommentReport)
+        .values(
+            feedback_id=feedback.id, reporter_id=reporter.id, reason=reason, created_at=func.now()
+        )
+        .on_conflict_do_nothing(
+            index_elements=["feedback_id", "reporter_id"],
+            index_where=CommentReport.decision_id.is_(None),
+        )
+        .returning(CommentReport.id)
+    )
     return created is not None
 
 
@@ -59,12 +68,19 @@ def reported_by(session: Session, user: User | None, feedback_ids: list[int]) ->
     """Those of these comments `user` reported and no decision has examined yet."""
     if user is None or not feedback_ids:
         return set()
-    return set(session.scalars(select(CommentReport.feedback_id).where(
-        CommentReport.reporter_id == user.id, CommentReport.feedback_id.in_(feedback_ids),
-        CommentReport.decision_id.is_(None))))
+    return set(
+        session.scalars(
+            select(CommentReport.feedback_id).where(
+                CommentReport.reporter_id == user.id,
+                CommentReport.feedback_id.in_(feedback_ids),
+                CommentReport.decision_id.is_(None),
+            )
+        )
+    )
 
 
 # -- the current state of comments ---------------------------------------------------------
+
 
 def _latest_decision_ids(feedback_ids=None):
     query = select(func.max(CommentDecision.id)).group_by(CommentDecision.feedback_id)
@@ -77,8 +93,12 @@ def hidden_decisions(session: Session, feedback_ids: list[int]) -> dict[int, Com
     """The decision that hides each of these comments, for those that are hidden."""
     if not feedback_ids:
         return {}
-    decisions = session.scalars(select(CommentDecision).where(
-        CommentDecision.id.in_(_latest_decision_ids(feedback_ids)), CommentDecision.action == HIDE))
+    decisions = session.scalars(
+        select(CommentDecision).where(
+            CommentDecision.id.in_(_latest_decision_ids(feedback_ids)),
+            CommentDecision.action == HIDE,
+        )
+    )
     return {d.feedback_id: d for d in decisions}
 
 
@@ -95,28 +115,35 @@ def comments_for(session: Session, feedback: list[Feedback], viewer: User | None
     hidden = hidden_decisions(session, [f.id for f in with_text])
     reported = reported_by(session, viewer, [f.id for f in with_text])
     viewer_id = viewer.id if viewer is not None else None
-    return [Comment(f, hidden.get(f.id), f.id in reported) for f in with_text
-            if f.id not in hidden or f.user_id == viewer_id]
+    return [
+        Comment(f, hidden.get(f.id), f.id in reported)
+        for f in with_text
+        if f.id not in hidden or f.user_id == viewer_id
+    ]
 
 
 # -- curators ------------------------------------------------------------------------------
 
-def decide(session: Session, feedback: Feedback, curator: User, action: str,
-           reason: str = "") -> CommentDecision:
+
+def decide(
+    session: Session, feedback: Feedback, curator: User, action: str, reason: str = ""
+) -> CommentDecision:
     """Hide (reason required) or show a comment; closes its open reports."""
     if action not in (HIDE, SHOW):
         raise ValueError(action)
     reason = _reason(reason, action == HIDE, "le motif du masquage (il sera montré à l'auteur)")
     # one decision at a time per comment: two curators deciding at once take turns
     session.execute(select(Feedback.id).where(Feedback.id == feedback.id).with_for_update())
-    decision = CommentDecision(feedback_id=feedback.id, action=action, reason=reason,
-                               decided_by_id=curator.id)
+    decision = CommentDecision(
+        feedback_id=feedback.id, action=action, reason=reason, decided_by_id=curator.id
+    )
     session.add(decision)
     session.flush()
-    session.execute(update(CommentReport)
-                    .where(CommentReport.feedback_id == feedback.id,
-                           CommentReport.decision_id.is_(None))
-                    .values(decision_id=decision.id))
+    session.execute(
+        update(CommentReport)
+        .where(CommentReport.feedback_id == feedback.id, CommentReport.decision_id.is_(None))
+        .values(decision_id=decision.id)
+    )
     return decision
 
 
@@ -133,8 +160,11 @@ class ReportedComment:
 
 def open_reports(session: Session) -> list[ReportedComment]:
     """Comments with reports no decision has closed yet, oldest report first."""
-    reports = session.scalars(select(CommentReport).where(CommentReport.decision_id.is_(None))
-                              .order_by(CommentReport.created_at, CommentReport.id))
+    reports = session.scalars(
+        select(CommentReport)
+        .where(CommentReport.decision_id.is_(None))
+        .order_by(CommentReport.created_at, CommentReport.id)
+    )
     by_feedback: dict[int, ReportedComment] = {}
     for r in reports:
         by_feedback.setdefault(r.feedback_id, ReportedComment(r.feedback)).reports.append(r)
@@ -145,8 +175,9 @@ def open_reports(session: Session) -> list[ReportedComment]:
 
 
 def _hidden():
-    return select(CommentDecision).where(CommentDecision.id.in_(_latest_decision_ids()),
-                                         CommentDecision.action == HIDE)
+    return select(CommentDecision).where(
+        CommentDecision.id.in_(_latest_decision_ids()), CommentDecision.action == HIDE
+    )
 
 
 def hidden_count(session: Session) -> int:
@@ -155,9 +186,14 @@ def hidden_count(session: Session) -> int:
 
 def hidden_comments(session: Session, limit: int, offset: int = 0) -> list[CommentDecision]:
     """The hidden comments (their hiding decision), most recently hidden first."""
-    return list(session.scalars(_hidden().order_by(CommentDecision.decided_at.desc(),
-                                                   CommentDecision.id.desc())
-                                .limit(limit).offset(offset)))
+    return list(
+        session.scalars(
+            _hidden()
+            .order_by(CommentDecision.decided_at.desc(), CommentDecision.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
 
 
 def tools_of(session: Session, feedback: list[Feedback]) -> dict[int, Tool]:

@@ -1,18 +1,19 @@
 """Comment moderation: officers report a comment from the tool sheet; curators decide on
 /gestion/commentaires (hide with a reason, or show). See app/services/moderation.py."""
+
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from app.accounts.auth import current_user, role_required
+from app.catalogue.service import get_tool
+from app.catalogue.views import render_sheet
+from app.core.pagination import PAGE_INVALID, page_count, requested_page
 from app.db import db
+from app.feedback import moderation as service
+from app.feedback.blueprint import bp
 from app.models import Feedback
 from app.models.moderation import REASON_MAX
-from app.feedback import moderation as service
-from app.catalogue.service import get_tool
-from app.core.pagination import PAGE_INVALID, page_count, requested_page
-from app.catalogue.views import render_sheet
-from app.feedback.blueprint import bp
 
 HIDDEN_PER_PAGE = 50
 
@@ -22,9 +23,14 @@ HIDDEN_PER_PAGE = 50
 def report(slug: str, feedback_id: int):
     tool = get_tool(db.session, slug)
     feedback = db.session.get(Feedback, feedback_id)
-    if (tool is None or tool.status != "published" or feedback is None
-            or feedback.tool_id != tool.id or not feedback.comment
-            or service.hidden_decisions(db.session, [feedback.id])):
+    if (
+        tool is None
+        or tool.status != "published"
+        or feedback is None
+        or feedback.tool_id != tool.id
+        or not feedback.comment
+        or service.hidden_decisions(db.session, [feedback.id])
+    ):
         abort(404)
     sheet = url_for("catalogue.tool_sheet", slug=tool.slug) + f"#commentaire-{feedback.id}"
     if feedback.user_id == current_user().id:  # the sheet offers no report form there
@@ -34,14 +40,24 @@ def report(slug: str, feedback_id: int):
     try:
         created = service.report(db.session, feedback, current_user(), reason)
     except service.ModerationError as exc:
-        return render_sheet(tool, report_errors={feedback.id: exc.errors["reason"]},
-                            report_form={feedback.id: reason}, status=400)
+        return render_sheet(
+            tool,
+            report_errors={feedback.id: exc.errors["reason"]},
+            report_form={feedback.id: reason},
+            status=400,
+        )
     if created:
-        flash("Merci : le commentaire est signalé aux référents, qui décideront de le masquer "
-              "ou non.", "success")
+        flash(
+            "Merci : le commentaire est signalé aux référents, qui décideront de le masquer "
+            "ou non.",
+            "success",
+        )
     else:
-        flash("Vous avez déjà signalé ce commentaire et les référents ne l'ont pas encore "
-              "examiné : votre signalement reste en attente.", "info")
+        flash(
+            "Vous avez déjà signalé ce commentaire et les référents ne l'ont pas encore "
+            "examiné : votre signalement reste en attente.",
+            "info",
+        )
     return redirect(sheet, code=303)
 
 
@@ -53,12 +69,21 @@ def _render(errors=None, form=None, status=200, page=1, page_error=None):
     pages = page_count(hidden_total, HIDDEN_PER_PAGE)
     page = min(page, pages)
     hidden = service.hidden_comments(db.session, HIDDEN_PER_PAGE, (page - 1) * HIDDEN_PER_PAGE)
-    tools = service.tools_of(db.session,
-                             [item.feedback for item in queue] + [d.feedback for d in hidden])
+    tools = service.tools_of(
+        db.session, [item.feedback for item in queue] + [d.feedback for d in hidden]
+    )
     return render_template(
-        "feedback/moderation.html", queue=queue, hidden=hidden, hidden_total=hidden_total,
-        page=page, pages=pages, tools=tools, page_error=page_error,
-        errors=errors or {}, form=form or {}, reason_max=REASON_MAX,
+        "feedback/moderation.html",
+        queue=queue,
+        hidden=hidden,
+        hidden_total=hidden_total,
+        page=page,
+        pages=pages,
+        tools=tools,
+        page_error=page_error,
+        errors=errors or {},
+        form=form or {},
+        reason_max=REASON_MAX,
         page_url=lambda n: url_for("feedback.reported", page=n) + "#masques",
     ), status
 
@@ -80,8 +105,11 @@ def _decide(feedback_id: int, action: str, done: str):
     try:
         service.decide(db.session, feedback, current_user(), action, reason)
     except service.ModerationError as exc:
-        return _render(errors={(feedback.id, action): exc.errors["reason"]},
-                       form={(feedback.id, action): reason}, status=400)
+        return _render(
+            errors={(feedback.id, action): exc.errors["reason"]},
+            form={(feedback.id, action): reason},
+            status=400,
+        )
     flash(done, "success")
     return redirect(url_for("feedback.reported"), code=303)
 
@@ -89,12 +117,19 @@ def _decide(feedback_id: int, action: str, done: str):
 @bp.post("/gestion/commentaires/<int:feedback_id>/masquer")
 @role_required("curator")
 def hide(feedback_id: int):
-    return _decide(feedback_id, service.HIDE, "Le commentaire est masqué. Son auteur le voit "
-                   "toujours, marqué « masqué par la modération », avec le motif.")
+    return _decide(
+        feedback_id,
+        service.HIDE,
+        "Le commentaire est masqué. Son auteur le voit "
+        "toujours, marqué « masqué par la modération », avec le motif.",
+    )
 
 
 @bp.post("/gestion/commentaires/<int:feedback_id>/retablir")
 @role_required("curator")
 def show(feedback_id: int):
-    return _decide(feedback_id, service.SHOW, "Le commentaire est visible de tous ; "
-                   "ses signalements sont clos.")
+    return _decide(
+        feedback_id,
+        service.SHOW,
+        "Le commentaire est visible de tous ; ses signalements sont clos.",
+    )

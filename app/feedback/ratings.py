@@ -1,12 +1,13 @@
 """Officers' ratings and comments: one current rating per officer and tool."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.catalogue.scores import refresh_scores
 from app.models import Feedback, Tool, User
 from app.models.base import utcnow
-from app.catalogue.scores import refresh_scores
 
 
 class FeedbackError(ValueError):
@@ -15,18 +16,30 @@ class FeedbackError(ValueError):
         self.errors = errors
 
 
-def rate(session: Session, tool: Tool, user: User, *, rating: int, comment: str = "",
-         risk_factor: str | None = None, modality: str | None = None,
-         sessions_used: int | None = None, minutes_spent: int | None = None,
-         is_demo: bool = False) -> Feedback:
+def rate(
+    session: Session,
+    tool: Tool,
+    user: User,
+    *,
+    rating: int,
+    comment: str = "",
+    risk_factor: str | None = None,
+    modality: str | None = None,
+    sessions_used: int | None = None,
+    minutes_spent: int | None = None,
+    is_demo: bool = False,
+) -> Feedback:
     """Give or replace `user`'s rating of `tool`, then recompute the tool's scores."""
     factor = None
     if risk_factor:
         factor = next((f for f in tool.risk_factors if f.slug == risk_factor), None)
         if factor is None:
-            raise FeedbackError({"risk_factor": ["Choisissez un des facteurs de risque de cet outil."]})
-    feedback = session.scalar(select(Feedback).where(Feedback.tool_id == tool.id,
-                                                     Feedback.user_id == user.id))
+            raise FeedbackError(
+                {"risk_factor": ["Choisissez un des facteurs de risque de cet outil."]}
+            )
+    feedback = session.scalar(
+        select(Feedback).where(Feedback.tool_id == tool.id, Feedback.user_id == user.id)
+    )
     if feedback is None:
         feedback = Feedback(tool_id=tool.id, user_id=user.id)
         session.add(feedback)
@@ -44,13 +57,16 @@ def rate(session: Session, tool: Tool, user: User, *, rating: int, comment: str 
 
 
 def for_tool(session: Session, tool: Tool) -> list[Feedback]:
-    return list(session.scalars(select(Feedback).where(Feedback.tool_id == tool.id)
-                                .order_by(Feedback.updated_at.desc())))
+    return list(
+        session.scalars(
+            select(Feedback).where(Feedback.tool_id == tool.id).order_by(Feedback.updated_at.desc())
+        )
+    )
 
 
 def of_user(session: Session, tool: Tool, user: User | None) -> Feedback | None:
     if user is None:
         return None
-    return session.scalar(select(Feedback).where(Feedback.tool_id == tool.id, Feedback.user_id == user.id))
-
-
+    return session.scalar(
+        select(Feedback).where(Feedback.tool_id == tool.id, Feedback.user_id == user.id)
+    )

@@ -2,6 +2,7 @@
 
 Its API operation (POST /api/v1/tools/<slug>/feedback) is on the tools API blueprint, imported
 here so that it is there before the catalogue registers that blueprint."""
+
 from __future__ import annotations
 
 from flask import Flask

@@ -1,4 +1,5 @@
 """An officer's rating of a tool, given on its sheet; the sheet's ratings section."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,8 +13,7 @@ from app.catalogue.views import render_sheet, visible_tool
 from app.core import signals
 from app.core import vocabulary as v
 from app.db import db
-from app.feedback import moderation
-from app.feedback import ratings
+from app.feedback import moderation, ratings
 from app.feedback.blueprint import bp
 from app.feedback.schemas import COMMENT_MAX, FeedbackSchema
 from app.index_sync.notice import flash_saved
@@ -26,13 +26,19 @@ def sheet_section(tool: Tool, user: User | None = None) -> dict[str, Any]:
     """The sheet's comments and rating form: the officer's own rating, visible comments."""
     return dict(
         comments=moderation.comments_for(db.session, ratings.for_tool(db.session, tool), user),
-        mine=ratings.of_user(db.session, tool, user), report_errors={}, report_form={},
-        reason_max=REASON_MAX, errors={}, form={}, comment_max=COMMENT_MAX,
+        mine=ratings.of_user(db.session, tool, user),
+        report_errors={},
+        report_form={},
+        reason_max=REASON_MAX,
+        errors={},
+        form={},
+        comment_max=COMMENT_MAX,
         factor_options=lambda t: [(f.slug, f.label) for f in t.risk_factors],
         modality_options=[(m.slug, m.label) for m in v.MODALITIES],
         # the factor of the search the sheet was opened from: the rating's default factor
-        searched_factor=request.args.get("facteur") if request.args.get("facteur")
-        in tool.risk_factor_slugs else None,
+        searched_factor=request.args.get("facteur")
+        if request.args.get("facteur") in tool.risk_factor_slugs
+        else None,
     )
 
 
@@ -46,13 +52,17 @@ def give_feedback(slug: str) -> Response | tuple[str, int]:
         data = FeedbackSchema().load(request.form)
         ratings.rate(db.session, tool, current_user(), **data)
     except ValidationError as exc:
-        return render_sheet(tool, 400, errors={k: " ".join(m) for k, m in exc.messages.items()},
-                            form=request.form)
+        return render_sheet(
+            tool, 400, errors={k: " ".join(m) for k, m in exc.messages.items()}, form=request.form
+        )
     except ratings.FeedbackError as exc:
-        return render_sheet(tool, 400, errors={k: " ".join(m) for k, m in exc.errors.items()},
-                            form=request.form)
+        return render_sheet(
+            tool, 400, errors={k: " ".join(m) for k, m in exc.errors.items()}, form=request.form
+        )
     signals.feedback_given.send(tool, risk_factor=data.get("risk_factor"))
-    flash_saved("Merci, votre avis est enregistré.", "Le classement des outils en tient compte.",
-                "Le classement sera mis à jour dès que le moteur de recherche sera de nouveau "
-                "disponible.")
+    flash_saved(
+        "Merci, votre avis est enregistré.",
+        "Le classement des outils en tient compte.",
+        "Le classement sera mis à jour dès que le moteur de recherche sera de nouveau disponible.",
+    )
     return redirect(url_for("catalogue.tool_sheet", slug=tool.slug) + "#avis", code=303)

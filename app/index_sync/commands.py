@@ -1,4 +1,5 @@
 """`romin index settings|rebuild|status`: the search index."""
+
 from __future__ import annotations
 
 import os
@@ -22,6 +23,7 @@ def register(cli: click.Group) -> None:
         from app.index_sync.client import index_uid, meili
         from app.index_sync.documents import settings_for
         from indexer.sync import ensure_index
+
         try:
             ensure_index(meili(), index_uid(), settings_for(db.session))
         except MeiliError as exc:
@@ -33,16 +35,27 @@ def register(cli: click.Group) -> None:
         """Recorded as an index job like the back office's, so only one rebuild runs at a time
         and the health page shows it; here it runs in the foreground with a progress bar."""
         from flask import current_app
+
         from app.index_sync import rebuild_jobs as index_jobs
+
         try:
-            job_id = index_jobs.start_job(db.session, index_jobs.stale_after(current_app),
-                                          label="commande « romin index rebuild »")
+            job_id = index_jobs.start_job(
+                db.session,
+                index_jobs.stale_after(current_app),
+                label="commande « romin index rebuild »",
+            )
         except index_jobs.JobAlreadyRunning as exc:
             db.session.rollback()
             running = exc.job
-            fail("Une reconstruction est déjà en cours"
-                 + (f" (lancée par {running.started_by} le {index_jobs.when(running.started_at)})"
-                    if running else "") + " : attendez qu'elle se termine.")
+            fail(
+                "Une reconstruction est déjà en cours"
+                + (
+                    f" (lancée par {running.started_by} le {index_jobs.when(running.started_at)})"
+                    if running
+                    else ""
+                )
+                + " : attendez qu'elle se termine."
+            )
         total = db.session.get(IndexJob, job_id).total
         commit()
         with click.progressbar(length=total, label="Indexation", show_pos=True) as bar:
@@ -53,32 +66,45 @@ def register(cli: click.Group) -> None:
             fail(job.error)
         click.echo(f"{job.done} outil(s) publiés indexés.")
 
-    @index_group.command("reconcile", help="Compare la base et l'index (identifiants, empreintes) et répare.")
+    @index_group.command(
+        "reconcile", help="Compare la base et l'index (identifiants, empreintes) et répare."
+    )
     def reconcile():
         from app.index_sync.operations import reconcile_index
+
         try:
             repair = reconcile_index(db.session)
         except MeiliError as exc:
             db.session.rollback()
             fail(f"Réconciliation impossible : {exc}")
         commit()
-        click.echo(f"{len(repair.upserted)} document(s) renvoyé(s), {len(repair.deleted)} supprimé(s).")
+        click.echo(
+            f"{len(repair.upserted)} document(s) renvoyé(s), {len(repair.deleted)} supprimé(s)."
+        )
         for tool_id in repair.upserted:
             click.echo(f"  renvoyé : outil {tool_id}")
         for tool_id in repair.deleted:
             click.echo(f"  supprimé : outil {tool_id}")
 
-    @index_group.command("worker", help="Vide la file d'indexation (outbox) en continu, répare l'index.")
+    @index_group.command(
+        "worker", help="Vide la file d'indexation (outbox) en continu, répare l'index."
+    )
     @click.option("--interval", default=2.0, show_default=True, help="Secondes entre deux passes.")
-    @click.option("--reconcile-every", default=600.0, show_default=True,
-                  help="Secondes entre deux réconciliations complètes (filet de sécurité).")
+    @click.option(
+        "--reconcile-every",
+        default=600.0,
+        show_default=True,
+        help="Secondes entre deux réconciliations complètes (filet de sécurité).",
+    )
     @click.option("--once", is_flag=True, help="Une seule passe, puis s'arrête.")
     def worker(interval: float, reconcile_every: float, once: bool):
         import logging
         import time
-        from app.index_sync.push import push_outbox
+
         from app.index_sync.operations import reconcile_index
         from app.index_sync.outbox import purge_done
+        from app.index_sync.push import push_outbox
+
         log = logging.getLogger("romin.worker")
         heartbeat = Path(os.environ.get("WORKER_HEARTBEAT", "/tmp/romin-worker.heartbeat"))
         last_reconcile = 0.0
@@ -95,8 +121,11 @@ def register(cli: click.Group) -> None:
                     commit()
                     last_reconcile = time.monotonic()
                     if repair.changed:
-                        log.info("index repaired: %d sent, %d deleted",
-                                 len(repair.upserted), len(repair.deleted))
+                        log.info(
+                            "index repaired: %d sent, %d deleted",
+                            len(repair.upserted),
+                            len(repair.deleted),
+                        )
             except MeiliError as exc:
                 db.session.rollback()
                 log.error("index worker pass failed: %s", exc)
@@ -114,6 +143,7 @@ def register(cli: click.Group) -> None:
     @index_group.command("retry-parked", help="Remet en file les entrées d'indexation parquées.")
     def retry_parked_command():
         from app.index_sync.outbox import retry_parked
+
         count = retry_parked(db.session)
         commit()
         click.echo(f"{count} entrée(s) remise(s) en file.")
@@ -121,10 +151,13 @@ def register(cli: click.Group) -> None:
     @index_group.command("status", help="Compare la base et l'index.")
     def status():
         from flask import current_app
+
         from app.index_sync import rebuild_jobs as index_jobs
         from app.index_sync.operations import parked_entries
+        from app.index_sync.rebuild_jobs import age
+        from app.index_sync.rebuild_jobs import when as _when
         from app.index_sync.status import index_status
-        from app.index_sync.rebuild_jobs import age, when as _when
+
         if index_jobs.close_stale(db.session, index_jobs.stale_after(current_app)):
             commit()
         state = index_status(db.session)
@@ -135,26 +168,40 @@ def register(cli: click.Group) -> None:
             click.echo(f"Documents dans l'index     : {state['indexed']}")
         running, last = state["running_job"], state["last_job"]
         if running:
-            click.echo(f"Reconstruction en cours    : {running.done}/{running.total} documents, "
-                       f"lancée le {_when(running.started_at)} par {running.started_by}")
+            click.echo(
+                f"Reconstruction en cours    : {running.done}/{running.total} documents, "
+                f"lancée le {_when(running.started_at)} par {running.started_by}"
+            )
         if last:
-            click.echo(f"Dernière reconstruction    : {last.state_label}, le {_when(last.started_at)} "
-                       f"par {last.started_by}, {last.done}/{last.total} documents"
-                       + (f" — {last.error}" if last.error else ""))
+            click.echo(
+                f"Dernière reconstruction    : {last.state_label}, le {_when(last.started_at)} "
+                f"par {last.started_by}, {last.done}/{last.total} documents"
+                + (f" — {last.error}" if last.error else "")
+            )
         else:
-            click.echo(f"Dernière reconstruction    : {_when(state['last_rebuild_at']) or 'jamais'}")
+            click.echo(
+                f"Dernière reconstruction    : {_when(state['last_rebuild_at']) or 'jamais'}"
+            )
         click.echo(f"Dernière synchronisation   : {_when(state['last_sync_at']) or 'jamais'}")
-        click.echo(f"File d'indexation          : {state['pending']} en attente"
-                   + (f" (la plus ancienne attend depuis {age(state['oldest_pending_at'])})"
-                      if state["pending"] else "")
-                   + f", {state['parked']} parquée(s)")
+        click.echo(
+            f"File d'indexation          : {state['pending']} en attente"
+            + (
+                f" (la plus ancienne attend depuis {age(state['oldest_pending_at'])})"
+                if state["pending"]
+                else ""
+            )
+            + f", {state['parked']} parquée(s)"
+        )
         for entry in parked_entries(db.session, limit=10):
-            click.echo(f"  parquée n° {entry.id} : {entry.what}, {entry.attempts} essai(s) — {entry.error}")
+            click.echo(
+                f"  parquée n° {entry.id} : {entry.what}, {entry.attempts} essai(s) — {entry.error}"
+            )
         if state["parked"] > 10:
             click.echo(f"  … et {state['parked'] - 10} autre(s) (page « État de l'index »)")
         if state["last_error"]:
-            click.echo(f"Dernière erreur            : {_when(state['last_error_at'])} {state['last_error']}")
+            click.echo(
+                f"Dernière erreur            : {_when(state['last_error_at'])} {state['last_error']}"
+            )
         if state["indexed"] != state["published"]:
             click.secho("L'index diffère de la base : lancez `romin index reconcile`.", fg="yellow")
             raise SystemExit(2)
-

@@ -2,6 +2,7 @@
 
 Every document is built by the one document builder (`indexer.documents.build_document`) from
 plain rows read here in batches, so a rebuild, a push after commit and reconcile agree."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
@@ -24,46 +25,93 @@ def settings_for(session: Session) -> dict:
 # Columns a search document is built from. Plain rows, not ORM objects: a rebuild reads every
 # tool, and loading objects with their relationships cost most of the time Meilisearch spent
 # waiting for the next batch (bench/profile_rebuild.py).
-_DOC_COLUMNS = ("id", "slug", "title", "kind", "phase", "summary", "instructions", "precautions",
-                "protective_factors", "stages", "modality", "sessions", "minutes_per_session",
-                "preparation_minutes", "setting", "responsivity", "evidence_level",
-                "not_recommended", "scores", "last_review", "updated_at")
+_DOC_COLUMNS = (
+    "id",
+    "slug",
+    "title",
+    "kind",
+    "phase",
+    "summary",
+    "instructions",
+    "precautions",
+    "protective_factors",
+    "stages",
+    "modality",
+    "sessions",
+    "minutes_per_session",
+    "preparation_minutes",
+    "setting",
+    "responsivity",
+    "evidence_level",
+    "not_recommended",
+    "scores",
+    "last_review",
+    "updated_at",
+)
 
 
-def _documents(session: Session, rows: list, factors: dict[int, RiskFactor],
-               factor_slugs: list[str]) -> list[dict]:
+def _documents(
+    session: Session, rows: list, factors: dict[int, RiskFactor], factor_slugs: list[str]
+) -> list[dict]:
     """Documents for a batch of tool rows: links, support counts and ratings in one query each."""
     ids = [r.id for r in rows]
     linked: dict[int, list[RiskFactor]] = {}
     for tool_id, factor_id in session.execute(
-            select(tool_risk_factors.c.tool_id, tool_risk_factors.c.risk_factor_id)
-            .where(tool_risk_factors.c.tool_id.in_(ids))):
+        select(tool_risk_factors.c.tool_id, tool_risk_factors.c.risk_factor_id).where(
+            tool_risk_factors.c.tool_id.in_(ids)
+        )
+    ):
         linked.setdefault(tool_id, []).append(factors[factor_id])
-    supports = dict(session.execute(select(Support.tool_id, func.count())
-                                    .where(Support.tool_id.in_(ids)).group_by(Support.tool_id)).all())
+    supports = dict(
+        session.execute(
+            select(Support.tool_id, func.count())
+            .where(Support.tool_id.in_(ids))
+            .group_by(Support.tool_id)
+        ).all()
+    )
     stats = rating_stats(session, ids)
     batch = []
     for r in rows:
         overall, _per_factor = stats[r.id]
         tool_factors = sorted(linked.get(r.id, []), key=lambda f: f.position)
-        batch.append(build_document(ToolData(
-            id=r.id, slug=r.slug, title=r.title, kind=r.kind, phase=r.phase, summary=r.summary,
-            instructions=r.instructions, precautions=r.precautions,
-            protective_factors=r.protective_factors,
-            risk_factors=[(f.slug, f.label, list(f.synonyms)) for f in tool_factors],
-            stages=list(r.stages), modality=r.modality, sessions=r.sessions,
-            minutes_per_session=r.minutes_per_session, preparation_minutes=r.preparation_minutes,
-            setting=list(r.setting), responsivity=list(r.responsivity),
-            evidence_level=r.evidence_level, not_recommended=r.not_recommended,
-            rating_average=overall.average, rating_count=overall.count,
-            scores=dict(r.scores or {}), supports_count=supports.get(r.id, 0),
-            last_review=r.last_review, updated_at=r.updated_at,
-        ), factor_slugs))
+        batch.append(
+            build_document(
+                ToolData(
+                    id=r.id,
+                    slug=r.slug,
+                    title=r.title,
+                    kind=r.kind,
+                    phase=r.phase,
+                    summary=r.summary,
+                    instructions=r.instructions,
+                    precautions=r.precautions,
+                    protective_factors=r.protective_factors,
+                    risk_factors=[(f.slug, f.label, list(f.synonyms)) for f in tool_factors],
+                    stages=list(r.stages),
+                    modality=r.modality,
+                    sessions=r.sessions,
+                    minutes_per_session=r.minutes_per_session,
+                    preparation_minutes=r.preparation_minutes,
+                    setting=list(r.setting),
+                    responsivity=list(r.responsivity),
+                    evidence_level=r.evidence_level,
+                    not_recommended=r.not_recommended,
+                    rating_average=overall.average,
+                    rating_count=overall.count,
+                    scores=dict(r.scores or {}),
+                    supports_count=supports.get(r.id, 0),
+                    last_review=r.last_review,
+                    updated_at=r.updated_at,
+                ),
+                factor_slugs,
+            )
+        )
     return batch
 
 
-def published_batches(session: Session, ids: Iterable[int] | None = None,
-                      size: int = sync.BATCH_SIZE) -> Iterator[list[dict]]:
+def published_batches(
+    session: Session, ids: Iterable[int] | None = None, size: int = sync.BATCH_SIZE
+) -> Iterator[list[dict]]:
     """Documents of the published tools (all of them, or those among `ids`), in batches."""
     factor_list = all_factors(session)
     factors = {f.id: f for f in factor_list}
@@ -73,7 +121,7 @@ def published_batches(session: Session, ids: Iterable[int] | None = None,
     if ids is not None:
         wanted = sorted(set(ids))
         for start in range(0, len(wanted), size):
-            rows = session.execute(published.where(Tool.id.in_(wanted[start:start + size]))).all()
+            rows = session.execute(published.where(Tool.id.in_(wanted[start : start + size]))).all()
             if rows:
                 yield _documents(session, rows, factors, factor_slugs)
         return
@@ -88,5 +136,3 @@ def published_batches(session: Session, ids: Iterable[int] | None = None,
 
 def published_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Tool).where(Tool.status == "published"))
-
-

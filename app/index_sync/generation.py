@@ -2,9 +2,8 @@
 
 Search caches are keyed on it; each process learns of a new value through PostgreSQL's
 LISTEN/NOTIFY (`listener.GenerationListener`), so a cached answer never outlives a change."""
-from __future__ import annotations
 
-from typing import Any
+from __future__ import annotations
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import func, select, update
@@ -28,9 +27,12 @@ def bump_generation(session: Session) -> int:
     """Tell every process's search cache that the index changed (delivered on commit)."""
     record_state(session)
     session.flush()
-    value = session.scalar(update(IndexState).where(IndexState.name == "tools")
-                           .values(generation=IndexState.generation + 1)
-                           .returning(IndexState.generation))
+    value = session.scalar(
+        update(IndexState)
+        .where(IndexState.name == "tools")
+        .values(generation=IndexState.generation + 1)
+        .returning(IndexState.generation)
+    )
     session.execute(select(func.pg_notify(CHANNEL, str(value))))
     return value
 
@@ -58,5 +60,3 @@ def current_generation(session: Session) -> int:
     if has_request_context():
         g.romin_generation = value
     return value
-
-

@@ -7,6 +7,7 @@ rows itself; what fails stays queued for `romin index worker`, which retries wit
 parks what keeps failing. Documents are always rebuilt from the database's current state, so
 duplicate or out-of-order rows converge to it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -35,7 +36,6 @@ def mark(session: Session, tool_ids: Iterable[int]) -> None:
     session.info.setdefault(PENDING_KEY, set()).update(i for i in tool_ids if i is not None)
 
 
-
 def _changed_tool_ids(session: Session) -> set[int]:
     ids: set[int] = set()
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
@@ -61,8 +61,11 @@ def _factor_changes(session: Session) -> tuple[bool, set[int], bool]:
     for obj in session.dirty:
         if not isinstance(obj, RiskFactor):
             continue
-        changed = {name for name in ("slug", "label", "synonyms", "position")
-                   if inspect(obj).attrs[name].history.has_changes()}
+        changed = {
+            name
+            for name in ("slug", "label", "synonyms", "position")
+            if inspect(obj).attrs[name].history.has_changes()
+        }
         # a label is not in the settings, but the settings row also moves the generation, which
         # the search page's factor resolver is cached on (it reads labels and synonyms)
         if changed & {"slug", "label", "synonyms"}:
@@ -84,8 +87,14 @@ def _mark_factor_changes(session: Session) -> None:
     if everything:
         mark(session, session.scalars(select(Tool.id)))
     elif relabelled:
-        mark(session, session.scalars(select(tool_risk_factors.c.tool_id).where(
-            tool_risk_factors.c.risk_factor_id.in_(relabelled))))
+        mark(
+            session,
+            session.scalars(
+                select(tool_risk_factors.c.tool_id).where(
+                    tool_risk_factors.c.risk_factor_id.in_(relabelled)
+                )
+            ),
+        )
 
 
 def install_session_hooks(session_class) -> None:
@@ -119,20 +128,26 @@ def install_session_hooks(session_class) -> None:
         if pending:
             # One set-based INSERT (a weights change names every tool). clock_timestamp(), not
             # now(): the row's time is the commit's, which a concurrent rebuild compares with.
-            ids = session.scalars(text(
-                "INSERT INTO index_outbox (tool_id, created_at, attempts, next_attempt_at,"
-                " last_error, parked) SELECT tool_id, clock_timestamp(), 0, clock_timestamp(),"
-                " '', false FROM unnest(CAST(:ids AS integer[])) AS tool_id RETURNING id"),
-                {"ids": sorted(pending)}).all()
+            ids = session.scalars(
+                text(
+                    "INSERT INTO index_outbox (tool_id, created_at, attempts, next_attempt_at,"
+                    " last_error, parked) SELECT tool_id, clock_timestamp(), 0, clock_timestamp(),"
+                    " '', false FROM unnest(CAST(:ids AS integer[])) AS tool_id RETURNING id"
+                ),
+                {"ids": sorted(pending)},
+            ).all()
             session.info.setdefault(OUTBOX_KEY, []).extend(ids)
         if session.info.pop(SETTINGS_KEY, False):
             # A risk factor's synonyms changed: the index settings travel the same way, and the
             # generation moves with the commit, so no process keeps resolving typed words with
             # the old synonyms (app.search.service caches them per generation).
-            ids = session.scalars(text(
-                "INSERT INTO index_outbox (kind, tool_id, created_at, attempts, next_attempt_at,"
-                " last_error, parked) VALUES ('settings', NULL, clock_timestamp(), 0,"
-                " clock_timestamp(), '', false) RETURNING id")).all()
+            ids = session.scalars(
+                text(
+                    "INSERT INTO index_outbox (kind, tool_id, created_at, attempts, next_attempt_at,"
+                    " last_error, parked) VALUES ('settings', NULL, clock_timestamp(), 0,"
+                    " clock_timestamp(), '', false) RETURNING id"
+                )
+            ).all()
             session.info.setdefault(OUTBOX_KEY, []).extend(ids)
             bump_generation(session)
 
@@ -147,6 +162,13 @@ def install_session_hooks(session_class) -> None:
     @event.listens_for(session_factory, "after_rollback")
     def _after_rollback(session):
         # session.info outlives a transaction: nothing of a rolled-back one may linger
-        for key in (PENDING_KEY, OUTBOX_KEY, SETTINGS_KEY, FACTORS_KEY, ALL_TOOLS_KEY,
-                    SCORES_ONLY_KEY, CONTENT_KEY):
+        for key in (
+            PENDING_KEY,
+            OUTBOX_KEY,
+            SETTINGS_KEY,
+            FACTORS_KEY,
+            ALL_TOOLS_KEY,
+            SCORES_ONLY_KEY,
+            CONTENT_KEY,
+        ):
             session.info.pop(key, None)

@@ -6,6 +6,7 @@ cached search answer can be served without any database round trip, and is dropp
 the change is committed (a few milliseconds later). While the listener is not connected, callers
 read the generation from the database instead: never a stale answer.
 """
+
 from __future__ import annotations
 
 import logging
@@ -53,7 +54,8 @@ class GenerationListener:
                     conn.execute(f"LISTEN {CHANNEL}")
                     # read after LISTEN: no change can slip between the read and the first notice
                     row = conn.execute(
-                        "SELECT generation FROM index_state WHERE name = 'tools'").fetchone()
+                        "SELECT generation FROM index_state WHERE name = 'tools'"
+                    ).fetchone()
                     self._set(row[0] if row else 0)
                     delay = 0.5
                     while not self._stop.is_set():

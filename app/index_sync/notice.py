@@ -1,13 +1,16 @@
 """What a person is told after a change that goes to the search index."""
+
 from __future__ import annotations
 
 from flask import Response, flash, g
 
 from app.db import after_commit
 
-QUEUED = ("Le moteur de recherche n'a pas pu être mis à jour pour l'instant : la modification "
-          "est en file d'attente et sera appliquée dès son retour, sans autre action de votre "
-          "part.")
+QUEUED = (
+    "Le moteur de recherche n'a pas pu être mis à jour pour l'instant : la modification "
+    "est en file d'attente et sera appliquée dès son retour, sans autre action de votre "
+    "part."
+)
 
 
 def flash_saved(saved: str, reached: str = "", queued: str = QUEUED) -> None:

@@ -1,25 +1,23 @@
 """Index operations for commands and the back office: rebuild by swap, status."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.index_sync.client import index_uid, meili
-from app.index_sync.documents import published_batches, published_count, settings_for
+from app.index_sync.documents import published_batches, settings_for
 from app.index_sync.generation import bump_generation, record_state
 from app.index_sync.hooks import SETTINGS_KEY, mark
-from app.index_sync.push import hold_push_lock
-from app.models import IndexOutbox, IndexState, Tool
-from app.models.base import utcnow
 from app.index_sync.outbox import retry_parked
+from app.index_sync.push import hold_push_lock
+from app.models import IndexOutbox, Tool
+from app.models.base import utcnow
 from indexer import sync
-from indexer.client import MeiliError
-
 
 REPLAY_MARGIN = timedelta(minutes=1)
 
@@ -39,8 +37,9 @@ def rebuild_index(session: Session, progress: Callable[[int], None] = lambda n: 
     """
     started = utcnow() - REPLAY_MARGIN
     try:
-        count = sync.rebuild(meili(), index_uid(), settings_for(session),
-                             published_batches(session), progress)
+        count = sync.rebuild(
+            meili(), index_uid(), settings_for(session), published_batches(session), progress
+        )
     except Exception as exc:
         if getattr(exc, "swapped", False) is not False:
             _replay_edits(session, started)
@@ -60,8 +59,9 @@ def _replay_edits(session: Session, since) -> None:
     Their rows were pushed to the index that was live then, and marked done: pushing them here
     and now could fail and lose them. Fresh outbox rows, written by the session's usual commit
     hooks (app.index_sync.hooks), are pushed once this transaction commits, or by the worker."""
-    edited = set(session.scalars(select(IndexOutbox.tool_id)
-                                 .where(IndexOutbox.created_at >= since)))
+    edited = set(
+        session.scalars(select(IndexOutbox.tool_id).where(IndexOutbox.created_at >= since))
+    )
     mark(session, edited)  # a settings row's tool_id is None: mark() leaves it out
     if None in edited:
         session.info[SETTINGS_KEY] = True
@@ -70,6 +70,7 @@ def _replay_edits(session: Session, since) -> None:
 def reconcile_index(session: Session):
     """Repair every difference between PostgreSQL and the index; returns what was repaired."""
     from indexer.reconcile import reconcile
+
     client, uid = meili(), index_uid()
     hold_push_lock(session)  # reconcile reads and sends like a push
     if client.get_index(uid) is None:
@@ -84,6 +85,7 @@ def reconcile_index(session: Session):
 @dataclass
 class ParkedEntry:
     """An outbox row that kept failing, as the health page lists it."""
+
     id: int
     tool_id: int | None
     tool_title: str
@@ -102,14 +104,32 @@ class ParkedEntry:
 def parked_entries(session: Session, limit: int = 100) -> list[ParkedEntry]:
     """The oldest parked rows first, with their tool's title when the tool still exists."""
     rows = session.execute(
-        select(IndexOutbox.id, IndexOutbox.tool_id, IndexOutbox.attempts, IndexOutbox.last_error,
-               IndexOutbox.created_at, Tool.title, Tool.slug)
+        select(
+            IndexOutbox.id,
+            IndexOutbox.tool_id,
+            IndexOutbox.attempts,
+            IndexOutbox.last_error,
+            IndexOutbox.created_at,
+            Tool.title,
+            Tool.slug,
+        )
         .outerjoin(Tool, Tool.id == IndexOutbox.tool_id)
         .where(IndexOutbox.parked, IndexOutbox.done_at.is_(None))
-        .order_by(IndexOutbox.id).limit(limit)).all()
-    return [ParkedEntry(id=r.id, tool_id=r.tool_id, tool_title=r.title or "", tool_slug=r.slug or "",
-                        attempts=r.attempts, error=r.last_error, created_at=r.created_at)
-            for r in rows]
+        .order_by(IndexOutbox.id)
+        .limit(limit)
+    ).all()
+    return [
+        ParkedEntry(
+            id=r.id,
+            tool_id=r.tool_id,
+            tool_title=r.title or "",
+            tool_slug=r.slug or "",
+            attempts=r.attempts,
+            error=r.last_error,
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]
 
 
 def retry_parked_entries(session: Session, entry_ids: list[int] | None = None) -> list[int]:

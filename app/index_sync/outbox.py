@@ -5,6 +5,7 @@ A failed push is retried with exponential backoff; after MAX_ATTEMPTS the row is
 error, for a person to look at. Duplicate and out-of-order rows are harmless: each push reads the
 tool's current state from the database.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -32,13 +33,15 @@ class Drained:
 def claim(session: Session, ids: list[int] | None = None, limit: int = BATCH) -> list:
     """Lock pending rows for this transaction (the given ones, or the due ones): (id, tool_id, attempts)."""
     query = select(IndexOutbox.id, IndexOutbox.tool_id, IndexOutbox.attempts).where(
-        IndexOutbox.done_at.is_(None))
+        IndexOutbox.done_at.is_(None)
+    )
     if ids is not None:
         query = query.where(among(IndexOutbox.id, ids))
     else:
         query = query.where(~IndexOutbox.parked, IndexOutbox.next_attempt_at <= func.now())
-    return session.execute(query.order_by(IndexOutbox.id).limit(limit)
-                           .with_for_update(skip_locked=True)).all()
+    return session.execute(
+        query.order_by(IndexOutbox.id).limit(limit).with_for_update(skip_locked=True)
+    ).all()
 
 
 def drain(session: Session, push, ids: list[int] | None = None) -> Drained:
@@ -47,7 +50,7 @@ def drain(session: Session, push, ids: list[int] | None = None) -> Drained:
     Given ids (a request's own rows) are all handled, a change touching every tool included;
     without ids, one batch of due rows (the worker loops)."""
     result = Drained()
-    chunks = [ids[n:n + BATCH] for n in range(0, len(ids), BATCH)] if ids is not None else [None]
+    chunks = [ids[n : n + BATCH] for n in range(0, len(ids), BATCH)] if ids is not None else [None]
     rows = [row for chunk in chunks for row in claim(session, chunk)]
     if not rows:
         return result
@@ -59,15 +62,23 @@ def drain(session: Session, push, ids: list[int] | None = None) -> Drained:
         result.error = str(exc)[:2000]
         # backoff: 2, 4, 8... seconds, at most a minute, so edits arrive soon once it is back
         attempts = IndexOutbox.attempts + 1
-        session.execute(update(IndexOutbox).where(among(IndexOutbox.id, claimed)).values(
-            attempts=attempts, last_error=result.error, parked=attempts >= MAX_ATTEMPTS,
-            next_attempt_at=func.clock_timestamp() + func.make_interval(0, 0, 0, 0, 0, 0,
-                func.least(func.power(2, attempts), 60))))
+        session.execute(
+            update(IndexOutbox)
+            .where(among(IndexOutbox.id, claimed))
+            .values(
+                attempts=attempts,
+                last_error=result.error,
+                parked=attempts >= MAX_ATTEMPTS,
+                next_attempt_at=func.clock_timestamp()
+                + func.make_interval(0, 0, 0, 0, 0, 0, func.least(func.power(2, attempts), 60)),
+            )
+        )
         result.parked = sum(1 for row in rows if row.attempts + 1 >= MAX_ATTEMPTS)
         result.failed = len(rows) - result.parked
     else:
-        session.execute(update(IndexOutbox).where(among(IndexOutbox.id, claimed))
-                        .values(done_at=func.now()))
+        session.execute(
+            update(IndexOutbox).where(among(IndexOutbox.id, claimed)).values(done_at=func.now())
+        )
         result.done = len(rows)
     return result
 
@@ -75,9 +86,12 @@ def drain(session: Session, push, ids: list[int] | None = None) -> Drained:
 def pending_summary(session: Session) -> dict:
     """Pending rows and the age of the oldest, parked rows: what the status shows."""
     pending = select(func.count(), func.min(IndexOutbox.created_at)).where(
-        IndexOutbox.done_at.is_(None), ~IndexOutbox.parked)
+        IndexOutbox.done_at.is_(None), ~IndexOutbox.parked
+    )
     count, oldest = session.execute(pending).one()
-    parked = session.scalar(select(func.count()).where(IndexOutbox.done_at.is_(None), IndexOutbox.parked))
+    parked = session.scalar(
+        select(func.count()).where(IndexOutbox.done_at.is_(None), IndexOutbox.parked)
+    )
     return {"pending": count, "oldest_pending_at": oldest, "parked": parked}
 
 
@@ -91,5 +105,7 @@ def retry_parked(session: Session, ids: list[int] | None = None) -> int:
 
 
 def purge_done(session: Session, older_than: timedelta = timedelta(days=7)) -> int:
-    result = session.execute(delete(IndexOutbox).where(IndexOutbox.done_at < func.now() - older_than))
+    result = session.execute(
+        delete(IndexOutbox).where(IndexOutbox.done_at < func.now() - older_than)
+    )
     return result.rowcount

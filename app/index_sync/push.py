@@ -3,10 +3,11 @@
 The request (or the worker) pushes what its outbox rows name, in a session of its own; what
 fails stays queued with a backoff for `romin index worker`. Documents are always rebuilt from
 the database's current state, so duplicate or out-of-order rows converge to it."""
+
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import func, select
@@ -80,34 +81,48 @@ def sync_scores(session: Session, tool_ids: set[int | None]) -> None:
 
     def batches() -> Iterator[list[dict]]:
         for start in range(0, len(wanted), sync.BATCH_SIZE):
-            rows = session.execute(select(Tool.id, Tool.scores).where(
-                Tool.status == "published", among(Tool.id, wanted[start:start + sync.BATCH_SIZE])))
-            batch = [score_update(r.id, base_hashes[r.id], r.scores or {}, factor_slugs)
-                     for r in rows if base_hashes.get(r.id)]
+            rows = session.execute(
+                select(Tool.id, Tool.scores).where(
+                    Tool.status == "published",
+                    among(Tool.id, wanted[start : start + sync.BATCH_SIZE]),
+                )
+            )
+            batch = [
+                score_update(r.id, base_hashes[r.id], r.scores or {}, factor_slugs)
+                for r in rows
+                if base_hashes.get(r.id)
+            ]
             sent.update(doc["id"] for doc in batch)
             yield batch
 
     sync.upsert_batches(client, uid, batches(), partial=True)
     # A partial document upserts: one unpublished meanwhile (its deletion applied before our
     # update) would come back as a bare document of scores. Read the statuses again.
-    still = set(session.scalars(select(Tool.id).where(Tool.status == "published",
-                                                      among(Tool.id, sorted(sent)))))
+    still = set(
+        session.scalars(
+            select(Tool.id).where(Tool.status == "published", among(Tool.id, sorted(sent)))
+        )
+    )
     sync.delete(client, uid, sorted(sent - still))
     rest = tool_ids - sent
     if rest:
         sync_tools(session, rest)
 
 
-def push_outbox(session: Session, outbox_ids: list[int] | None = None,
-                push=None) -> tuple[Drained, int | None]:
+def push_outbox(
+    session: Session, outbox_ids: list[int] | None = None, push=None
+) -> tuple[Drained, int | None]:
     """Push pending outbox rows (these ones, or the due ones) with `push` (sync_tools unless
     told) and record the outcome in `index_state`; returns it and the new index generation
     (None when nothing was pushed).
     Flushes, never commits: the caller's transaction holds the rows' locks until it commits."""
     result = drain(session, push or sync_tools, outbox_ids)
     if result.error:
-        log.error("index push failed: %d outbox row(s) queued again, %d parked",
-                  result.failed, result.parked)
+        log.error(
+            "index push failed: %d outbox row(s) queued again, %d parked",
+            result.failed,
+            result.parked,
+        )
         record_state(session, last_error=result.error, last_error_at=utcnow())
     elif result.done:
         record_state(session, last_sync_at=utcnow())
@@ -133,5 +148,3 @@ def sync_after_commit(outbox_ids: list[int], push=None) -> None:
     listener = generation_listener()
     if generation is not None and listener is not None:
         wait_for(listener, lambda value: value is None or value >= generation, timeout=0.5)
-
-

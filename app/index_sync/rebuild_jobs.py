@@ -7,6 +7,7 @@ running job. A job whose process died stays "running" in the table; it is recogn
 when a rebuild starts, by `romin index status` and by the health page's POSTs, so it never
 blocks the next rebuild; the page's GET only shows it as interrupted (a GET writes nothing).
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,18 +17,18 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.core.dates import fr_datetime
 from app.index_sync.client import index_uid, meili
 from app.index_sync.documents import published_count
 from app.index_sync.operations import rebuild_index
 from app.models import IndexJob, User
-from app.core.dates import fr_datetime
 from indexer.client import MeiliError
 
 log = logging.getLogger(__name__)
@@ -36,12 +37,14 @@ REBUILD = "rebuild"
 HEARTBEAT_SECONDS = 5.0
 PROGRESS_WRITE_SECONDS = 0.5  # progress is written at most this often
 # Whether it died before or after the swap is not recorded: the message says both.
-STALE_MESSAGE = ("Interrompue : le processus qui menait la reconstruction s'est arrêté sans en "
-                 "enregistrer la fin. Arrêté avant la bascule, il a laissé l'index en service tel "
-                 "qu'il était ; arrêté après, le nouvel index est en service mais peut manquer des "
-                 "modifications faites pendant la reconstruction : lancez « romin index "
-                 "reconcile » (le processus d'indexation les répare aussi à sa prochaine "
-                 "réconciliation).")
+STALE_MESSAGE = (
+    "Interrompue : le processus qui menait la reconstruction s'est arrêté sans en "
+    "enregistrer la fin. Arrêté avant la bascule, il a laissé l'index en service tel "
+    "qu'il était ; arrêté après, le nouvel index est en service mais peut manquer des "
+    "modifications faites pendant la reconstruction : lancez « romin index "
+    "reconcile » (le processus d'indexation les répare aussi à sa prochaine "
+    "réconciliation)."
+)
 
 # job id -> thread, for the jobs this process runs (a thread gone means the job is dead)
 _threads: dict[int, threading.Thread] = {}
@@ -58,6 +61,7 @@ class JobAlreadyRunning(Exception):
 @dataclass
 class JobView:
     """What the health page and `romin index status` show of a job."""
+
     id: int
     state: str
     started_at: object
@@ -89,9 +93,17 @@ class JobView:
 def _view(job: IndexJob | None) -> JobView | None:
     if job is None:
         return None
-    return JobView(id=job.id, state=job.state, started_at=job.started_at, finished_at=job.finished_at,
-                   started_by=job.started_by_label or "inconnu", done=job.done, total=job.total,
-                   error=job.error, heartbeat_at=job.heartbeat_at)
+    return JobView(
+        id=job.id,
+        state=job.state,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        started_by=job.started_by_label or "inconnu",
+        done=job.done,
+        total=job.total,
+        error=job.error,
+        heartbeat_at=job.heartbeat_at,
+    )
 
 
 def when(moment: datetime | None) -> str:
@@ -100,10 +112,10 @@ def when(moment: datetime | None) -> str:
 
 
 def age(moment: datetime | None) -> str:
-    """"40 s", "3 min", "2 h 5 min": how long an entry has been waiting."""
+    """ "40 s", "3 min", "2 h 5 min": how long an entry has been waiting."""
     if moment is None:
         return ""
-    seconds = max(0, int((datetime.now(timezone.utc) - moment).total_seconds()))
+    seconds = max(0, int((datetime.now(UTC) - moment).total_seconds()))
     if seconds < 60:
         return f"{seconds} s"
     minutes = seconds // 60
@@ -140,60 +152,91 @@ def _stale(session: Session, stale: timedelta):
     for job_id, thread in list(_threads.items()):
         if not thread.is_alive():
             _threads.pop(job_id, None)
-    dead = [job_id for job_id, job_pid in session.execute(
-        select(IndexJob.id, IndexJob.pid).where(IndexJob.state == "running", IndexJob.host == host))
-        if (job_id not in _threads if job_pid == pid else not _pid_alive(job_pid))]
+    dead = [
+        job_id
+        for job_id, job_pid in session.execute(
+            select(IndexJob.id, IndexJob.pid).where(
+                IndexJob.state == "running", IndexJob.host == host
+            )
+        )
+        if (job_id not in _threads if job_pid == pid else not _pid_alive(job_pid))
+    ]
     return (IndexJob.state == "running") & or_(
-        IndexJob.heartbeat_at < func.clock_timestamp() - stale, IndexJob.id.in_(dead))
+        IndexJob.heartbeat_at < func.clock_timestamp() - stale, IndexJob.id.in_(dead)
+    )
 
 
 def close_stale(session: Session, stale: timedelta) -> int:
     """Close the running jobs left by a dead process as failed; their end is their last sign of
     life. Flushes. Called where a job may start and by POSTs, never by a page's GET."""
     result = session.execute(
-        update(IndexJob).where(_stale(session, stale))
+        update(IndexJob)
+        .where(_stale(session, stale))
         .values(state="failed", finished_at=IndexJob.heartbeat_at, error=STALE_MESSAGE)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount
 
 
 def running_job(session: Session, kind: str = REBUILD) -> JobView | None:
-    return _view(session.scalar(select(IndexJob).where(IndexJob.kind == kind,
-                                                       IndexJob.state == "running")
-                                .execution_options(populate_existing=True)))
+    return _view(
+        session.scalar(
+            select(IndexJob)
+            .where(IndexJob.kind == kind, IndexJob.state == "running")
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def latest_job(session: Session, kind: str = REBUILD, finished: bool = False) -> JobView | None:
     query = select(IndexJob).where(IndexJob.kind == kind)
     if finished:
         query = query.where(IndexJob.state != "running")
-    return _view(session.scalar(query.order_by(IndexJob.id.desc()).limit(1)
-                                .execution_options(populate_existing=True)))
+    return _view(
+        session.scalar(
+            query.order_by(IndexJob.id.desc()).limit(1).execution_options(populate_existing=True)
+        )
+    )
 
 
-def jobs_for_display(session: Session, stale: timedelta,
-                     kind: str = REBUILD) -> tuple[JobView | None, JobView | None]:
+def jobs_for_display(
+    session: Session, stale: timedelta, kind: str = REBUILD
+) -> tuple[JobView | None, JobView | None]:
     """(the running job, the last finished one), reading only: a running job left by a dead
     process is shown as the last one, interrupted, as close_stale will record it."""
     running = running_job(session, kind)
     if running is None:
         return None, latest_job(session, kind, finished=True)
     if session.scalar(select(IndexJob.id).where(IndexJob.id == running.id, _stale(session, stale))):
-        return None, replace(running, state="failed", finished_at=running.heartbeat_at,
-                             error=STALE_MESSAGE)
+        return None, replace(
+            running, state="failed", finished_at=running.heartbeat_at, error=STALE_MESSAGE
+        )
     return running, latest_job(session, kind, finished=True)
 
 
-def start_job(session: Session, stale: timedelta, user: User | None = None, label: str = "",
-              kind: str = REBUILD) -> int:
+def start_job(
+    session: Session,
+    stale: timedelta,
+    user: User | None = None,
+    label: str = "",
+    kind: str = REBUILD,
+) -> int:
     """Record a new running job and return its id; raise JobAlreadyRunning if one runs.
 
     Flushes; the caller commits before the job starts (its thread reads the row)."""
     close_stale(session, stale)
     host, pid = _here()
-    job = IndexJob(kind=kind, state="running", started_by=user,
-                   started_by_label=label or (user.display_name or user.email if user else ""),
-                   host=host, pid=pid, total=published_count(session), done=0, error="")
+    job = IndexJob(
+        kind=kind,
+        state="running",
+        started_by=user,
+        started_by_label=label or (user.display_name or user.email if user else ""),
+        host=host,
+        pid=pid,
+        total=published_count(session),
+        done=0,
+        error="",
+    )
     try:
         with session.begin_nested():
             session.add(job)
@@ -215,8 +258,11 @@ class _Recorder:
     def _write(self, **values) -> None:
         with self._lock, self.factory() as session:
             session.info["romin_sync"] = False
-            session.execute(update(IndexJob).where(IndexJob.id == self.job_id)
-                            .values(heartbeat_at=func.clock_timestamp(), **values))
+            session.execute(
+                update(IndexJob)
+                .where(IndexJob.id == self.job_id)
+                .values(heartbeat_at=func.clock_timestamp(), **values)
+            )
             session.commit()
 
     def advance(self, count: int) -> None:
@@ -230,8 +276,12 @@ class _Recorder:
         self._write()
 
     def finish(self, state: str, error: str = "", done: int | None = None) -> None:
-        self._write(state=state, error=error[:2000], finished_at=func.clock_timestamp(),
-                    done=self.done if done is None else done)
+        self._write(
+            state=state,
+            error=error[:2000],
+            finished_at=func.clock_timestamp(),
+            done=self.done if done is None else done,
+        )
 
 
 def _drop_leftover_builds(uid: str) -> None:
@@ -243,8 +293,12 @@ def _drop_leftover_builds(uid: str) -> None:
             client.request("DELETE", f"/indexes/{index['uid']}")
 
 
-def execute(app: Flask, job_id: int, progress: Callable[[int], None] = lambda n: None,
-            heartbeat: bool | None = None) -> bool:
+def execute(
+    app: Flask,
+    job_id: int,
+    progress: Callable[[int], None] = lambda n: None,
+    heartbeat: bool | None = None,
+) -> bool:
     """Run a recorded rebuild job to its end in the calling thread; True if it succeeded.
 
     The rebuild reads and writes in a session of its own; progress goes through the recorder.
@@ -256,12 +310,14 @@ def execute(app: Flask, job_id: int, progress: Callable[[int], None] = lambda n:
     stop = threading.Event()
     beat = None
     if heartbeat:
+
         def beat_loop():
             while not stop.wait(HEARTBEAT_SECONDS):
                 try:
                     recorder.heartbeat()
                 except Exception:  # the database may be briefly away: the next beat retries
                     log.warning("index job %s: heartbeat not written", job_id)
+
         beat = threading.Thread(target=beat_loop, name=f"index-job-{job_id}-heartbeat", daemon=True)
         beat.start()
 
@@ -315,19 +371,28 @@ def _keep_replay(work: Session, job_id: int, swapped: bool | None, committing: b
 def failure_message(detail: str, swapped: bool | None, replay_kept: bool) -> str:
     """What a failed rebuild says, by where it stopped (see indexer.sync.rebuild's `swapped`)."""
     if swapped is False:
-        return (f"Échec de la reconstruction : {detail}. L'index précédent reste en service "
-                "(bascule d'un coup).")
+        return (
+            f"Échec de la reconstruction : {detail}. L'index précédent reste en service "
+            "(bascule d'un coup)."
+        )
     if swapped:
-        head = (f"Échec après la bascule : {detail}. Le nouvel index est en service (l'ancien sera "
-                "supprimé à la prochaine reconstruction).")
+        head = (
+            f"Échec après la bascule : {detail}. Le nouvel index est en service (l'ancien sera "
+            "supprimé à la prochaine reconstruction)."
+        )
     else:
-        head = (f"Échec pendant la bascule : {detail}. Le nouvel index est peut-être déjà en "
-                "service.")
+        head = (
+            f"Échec pendant la bascule : {detail}. Le nouvel index est peut-être déjà en service."
+        )
     if replay_kept:
-        return (head + " Les modifications faites pendant la reconstruction ont été remises en "
-                "file d'indexation : elles y seront envoyées.")
-    return (head + " Les modifications faites pendant la reconstruction peuvent lui manquer : "
-            "lancez « romin index reconcile ».")
+        return (
+            head + " Les modifications faites pendant la reconstruction ont été remises en "
+            "file d'indexation : elles y seront envoyées."
+        )
+    return (
+        head + " Les modifications faites pendant la reconstruction peuvent lui manquer : "
+        "lancez « romin index reconcile »."
+    )
 
 
 def launch(app: Flask, job_id: int) -> None:

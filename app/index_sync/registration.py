@@ -1,4 +1,5 @@
 """Plugs index sync into the app: the session hooks, the health page, `romin index`."""
+
 from __future__ import annotations
 
 from flask import Flask

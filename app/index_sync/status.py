@@ -1,8 +1,8 @@
 """The index's health in figures: PostgreSQL against Meilisearch, the outbox, the rebuilds."""
+
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from flask import current_app
 from sqlalchemy.orm import Session
@@ -27,10 +27,13 @@ def index_status(session: Session, stale: timedelta | None = None) -> dict:
         indexed, error = None, str(exc)
     return {
         **pending_summary(session),
-        "published": published_count(session), "indexed": indexed, "index_error": error,
+        "published": published_count(session),
+        "indexed": indexed,
+        "index_error": error,
         "last_rebuild_at": state.last_rebuild_at if state else None,
         "last_sync_at": state.last_sync_at if state else None,
         "last_error": state.last_error if state else "",
         "last_error_at": state.last_error_at if state else None,
-        "running_job": running, "last_job": last,
+        "running_job": running,
+        "last_job": last,
     }

@@ -1,4 +1,5 @@
 """People who sign in to ROMIN (officers, curators, staff, admins) and their API tokens."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -29,7 +30,9 @@ class User(Base):
     siret: Mapped[str | None] = mapped_column(String(14))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
 
 
 class ApiToken(Base):

@@ -1,11 +1,22 @@
 """The catalogue: tools (fiches outils), their supports and the risk factors they work on."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from sqlalchemy import (
-    ARRAY, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Integer, String, Table,
-    Text, UniqueConstraint,
+    ARRAY,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -79,7 +90,9 @@ class Tool(Base):
         secondary=tool_risk_factors, order_by=RiskFactor.position, lazy="selectin"
     )
     supports: Mapped[list[Support]] = relationship(
-        back_populates="tool", order_by="Support.position", cascade="all, delete-orphan",
+        back_populates="tool",
+        order_by="Support.position",
+        cascade="all, delete-orphan",
         lazy="selectin",
     )
 

@@ -1,5 +1,6 @@
 """Curators' trail on a tool: its workflow steps (draft → review → published → archived) and its
 revisions (a snapshot of the sheet at each save), so that nothing a curator did is ever lost."""
+
 from __future__ import annotations
 
 from datetime import datetime

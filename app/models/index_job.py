@@ -3,6 +3,7 @@
 Stored in PostgreSQL so that every web process shows the same progress, and so that a second
 rebuild is refused while one runs: a partial unique index allows one running job per kind.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -21,14 +22,20 @@ class IndexJob(Base):
     __table_args__ = (
         CheckConstraint("state IN ('running','succeeded','failed')", name="state_known"),
         # one running job of a kind at a time, whatever the number of processes
-        Index("uq_index_jobs_one_running", "kind", unique=True,
-              postgresql_where=text("state = 'running'")),
+        Index(
+            "uq_index_jobs_one_running",
+            "kind",
+            unique=True,
+            postgresql_where=text("state = 'running'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), default="rebuild")
     state: Mapped[str] = mapped_column(String(20), default="running")
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    started_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # written by the running process every few seconds: a job whose heartbeat stopped was
     # left behind by a process that died, and no longer blocks the next one

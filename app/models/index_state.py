@@ -1,4 +1,5 @@
 """What ROMIN knows of the search index: last rebuild, last sync, last error."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -21,7 +22,9 @@ class IndexState(Base):
     generation: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     last_error_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
 
 
 def generation_query() -> ScalarSelect[int]:

@@ -4,12 +4,19 @@ A comment's current state is its latest decision: hidden after a "hide", visible
 Decisions are kept (who, when, why), never overwritten, and a hidden comment is never deleted:
 its author still sees it, marked as hidden, with the reason.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import (
-    CheckConstraint, DateTime, ForeignKey, Index, String, Text, text,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -47,20 +54,29 @@ class CommentReport(Base):
 
     __tablename__ = "comment_reports"
     __table_args__ = (
-        Index("uq_comment_reports_open_feedback_reporter", "feedback_id", "reporter_id",
-              unique=True, postgresql_where=text("decision_id IS NULL")),
-        Index("ix_comment_reports_open", "created_at", postgresql_where=text("decision_id IS NULL")),
+        Index(
+            "uq_comment_reports_open_feedback_reporter",
+            "feedback_id",
+            "reporter_id",
+            unique=True,
+            postgresql_where=text("decision_id IS NULL"),
+        ),
+        Index(
+            "ix_comment_reports_open", "created_at", postgresql_where=text("decision_id IS NULL")
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"),
-                                             index=True)
+    feedback_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback.id", ondelete="CASCADE"), index=True
+    )
     reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # set by the decision that closed the report
     decision_id: Mapped[int | None] = mapped_column(
-        ForeignKey("comment_decisions.id", ondelete="SET NULL"), index=True)
+        ForeignKey("comment_decisions.id", ondelete="SET NULL"), index=True
+    )
 
     feedback: Mapped[Feedback] = relationship()
     decision: Mapped[CommentDecision | None] = relationship()

@@ -1,6 +1,7 @@
 """The index outbox: a row per tool whose search document must be pushed (kind 'tool'), or for
 the index settings (kind 'settings': a risk factor's synonyms changed), written in the same
 transaction as the change, so that no edit is ever lost whatever Meilisearch does."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,9 +16,15 @@ class IndexOutbox(Base):
     __tablename__ = "index_outbox"
     __table_args__ = (
         # what the worker asks for: pending, not parked, due
-        Index("ix_index_outbox_due", "next_attempt_at", postgresql_where="done_at IS NULL AND NOT parked"),
-        CheckConstraint("(kind = 'tool' AND tool_id IS NOT NULL) OR (kind = 'settings' AND tool_id IS NULL)",
-                        name="kind_and_tool"),
+        Index(
+            "ix_index_outbox_due",
+            "next_attempt_at",
+            postgresql_where="done_at IS NULL AND NOT parked",
+        ),
+        CheckConstraint(
+            "(kind = 'tool' AND tool_id IS NOT NULL) OR (kind = 'settings' AND tool_id IS NULL)",
+            name="kind_and_tool",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

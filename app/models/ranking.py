@@ -1,4 +1,5 @@
 """Versioned ranking weights: each change is a new row, so history and rollback are free."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """GET/PUT /api/v1/ranking/weights and POST /api/v1/ranking/preview."""
+
 from __future__ import annotations
 
 from flask import Response, current_app, g
@@ -7,17 +8,20 @@ from flask_smorest import Blueprint, abort
 from marshmallow import RAISE, Schema, fields
 
 from app.accounts.api_tokens import token_required
+from app.catalogue.scores import current_weights
 from app.db import after_commit, db
 from app.pilotage import weights as service
-from app.catalogue.scores import current_weights
 from app.search.service import factor_slugs
 from ranking import WEIGHT_BOUNDS
 
-blp = Blueprint("ranking_api", __name__, url_prefix="/api/v1/ranking",
-                description="Poids du classement : lecture, modification (support), aperçu.")
+blp = Blueprint(
+    "ranking_api",
+    __name__,
+    url_prefix="/api/v1/ranking",
+    description="Poids du classement : lecture, modification (support), aperçu.",
+)
 
-_MESSAGES = {"type": "Le corps de la requête doit être un objet JSON.",
-             "unknown": "Champ inconnu."}
+_MESSAGES = {"type": "Le corps de la requête doit être un objet JSON.", "unknown": "Champ inconnu."}
 
 
 class WeightsPutSchema(Schema):
@@ -25,12 +29,17 @@ class WeightsPutSchema(Schema):
         unknown = RAISE
 
     error_messages = _MESSAGES
-    weights = fields.Raw(required=True, metadata={
-        "description": "Nom du poids → valeur ; les poids absents gardent leur valeur actuelle.",
-        "example": {"rating": 0.3, "evidence": 0.7}},
-        error_messages={"required": "Donnez les poids à modifier (objet nom → valeur)."})
-    note = fields.Raw(load_default=None, metadata={
-        "description": "Raison du changement (obligatoire)."})
+    weights = fields.Raw(
+        required=True,
+        metadata={
+            "description": "Nom du poids → valeur ; les poids absents gardent leur valeur actuelle.",
+            "example": {"rating": 0.3, "evidence": 0.7},
+        },
+        error_messages={"required": "Donnez les poids à modifier (objet nom → valeur)."},
+    )
+    note = fields.Raw(
+        load_default=None, metadata={"description": "Raison du changement (obligatoire)."}
+    )
 
 
 class PreviewSchema(Schema):
@@ -38,11 +47,19 @@ class PreviewSchema(Schema):
         unknown = RAISE
 
     error_messages = _MESSAGES
-    risk_factor = fields.String(required=True, error_messages={
-        "required": "Indiquez le facteur de risque (identifiant, par exemple « addictions »).",
-        "invalid": "Le facteur de risque doit être un identifiant texte."})
-    weights = fields.Raw(load_default=dict, metadata={
-        "description": "Poids à essayer ; les poids absents gardent leur valeur actuelle."})
+    risk_factor = fields.String(
+        required=True,
+        error_messages={
+            "required": "Indiquez le facteur de risque (identifiant, par exemple « addictions »).",
+            "invalid": "Le facteur de risque doit être un identifiant texte.",
+        },
+    )
+    weights = fields.Raw(
+        load_default=dict,
+        metadata={
+            "description": "Poids à essayer ; les poids absents gardent leur valeur actuelle."
+        },
+    )
 
 
 def _weights_out() -> dict:
@@ -51,8 +68,10 @@ def _weights_out() -> dict:
         "version": latest.id if latest else None,
         "weights": current_weights(db.session).as_dict(),
         "bounds": {name: {"min": low, "max": high} for name, (low, high) in WEIGHT_BOUNDS.items()},
-        "explanations": {name: {"label": h.label, "explanation": h.explanation,
-                                "bounds": h.bounds_text} for name, h in service.HELP.items()},
+        "explanations": {
+            name: {"label": h.label, "explanation": h.explanation, "bounds": h.bounds_text}
+            for name, h in service.HELP.items()
+        },
         "updated_at": latest.created_at.isoformat() if latest else None,
         "note": latest.note if latest else None,
     }
@@ -87,7 +106,9 @@ class RankingWeights(MethodView):
     def put(self, data):
         """Enregistre de nouveaux poids (support) : nouvelle version, scores recalculés."""
         try:
-            version = service.save_weights(db.session, data["weights"], data.get("note"), g.api_user)
+            version = service.save_weights(
+                db.session, data["weights"], data.get("note"), g.api_user
+            )
         except service.WeightsError as exc:
             _invalid(_split(exc.errors))
         out = _weights_out()
@@ -108,11 +129,20 @@ def _report_index(response: Response) -> None:
 def _row(row: service.PreviewRow) -> dict:
     b = row.breakdown
     return {
-        "rank": row.rank, "slug": row.slug, "title": row.title, "score": row.score,
-        "not_recommended": b.tier == 0, "move": row.move, "other_rank": row.other_rank,
-        "breakdown": {name: {"signal": round(b.signals[name], 6),
-                             "contribution": round(b.contributions[name], 6)}
-                      for name in b.signals},
+        "rank": row.rank,
+        "slug": row.slug,
+        "title": row.title,
+        "score": row.score,
+        "not_recommended": b.tier == 0,
+        "move": row.move,
+        "other_rank": row.other_rank,
+        "breakdown": {
+            name: {
+                "signal": round(b.signals[name], 6),
+                "contribution": round(b.contributions[name], 6),
+            }
+            for name in b.signals
+        },
     }
 
 
@@ -136,8 +166,10 @@ class RankingPreview(MethodView):
             _invalid(errors)
         result = service.preview(db.session, data["risk_factor"], proposed)
         return {
-            "risk_factor": result.factor.slug, "total": result.total,
-            "current_weights": result.current.as_dict(), "proposed_weights": result.proposed.as_dict(),
-            "before": [_row(r) for r in result.before], "after": [_row(r) for r in result.after],
+            "risk_factor": result.factor.slug,
+            "total": result.total,
+            "current_weights": result.current.as_dict(),
+            "proposed_weights": result.proposed.as_dict(),
+            "before": [_row(r) for r in result.before],
+            "after": [_row(r) for r in result.after],
         }
-

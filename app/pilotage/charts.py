@@ -9,7 +9,7 @@ so that it follows the DSFR light and dark themes. The data table sits beside ea
 from __future__ import annotations
 
 import re
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 BAR = "#6a6af4"  # DSFR blue France 525: 3:1 against both the light and the dark background

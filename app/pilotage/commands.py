@@ -35,8 +35,8 @@ def register(cli: click.Group) -> None:
     )
     @click.option("--jusqua", callback=_day, help="Dernier jour à calculer (défaut : hier).")
     def rollup_command(depuis: date | None, jusqua: date | None):
-        from app.pilotage.stats import today
         from app.pilotage.rollup import RollupError, days_to_roll, rollup
+        from app.pilotage.stats import today
 
         through = jusqua or today() - timedelta(days=1)
         if through >= today():
@@ -56,8 +56,8 @@ def register(cli: click.Group) -> None:
         "efface les textes de recherche puis les événements anciens.",
     )
     def purge_command():
-        from app.pilotage.stats import today
         from app.pilotage import rollup as ur
+        from app.pilotage.stats import today
 
         retention = current_app.config["STATS_RETENTION_DAYS"]
         if retention < 1:

@@ -1,5 +1,6 @@
 """Plugs pilotage into the app: weights and statistics pages, the ranking API, the usage
 receivers, `romin stats` and `romin scores`."""
+
 from __future__ import annotations
 
 from flask import Flask

@@ -5,9 +5,10 @@ A section is built by name, so the CSV export of one table runs that table's que
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 from flask import url_for
 from sqlalchemy import select
@@ -15,8 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.core import vocabulary as v
 from app.models import RiskFactor
-from app.pilotage import charts
-from app.pilotage import stats
+from app.pilotage import charts, stats
 from app.pilotage.data_tables import DataTable
 
 

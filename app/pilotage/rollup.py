@@ -9,9 +9,9 @@ days are rolled up; the aggregates stay.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Callable
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session

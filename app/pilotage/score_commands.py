@@ -1,4 +1,5 @@
 """`romin scores refresh`: every tool's stored scores against today's catalogue mean."""
+
 from __future__ import annotations
 
 import click
@@ -12,10 +13,13 @@ def register(cli: click.Group) -> None:
     def scores_group():
         pass
 
-    @scores_group.command("refresh", help="Recalcule les scores de tous les outils (et met l'index à jour).")
+    @scores_group.command(
+        "refresh", help="Recalcule les scores de tous les outils (et met l'index à jour)."
+    )
     def refresh():
         from app.catalogue.scores import current_weights
         from app.pilotage.weights import recompute_all_scores
+
         count = recompute_all_scores(db.session, current_weights(db.session))
         commit()  # the changed tools reach the index after this commit
         click.echo(f"{count} outil(s) recalculé(s).")

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Response, abort, current_app, render_template, request, url_for
 
 from app.accounts.auth import role_required
+from app.catalogue.lookups import tool_or_404
 from app.db import db
 from app.pilotage import stats
+from app.pilotage.blueprint import bp
 from app.pilotage.data_tables import to_csv
 from app.pilotage.report import DASHBOARD, TOOL
-from app.catalogue.lookups import tool_or_404
-from app.pilotage.blueprint import bp
-
 
 
 def _query(period: stats.Period) -> dict:
@@ -67,7 +66,9 @@ def _shortcuts(period: stats.Period) -> list[tuple[str, str]]:
 def dashboard():
     period, errors = stats.parse_period(request.args)
     if errors:
-        return render_template("pilotage/stats.html", sections=[], totals=None, **_common(None, errors)), 400
+        return render_template(
+            "pilotage/stats.html", sections=[], totals=None, **_common(None, errors)
+        ), 400
     sections = [build(db.session, period) for build in DASHBOARD.values()]
     for section in sections:
         section.csv_url = url_for("pilotage.dashboard_csv", name=section.name, **_query(period))
@@ -88,7 +89,9 @@ def dashboard_csv(name: str):
         abort(404)
     period, errors = stats.parse_period(request.args)
     if errors:
-        return render_template("pilotage/stats.html", sections=[], totals=None, **_common(None, errors)), 400
+        return render_template(
+            "pilotage/stats.html", sections=[], totals=None, **_common(None, errors)
+        ), 400
     return _csv(name, to_csv(build(db.session, period).table), period)
 
 

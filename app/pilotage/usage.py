@@ -30,10 +30,10 @@ from werkzeug.wsgi import ClosingIterator
 
 from app.accounts.auth import current_user
 from app.db import db
-from app.search.schemas import FACET_ARGUMENTS, FACET_CHOICES
-from app.search.service import factor_slugs, resolve_text
 from app.models.base import utcnow
 from app.models.usage import EVENT_KINDS, SEARCH_TEXT_MAX, UsageEvent
+from app.search.schemas import FACET_ARGUMENTS, FACET_CHOICES
+from app.search.service import factor_slugs, resolve_text
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +214,7 @@ _WRITERS: dict = {}
 _WRITERS_LOCK = threading.Lock()
 
 
-def _writer(session_factory, delay: float) -> "BufferedWriter":
+def _writer(session_factory, delay: float) -> BufferedWriter:
     key = (id(session_factory), os.getpid())
     with _WRITERS_LOCK:
         writer = _WRITERS.get(key)

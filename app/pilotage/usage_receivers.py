@@ -1,4 +1,5 @@
 """What pages tell (app.core.signals) becomes usage events: the pages never import pilotage."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,6 +25,7 @@ def _download(tool: Tool) -> None:
 
 
 @signals.feedback_given.connect
-def _feedback(tool: Tool, risk_factor: str | None = None,
-              user: User | None | object = CURRENT_USER) -> None:
+def _feedback(
+    tool: Tool, risk_factor: str | None = None, user: User | None | object = CURRENT_USER
+) -> None:
     record("feedback", tool=tool, risk_factor=risk_factor, user=user)

@@ -4,6 +4,7 @@ Saving (or rolling back) appends a version row, then recomputes every tool's sto
 batches with one catalogue mean. The tools whose scores were set are marked dirty by the session
 hooks (app.index_sync.hooks) and reach the index once the caller commits. The preview writes nothing.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,13 +16,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from app.index_sync.hooks import SCORES_ONLY_KEY, mark
-from app.models import RankingWeightsVersion, RiskFactor, Tool, User, tool_risk_factors
 from app.catalogue.scores import (
     catalogue_mean,
     current_weights,
     rating_stats,
 )
+from app.index_sync.hooks import SCORES_ONLY_KEY, mark
+from app.models import RankingWeightsVersion, RiskFactor, Tool, User, tool_risk_factors
 from ranking import (
     DEFAULT_WEIGHTS,
     WEIGHT_BOUNDS,
@@ -64,45 +65,58 @@ HELP: dict[str, WeightHelp] = {
         "La note est lissée : un outil qui n'a que quelques avis est ramené vers la moyenne du "
         "catalogue, pour qu'un seul avis à 5 étoiles ne passe pas devant trente avis à 4,8.",
         f"Entre {_fmt(_bounds('rating')[0])} (les avis ne comptent pas) et "
-        f"{_fmt(_bounds('rating')[1])}."),
+        f"{_fmt(_bounds('rating')[1])}.",
+    ),
     "evidence": WeightHelp(
         "Poids du niveau de preuve",
         "Plus ce poids est élevé, plus un outil dont l'efficacité est démontrée par la recherche "
         "(niveau de preuve élevé) passe devant les autres.",
         f"Entre {_fmt(_bounds('evidence')[0])} (le niveau de preuve ne compte pas) et "
-        f"{_fmt(_bounds('evidence')[1])}."),
+        f"{_fmt(_bounds('evidence')[1])}.",
+    ),
     "usage": WeightHelp(
         "Poids de l'expérience partagée",
         "Fait monter les outils qui ont reçu beaucoup d'avis, quelle que soit la note : un outil "
         "que de nombreux agents ont utilisé et commenté est mieux connu. L'effet plafonne à 50 avis.",
         f"Entre {_fmt(_bounds('usage')[0])} (le nombre d'avis ne compte pas) et "
-        f"{_fmt(_bounds('usage')[1])}."),
+        f"{_fmt(_bounds('usage')[1])}.",
+    ),
     "freshness": WeightHelp(
         "Poids de la fraîcheur",
         "Fait monter les fiches relues récemment : l'effet est maximal pour une fiche relue "
         "aujourd'hui et disparaît après cinq ans sans relecture.",
         f"Entre {_fmt(_bounds('freshness')[0])} (la date de relecture ne compte pas) et "
-        f"{_fmt(_bounds('freshness')[1])}."),
+        f"{_fmt(_bounds('freshness')[1])}.",
+    ),
     "prior_strength": WeightHelp(
         "Prudence envers les notes peu nombreuses",
         "Nombre d'« avis fictifs à la moyenne du catalogue » ajoutés à chaque outil avant de "
         "calculer sa note. Plus il est grand, plus il faut d'avis réels pour qu'une note très "
         "haute ou très basse se fasse sentir.",
         f"Entre {_fmt(_bounds('prior_strength')[0])} et {_fmt(_bounds('prior_strength')[1])} "
-        "avis fictifs."),
+        "avis fictifs.",
+    ),
     "factor_prior_strength": WeightHelp(
         "Prudence envers les notes par facteur de risque",
         "Même principe pour le classement d'un facteur de risque : les avis donnés pour ce facteur "
         "sont ramenés vers la note générale de l'outil. Plus il est grand, plus il faut d'avis "
         "pour ce facteur pour que la note du facteur s'écarte de la note générale.",
         f"Entre {_fmt(_bounds('factor_prior_strength')[0])} et "
-        f"{_fmt(_bounds('factor_prior_strength')[1])} avis fictifs."),
+        f"{_fmt(_bounds('factor_prior_strength')[1])} avis fictifs.",
+    ),
 }
 
-SIGNAL_LABELS = {"rating": "Avis", "evidence": "Preuve", "usage": "Expérience",
-                 "freshness": "Fraîcheur"}
-SHORT_LABELS = {**SIGNAL_LABELS, "prior_strength": "Prudence (notes)",
-                "factor_prior_strength": "Prudence (par facteur)"}
+SIGNAL_LABELS = {
+    "rating": "Avis",
+    "evidence": "Preuve",
+    "usage": "Expérience",
+    "freshness": "Fraîcheur",
+}
+SHORT_LABELS = {
+    **SIGNAL_LABELS,
+    "prior_strength": "Prudence (notes)",
+    "factor_prior_strength": "Prudence (par facteur)",
+}
 
 # -- validation ------------------------------------------------------------------------------
 
@@ -147,15 +161,25 @@ def validate_values(values, base: Weights) -> tuple[Weights, dict[str, list[str]
             continue
         number = parse_number(raw)
         if number is None:
-            errors[key] = [f"Saisissez un nombre entre {_fmt(low)} et {_fmt(high)} (par exemple 0,5)."]
+            errors[key] = [
+                f"Saisissez un nombre entre {_fmt(low)} et {_fmt(high)} (par exemple 0,5)."
+            ]
         elif not low <= number <= high:
-            errors[key] = [(f"La valeur doit être comprise entre {_fmt(low)} et {_fmt(high)} "
-                            f"(vous avez saisi {_fmt(number)}).")]
+            errors[key] = [
+                (
+                    f"La valeur doit être comprise entre {_fmt(low)} et {_fmt(high)} "
+                    f"(vous avez saisi {_fmt(number)})."
+                )
+            ]
         else:
             merged[key] = number
     if not errors and not any(merged[s] > 0 for s in SIGNALS):
-        errors["_schema"] = [("Au moins un des quatre poids (avis, preuve, expérience, fraîcheur) "
-                              "doit être supérieur à 0, sinon tous les outils seraient à égalité.")]
+        errors["_schema"] = [
+            (
+                "Au moins un des quatre poids (avis, preuve, expérience, fraîcheur) "
+                "doit être supérieur à 0, sinon tous les outils seraient à égalité."
+            )
+        ]
     return Weights(**merged), errors
 
 
@@ -173,11 +197,18 @@ def _clean_note(note) -> tuple[str, dict[str, list[str]]]:
 
 def latest_version(session: Session) -> RankingWeightsVersion | None:
     return session.scalars(
-        select(RankingWeightsVersion).order_by(RankingWeightsVersion.id.desc()).limit(1)).first()
+        select(RankingWeightsVersion).order_by(RankingWeightsVersion.id.desc()).limit(1)
+    ).first()
 
 
-def save_weights(session: Session, values: dict, note: str, user: User | None,
-                 *, rolled_back_from: int | None = None) -> RankingWeightsVersion:
+def save_weights(
+    session: Session,
+    values: dict,
+    note: str,
+    user: User | None,
+    *,
+    rolled_back_from: int | None = None,
+) -> RankingWeightsVersion:
     """New version of the weights, then every tool's scores recomputed. Raises WeightsError.
 
     Flushes and never commits: the caller commits, and the index follows after commit.
@@ -190,21 +221,29 @@ def save_weights(session: Session, values: dict, note: str, user: User | None,
     session.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
     if latest_version(session) is None:
         # Keep what was in force (the defaults in code) as a version, so it can be restored.
-        session.add(RankingWeightsVersion(
-            values=DEFAULT_WEIGHTS.as_dict(), created_by_id=None,
-            note="Valeurs par défaut de ROMIN, en vigueur avant la première modification."))
+        session.add(
+            RankingWeightsVersion(
+                values=DEFAULT_WEIGHTS.as_dict(),
+                created_by_id=None,
+                note="Valeurs par défaut de ROMIN, en vigueur avant la première modification.",
+            )
+        )
         session.flush()
-    version = RankingWeightsVersion(values=weights.as_dict(), note=note,
-                                    created_by_id=user.id if user is not None else None,
-                                    rolled_back_from=rolled_back_from)
+    version = RankingWeightsVersion(
+        values=weights.as_dict(),
+        note=note,
+        created_by_id=user.id if user is not None else None,
+        rolled_back_from=rolled_back_from,
+    )
     session.add(version)
     session.flush()
     recompute_all_scores(session, weights)
     return version
 
 
-def rollback_to(session: Session, version_id: int, note: str, user: User | None
-                ) -> RankingWeightsVersion:
+def rollback_to(
+    session: Session, version_id: int, note: str, user: User | None
+) -> RankingWeightsVersion:
     """A new version with the values of an older one (history is never rewritten)."""
     old = session.get(RankingWeightsVersion, version_id)
     if old is None:
@@ -224,12 +263,24 @@ def recompute_all_scores(session: Session, weights: Weights, batch_size: int | N
     batch_size = batch_size or BATCH_SIZE
     session.flush()
     mean = catalogue_mean(session)
-    slugs = (select(func.array_agg(aggregate_order_by(RiskFactor.slug, RiskFactor.position)))
-             .select_from(tool_risk_factors)
-             .join(RiskFactor, RiskFactor.id == tool_risk_factors.c.risk_factor_id)
-             .where(tool_risk_factors.c.tool_id == Tool.id).scalar_subquery())
-    query = (select(Tool.id, Tool.evidence_level, Tool.not_recommended, Tool.last_review,
-                    slugs.label("factors")).order_by(Tool.id).limit(batch_size))
+    slugs = (
+        select(func.array_agg(aggregate_order_by(RiskFactor.slug, RiskFactor.position)))
+        .select_from(tool_risk_factors)
+        .join(RiskFactor, RiskFactor.id == tool_risk_factors.c.risk_factor_id)
+        .where(tool_risk_factors.c.tool_id == Tool.id)
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            Tool.id,
+            Tool.evidence_level,
+            Tool.not_recommended,
+            Tool.last_review,
+            slugs.label("factors"),
+        )
+        .order_by(Tool.id)
+        .limit(batch_size)
+    )
     last_id, count = 0, 0
     while True:
         rows = session.execute(query.where(Tool.id > last_id)).all()
@@ -237,15 +288,29 @@ def recompute_all_scores(session: Session, weights: Weights, batch_size: int | N
             break
         last_id = rows[-1].id
         stats = rating_stats(session, [r.id for r in rows])
-        scores = [json.dumps(tool_scores(
-            overall=stats[r.id][0], per_factor=stats[r.id][1], factors=r.factors or [],
-            evidence_level=r.evidence_level, not_recommended=r.not_recommended,
-            weights=weights, prior_mean=mean, last_review=r.last_review)) for r in rows]
+        scores = [
+            json.dumps(
+                tool_scores(
+                    overall=stats[r.id][0],
+                    per_factor=stats[r.id][1],
+                    factors=r.factors or [],
+                    evidence_level=r.evidence_level,
+                    not_recommended=r.not_recommended,
+                    weights=weights,
+                    prior_mean=mean,
+                    last_review=r.last_review,
+                )
+            )
+            for r in rows
+        ]
         ids = [r.id for r in rows]
-        session.execute(text(
-            "UPDATE tools SET scores = new.scores FROM unnest(CAST(:ids AS integer[]),"
-            " CAST(:scores AS jsonb[])) AS new(id, scores) WHERE tools.id = new.id"),
-            {"ids": ids, "scores": scores})
+        session.execute(
+            text(
+                "UPDATE tools SET scores = new.scores FROM unnest(CAST(:ids AS integer[]),"
+                " CAST(:scores AS jsonb[])) AS new(id, scores) WHERE tools.id = new.id"
+            ),
+            {"ids": ids, "scores": scores},
+        )
         mark(session, ids)
         count += len(rows)
     for obj in list(session.identity_map.values()):  # loaded tools must not keep old scores
@@ -271,11 +336,20 @@ def history(session: Session) -> list[HistoryEntry]:
     rows = session.execute(
         select(RankingWeightsVersion, User.display_name, User.email)
         .outerjoin(User, User.id == RankingWeightsVersion.created_by_id)
-        .order_by(RankingWeightsVersion.id.desc())).all()
-    return [HistoryEntry(
-        id=v.id, values=Weights.from_dict(v.values).as_dict(), note=v.note, created_at=v.created_at,
-        author=(name or email) if (name or email) else None, rolled_back_from=v.rolled_back_from,
-        is_current=(i == 0)) for i, (v, name, email) in enumerate(rows)]
+        .order_by(RankingWeightsVersion.id.desc())
+    ).all()
+    return [
+        HistoryEntry(
+            id=v.id,
+            values=Weights.from_dict(v.values).as_dict(),
+            note=v.note,
+            created_at=v.created_at,
+            author=(name or email) if (name or email) else None,
+            rolled_back_from=v.rolled_back_from,
+            is_current=(i == 0),
+        )
+        for i, (v, name, email) in enumerate(rows)
+    ]
 
 
 # -- preview ---------------------------------------------------------------------------------
@@ -307,40 +381,65 @@ class Preview:
     total: int
 
 
-def factor_breakdown(*, overall: RatingStats, factor_stats: RatingStats, evidence_level: int,
-                     not_recommended: bool, weights: Weights, prior_mean: float,
-                     last_review: date | None, today: date) -> ScoreBreakdown:
+def factor_breakdown(
+    *,
+    overall: RatingStats,
+    factor_stats: RatingStats,
+    evidence_level: int,
+    not_recommended: bool,
+    weights: Weights,
+    prior_mean: float,
+    last_review: date | None,
+    today: date,
+) -> ScoreBreakdown:
     """The per-factor score of `ranking.tool_scores`, with its breakdown by signal.
 
     Same steps as `tool_scores`: the factor's feedback smoothed toward the tool's own smoothed
     rating, usage from all the tool's ratings (a test checks it against tool_scores).
     """
     tool_mean = smoothed_rating(overall, prior_mean, weights.prior_strength)
-    factor_weights = Weights(**{**weights.as_dict(), "prior_strength": weights.factor_prior_strength})
-    partial = score_tool(ratings=factor_stats, evidence_level=evidence_level,
-                         not_recommended=not_recommended, weights=factor_weights,
-                         prior_mean=tool_mean, last_review=last_review, today=today)
+    factor_weights = Weights(
+        **{**weights.as_dict(), "prior_strength": weights.factor_prior_strength}
+    )
+    partial = score_tool(
+        ratings=factor_stats,
+        evidence_level=evidence_level,
+        not_recommended=not_recommended,
+        weights=factor_weights,
+        prior_mean=tool_mean,
+        last_review=last_review,
+        today=today,
+    )
     signals = {**partial.signals, "usage": usage_signal(overall.count)}
     return combine(signals, not_recommended, weights)
 
 
-def _ranked(rows: list[tuple], weights: Weights, factor: str, stats, mean: float, today: date
-            ) -> list[PreviewRow]:
+def _ranked(
+    rows: list[tuple], weights: Weights, factor: str, stats, mean: float, today: date
+) -> list[PreviewRow]:
     scored = []
     for tool_id, slug, title, evidence, not_rec, last_review in rows:
         overall, per_factor = stats[tool_id]
-        common = {"evidence_level": evidence, "not_recommended": not_rec, "weights": weights,
-                  "prior_mean": mean, "last_review": last_review, "today": today}
-        breakdown = factor_breakdown(overall=overall, factor_stats=per_factor.get(factor, RatingStats()),
-                                     **common)
+        common = {
+            "evidence_level": evidence,
+            "not_recommended": not_rec,
+            "weights": weights,
+            "prior_mean": mean,
+            "last_review": last_review,
+            "today": today,
+        }
+        breakdown = factor_breakdown(
+            overall=overall, factor_stats=per_factor.get(factor, RatingStats()), **common
+        )
         scored.append((tool_id, slug, title, breakdown))
     scored.sort(key=lambda item: (-item[3].score, item[0]))  # as the index sorts: score, then id
-    return [PreviewRow(rank=i + 1, tool_id=t, slug=s, title=ti, score=b.score, breakdown=b)
-            for i, (t, s, ti, b) in enumerate(scored)]
+    return [
+        PreviewRow(rank=i + 1, tool_id=t, slug=s, title=ti, score=b.score, breakdown=b)
+        for i, (t, s, ti, b) in enumerate(scored)
+    ]
 
 
-def preview(session: Session, factor_slug: str, new_weights: Weights, limit: int = 10
-            ) -> Preview:
+def preview(session: Session, factor_slug: str, new_weights: Weights, limit: int = 10) -> Preview:
     """Top `limit` for a risk factor with the current weights and with `new_weights`. No write.
 
     Over every published tool of the factor: one query for the tools, one for their feedback.
@@ -349,8 +448,14 @@ def preview(session: Session, factor_slug: str, new_weights: Weights, limit: int
     if factor is None:
         raise LookupError(factor_slug)
     rows = session.execute(
-        select(Tool.id, Tool.slug, Tool.title, Tool.evidence_level, Tool.not_recommended,
-               Tool.last_review)
+        select(
+            Tool.id,
+            Tool.slug,
+            Tool.title,
+            Tool.evidence_level,
+            Tool.not_recommended,
+            Tool.last_review,
+        )
         .join(tool_risk_factors, tool_risk_factors.c.tool_id == Tool.id)
         .where(tool_risk_factors.c.risk_factor_id == factor.id, Tool.status == "published")
     ).all()
@@ -365,10 +470,24 @@ def preview(session: Session, factor_slug: str, new_weights: Weights, limit: int
     top_before, top_after = before[:limit], after[:limit]
     for row in top_after:
         row.other_rank = rank_before[row.tool_id]
-        row.move = ("new" if row.other_rank > limit else "up" if row.other_rank > row.rank
-                    else "down" if row.other_rank < row.rank else "same")
+        row.move = (
+            "new"
+            if row.other_rank > limit
+            else "up"
+            if row.other_rank > row.rank
+            else "down"
+            if row.other_rank < row.rank
+            else "same"
+        )
     for row in top_before:
         row.other_rank = rank_after[row.tool_id]
-        row.move = ("out" if row.other_rank > limit else "up" if row.other_rank < row.rank
-                    else "down" if row.other_rank > row.rank else "same")
+        row.move = (
+            "out"
+            if row.other_rank > limit
+            else "up"
+            if row.other_rank < row.rank
+            else "down"
+            if row.other_rank > row.rank
+            else "same"
+        )
     return Preview(factor, current, new_weights, top_before, top_after, len(rows))

@@ -1,19 +1,19 @@
 """Support staff tune the ranking: weights with a preview, saving with a note, history, rollback."""
+
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 
 from app.accounts.auth import current_user, has_role, role_required
-from app.db import db
-from app.pilotage import weights as service
-from app.catalogue.scores import current_weights
 from app.catalogue.risk_factors import all_factors
-from app.search.service import factor_slugs
+from app.catalogue.scores import current_weights
 from app.core.dates import fr_datetime
+from app.db import db
 from app.index_sync.notice import flash_saved
-from ranking import WEIGHT_BOUNDS
+from app.pilotage import weights as service
 from app.pilotage.blueprint import bp
-
+from app.search.service import factor_slugs
+from ranking import WEIGHT_BOUNDS
 
 
 @bp.record_once
@@ -30,8 +30,15 @@ def _display(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
 
-def _render(*, form_values: dict | None = None, factor: str | None = None, note: str = "",
-            errors: dict | None = None, preview=None, status: int = 200):
+def _render(
+    *,
+    form_values: dict | None = None,
+    factor: str | None = None,
+    note: str = "",
+    errors: dict | None = None,
+    preview=None,
+    status: int = 200,
+):
     factors = all_factors(db.session)
     weights = current_weights(db.session)
     latest = service.latest_version(db.session)
@@ -39,12 +46,20 @@ def _render(*, form_values: dict | None = None, factor: str | None = None, note:
     if form_values is None:
         form_values = {name: _display(value) for name, value in current.items()}
     return render_template(
-        "pilotage/weights.html", help=service.HELP, bounds=WEIGHT_BOUNDS, current=current,
-        display=_display, form_values=form_values,
+        "pilotage/weights.html",
+        help=service.HELP,
+        bounds=WEIGHT_BOUNDS,
+        current=current,
+        display=_display,
+        form_values=form_values,
         factor_options=[(f.slug, f.label) for f in factors],
         factor=factor if factor is not None else (factors[0].slug if factors else ""),
-        note=note, errors=errors or {}, preview=preview, latest=latest,
-        signal_labels=service.SIGNAL_LABELS, note_max=service.NOTE_MAX,
+        note=note,
+        errors=errors or {},
+        preview=preview,
+        latest=latest,
+        signal_labels=service.SIGNAL_LABELS,
+        note_max=service.NOTE_MAX,
     ), status
 
 
@@ -86,18 +101,22 @@ def save_weights():
         version = service.save_weights(db.session, values, note, current_user())
     except service.WeightsError as exc:
         db.rollback()
-        return _render(form_values=values, factor=factor, note=note, errors=_flat(exc.errors),
-                       status=400)
+        return _render(
+            form_values=values, factor=factor, note=note, errors=_flat(exc.errors), status=400
+        )
     version_id = version.id
     _flash_saved(f"Nouveaux poids enregistrés (version n° {version_id}).")
     return redirect(url_for("pilotage.weights_page"), code=303)
 
 
 def _flash_saved(message: str) -> None:
-    flash_saved(message, "Les scores de tous les outils sont recalculés et la recherche suit "
-                "déjà le nouveau classement.",
-                "Les scores sont recalculés, mais le moteur de recherche n'a pas pu être mis à "
-                "jour : le classement suivra dès qu'il sera de nouveau disponible.")
+    flash_saved(
+        message,
+        "Les scores de tous les outils sont recalculés et la recherche suit "
+        "déjà le nouveau classement.",
+        "Les scores sont recalculés, mais le moteur de recherche n'a pas pu être mis à "
+        "jour : le classement suivra dès qu'il sera de nouveau disponible.",
+    )
 
 
 @bp.get("/pilotage/classement/historique")
@@ -108,9 +127,14 @@ def history_page():
 
 def _render_history(errors: dict | None = None, notes: dict | None = None, status: int = 200):
     return render_template(
-        "pilotage/weights_history.html", entries=service.history(db.session), help=service.HELP,
+        "pilotage/weights_history.html",
+        entries=service.history(db.session),
+        help=service.HELP,
         short_labels=service.SHORT_LABELS,
-        names=list(WEIGHT_BOUNDS), display=_display, when=fr_datetime, errors=errors or {},
+        names=list(WEIGHT_BOUNDS),
+        display=_display,
+        when=fr_datetime,
+        errors=errors or {},
         notes=notes or {},
         note_max=service.NOTE_MAX,
     ), status
@@ -126,9 +150,13 @@ def rollback_weights(version_id: int):
         abort(404)
     except service.WeightsError as exc:
         db.rollback()
-        return _render_history({version_id: " ".join(m for ms in exc.errors.values() for m in ms)},
-                               {version_id: note}, 400)
+        return _render_history(
+            {version_id: " ".join(m for ms in exc.errors.values() for m in ms)},
+            {version_id: note},
+            400,
+        )
     new_id = version.id
-    _flash_saved(f"Les poids de la version n° {version_id} sont rétablis "
-                 f"(nouvelle version n° {new_id}).")
+    _flash_saved(
+        f"Les poids de la version n° {version_id} sont rétablis (nouvelle version n° {new_id})."
+    )
     return redirect(url_for("pilotage.history_page"), code=303)

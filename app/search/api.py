@@ -1,4 +1,5 @@
 """GET /api/v1/search: the tools best first, with facet counts."""
+
 from __future__ import annotations
 
 from flask import current_app, g
@@ -6,28 +7,44 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from app.accounts.api_tokens import token_required
+from app.core import signals
 from app.db import db
 from app.search.schemas import ApiSearchArgs, to_query
 from app.search.service import factor_slugs, search
-from app.core import signals
 
-blp = Blueprint("search_api", __name__, url_prefix="/api/v1/search",
-                description="Recherche d'outils par facteur de risque.")
+blp = Blueprint(
+    "search_api",
+    __name__,
+    url_prefix="/api/v1/search",
+    description="Recherche d'outils par facteur de risque.",
+)
 
 # index attribute -> API facet name
-FACET_NAMES = {"risk_factors": "risk_factor", "stages": "stage", "modality": "modality",
-               "sessions": "sessions", "kind": "kind", "evidence_level": "evidence_level",
-               "setting": "setting"}
+FACET_NAMES = {
+    "risk_factors": "risk_factor",
+    "stages": "stage",
+    "modality": "modality",
+    "sessions": "sessions",
+    "kind": "kind",
+    "evidence_level": "evidence_level",
+    "setting": "setting",
+}
 
 
 def _hit(hit: dict) -> dict:
     return {
-        "slug": hit["slug"], "title": hit["title"], "summary": hit["summary"],
-        "risk_factors": hit["risk_factors"], "stages": hit.get("stages", []), "kind": hit["kind"],
-        "modality": hit.get("modality"), "sessions": hit.get("sessions"),
+        "slug": hit["slug"],
+        "title": hit["title"],
+        "summary": hit["summary"],
+        "risk_factors": hit["risk_factors"],
+        "stages": hit.get("stages", []),
+        "kind": hit["kind"],
+        "modality": hit.get("modality"),
+        "sessions": hit.get("sessions"),
         "minutes_per_session": hit.get("minutes_per_session"),
         "preparation_minutes": hit.get("preparation_minutes"),
-        "evidence_level": hit["evidence_level"], "not_recommended": hit["not_recommended"],
+        "evidence_level": hit["evidence_level"],
+        "not_recommended": hit["not_recommended"],
         "rating": {"average": hit.get("rating_average"), "count": hit.get("rating_count", 0)},
         "score": hit["score"],
     }
@@ -40,17 +57,27 @@ class Search(MethodView):
     def get(self, args):
         """Outils correspondant à un facteur de risque et/ou à un texte, les meilleurs d'abord."""
         if args.get("factor") and args["factor"] not in factor_slugs(db.session):
-            abort(422, errors={"query": {"risk_factor": ["Facteur de risque inconnu."]}},
-                  message="Paramètres invalides.")
+            abort(
+                422,
+                errors={"query": {"risk_factor": ["Facteur de risque inconnu."]}},
+                message="Paramètres invalides.",
+            )
         answer = search(db.session, to_query(args, current_app.config["SEARCH_PER_PAGE"]))
         signals.search_answered.send(answer, user=g.api_user)
-        facets = {FACET_NAMES[k]: {str(value): count for value, count in v.items()}
-                  for k, v in answer.result.facets.items() if k in FACET_NAMES}
+        facets = {
+            FACET_NAMES[k]: {str(value): count for value, count in v.items()}
+            for k, v in answer.result.facets.items()
+            if k in FACET_NAMES
+        }
         for name in FACET_NAMES.values():
             facets.setdefault(name, {})
         return {
-            "hits": [_hit(h) for h in answer.result.hits], "total": answer.result.total,
-            "page": answer.query.page, "per_page": answer.query.per_page, "pages": answer.pages,
-            "facets": facets, "resolved_risk_factor": answer.resolved_factor,
+            "hits": [_hit(h) for h in answer.result.hits],
+            "total": answer.result.total,
+            "page": answer.query.page,
+            "per_page": answer.query.per_page,
+            "pages": answer.pages,
+            "facets": facets,
+            "resolved_risk_factor": answer.resolved_factor,
             "degraded": answer.degraded,
         }

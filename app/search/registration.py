@@ -1,4 +1,5 @@
 """Plugs search into the app: the search page and its API."""
+
 from __future__ import annotations
 
 from flask import Flask

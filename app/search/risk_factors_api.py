@@ -1,4 +1,5 @@
 """GET /api/v1/risk-factors."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -6,13 +7,17 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from app.accounts.api_tokens import token_required
-from app.db import db
 from app.catalogue.risk_factors import all_factors
+from app.db import db
 from app.search.service import search
 from indexer.search import SearchQuery
 
-blp = Blueprint("risk_factors", __name__, url_prefix="/api/v1/risk-factors",
-                description="Les facteurs de risque, avec leurs synonymes et leur nombre d'outils publiés.")
+blp = Blueprint(
+    "risk_factors",
+    __name__,
+    url_prefix="/api/v1/risk-factors",
+    description="Les facteurs de risque, avec leurs synonymes et leur nombre d'outils publiés.",
+)
 
 
 class RiskFactorSchema(Schema):
@@ -29,6 +34,13 @@ class RiskFactors(MethodView):
     @blp.response(200, RiskFactorSchema(many=True))
     def get(self):
         counts = search(db.session, SearchQuery(per_page=1)).factor_counts
-        return [{"slug": f.slug, "label": f.label, "description": f.description,
-                 "synonyms": list(f.synonyms), "tool_count": counts.get(f.slug, 0)}
-                for f in all_factors(db.session)]
+        return [
+            {
+                "slug": f.slug,
+                "label": f.label,
+                "description": f.description,
+                "synonyms": list(f.synonyms),
+                "tool_count": counts.get(f.slug, 0),
+            }
+            for f in all_factors(db.session)
+        ]

@@ -1,4 +1,5 @@
 """Search arguments, one definition for the page (French names) and the API (English names)."""
+
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
@@ -16,35 +17,61 @@ FACET_ARGUMENTS = {
     "setting": ("milieu", "setting", "setting"),
 }
 FACET_CHOICES = {
-    "stage": v.slugs(v.STAGES), "modality": v.slugs(v.MODALITIES), "sessions": v.slugs(v.SESSIONS),
-    "kind": v.slugs(v.KINDS), "evidence_level": v.slugs(v.EVIDENCE_LEVELS),
+    "stage": v.slugs(v.STAGES),
+    "modality": v.slugs(v.MODALITIES),
+    "sessions": v.slugs(v.SESSIONS),
+    "kind": v.slugs(v.KINDS),
+    "evidence_level": v.slugs(v.EVIDENCE_LEVELS),
     "setting": v.slugs(v.SETTINGS),
 }
 MAX_PER_PAGE = 100
 
 
 def _choice(choices, what: str) -> fields.String:
-    return fields.String(load_default=None, validate=validate.OneOf(
-        choices, error=f"{what} inconnu(e) : choisissez parmi {', '.join(choices)}."))
+    return fields.String(
+        load_default=None,
+        validate=validate.OneOf(
+            choices, error=f"{what} inconnu(e) : choisissez parmi {', '.join(choices)}."
+        ),
+    )
 
 
 def _schema(page: bool) -> type[Schema]:
     index = 0 if page else 1
     attrs = {
-        "factor": fields.String(data_key="facteur" if page else "risk_factor", load_default=None,
-                                validate=validate.Length(max=40)),
-        "q": fields.String(load_default="", validate=validate.Length(
-            max=200, error="Le texte recherché est trop long (200 caractères au plus).")),
-        "page": fields.Integer(load_default=1, validate=validate.Range(
-            min=1, max=10000, error="Le numéro de page doit être compris entre 1 et 10 000."),
-            error_messages={"invalid": "Le numéro de page doit être un nombre entier."}),
-        "min_evidence": fields.Integer(data_key="preuve_min" if page else "min_evidence",
-                                       load_default=None, validate=validate.Range(
-            min=0, max=4, error="Le niveau de preuve minimal va de 0 à 4."),
-            error_messages={"invalid": "Le niveau de preuve minimal doit être un nombre de 0 à 4."}),
+        "factor": fields.String(
+            data_key="facteur" if page else "risk_factor",
+            load_default=None,
+            validate=validate.Length(max=40),
+        ),
+        "q": fields.String(
+            load_default="",
+            validate=validate.Length(
+                max=200, error="Le texte recherché est trop long (200 caractères au plus)."
+            ),
+        ),
+        "page": fields.Integer(
+            load_default=1,
+            validate=validate.Range(
+                min=1, max=10000, error="Le numéro de page doit être compris entre 1 et 10 000."
+            ),
+            error_messages={"invalid": "Le numéro de page doit être un nombre entier."},
+        ),
+        "min_evidence": fields.Integer(
+            data_key="preuve_min" if page else "min_evidence",
+            load_default=None,
+            validate=validate.Range(min=0, max=4, error="Le niveau de preuve minimal va de 0 à 4."),
+            error_messages={"invalid": "Le niveau de preuve minimal doit être un nombre de 0 à 4."},
+        ),
     }
-    labels = {"stage": "Stade", "modality": "Modalité", "sessions": "Nombre de séances",
-              "kind": "Type d'outil", "evidence_level": "Niveau de preuve", "setting": "Milieu"}
+    labels = {
+        "stage": "Stade",
+        "modality": "Modalité",
+        "sessions": "Nombre de séances",
+        "kind": "Type d'outil",
+        "evidence_level": "Niveau de preuve",
+        "setting": "Milieu",
+    }
     for name, names in FACET_ARGUMENTS.items():
         field = _choice(FACET_CHOICES[name], labels[name])
         field.data_key = names[index]
@@ -52,8 +79,12 @@ def _schema(page: bool) -> type[Schema]:
     if page:
         attrs["as_text"] = fields.Boolean(data_key="texte", load_default=False)
     else:
-        attrs["per_page"] = fields.Integer(load_default=20, validate=validate.Range(
-            min=1, max=MAX_PER_PAGE, error=f"per_page va de 1 à {MAX_PER_PAGE}."))
+        attrs["per_page"] = fields.Integer(
+            load_default=20,
+            validate=validate.Range(
+                min=1, max=MAX_PER_PAGE, error=f"per_page va de 1 à {MAX_PER_PAGE}."
+            ),
+        )
 
     class Meta:
         unknown = EXCLUDE
@@ -69,7 +100,10 @@ ApiSearchArgs = _schema(page=False)
 def to_query(args: dict, per_page: int) -> SearchQuery:
     facets = {FACET_ARGUMENTS[name][2]: args[name] for name in FACET_ARGUMENTS if args.get(name)}
     return SearchQuery(
-        factor=args.get("factor") or None, text=(args.get("q") or "").strip(), facets=facets,
-        min_evidence=args.get("min_evidence"), page=args.get("page", 1),
+        factor=args.get("factor") or None,
+        text=(args.get("q") or "").strip(),
+        facets=facets,
+        min_evidence=args.get("min_evidence"),
+        page=args.get("page", 1),
         per_page=args.get("per_page") or per_page,
     )

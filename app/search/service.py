@@ -5,6 +5,7 @@ ordered by the same stored scores, and the answer says it is degraded. Answers a
 process, keyed on the index generation that every index change bumps: a repeated
 risk-factor query is served from memory, never stale.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,11 +17,11 @@ from flask import current_app
 from sqlalchemy import Float, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.catalogue.resolver import FactorTerms, factor_terms, resolve
+from app.catalogue.risk_factors import all_factors
 from app.index_sync.client import index_uid, meili
 from app.index_sync.generation import current_generation
 from app.models import Feedback, RiskFactor, Tool, tool_risk_factors
-from app.catalogue.resolver import FactorTerms, factor_terms, resolve
-from app.catalogue.risk_factors import all_factors
 from indexer.client import MeiliError, MeiliUnavailable
 from indexer.search import SIDEBAR_FACETS, SearchQuery, SearchResult, run_search
 
@@ -79,7 +80,8 @@ def _cache() -> SearchCache:
     cache = current_app.extensions.get("romin_search_cache")
     if cache is None:
         cache = current_app.extensions["romin_search_cache"] = SearchCache(
-            current_app.config["SEARCH_CACHE_SIZE"])
+            current_app.config["SEARCH_CACHE_SIZE"]
+        )
     return cache
 
 
@@ -110,7 +112,9 @@ def search(session: Session, query: SearchQuery, *, as_text: bool = False) -> Se
     generation = current_generation(session)
     cache = _cache()
     if query.factor and query.factor not in factor_slugs(session):
-        empty = SearchResult([], 0, {name: {} for name in SIDEBAR_FACETS}, query.page, query.per_page)
+        empty = SearchResult(
+            [], 0, {name: {} for name in SIDEBAR_FACETS}, query.page, query.per_page
+        )
         return SearchAnswer(query, empty, False, resolved, typed, {})
     try:
         result = cache.get(generation, key)
@@ -128,8 +132,14 @@ def search(session: Session, query: SearchQuery, *, as_text: bool = False) -> Se
         else:
             # Not an outage: a refused query is a bug to see in the logs; officers still get answers.
             log.error("search refused by Meilisearch, degraded to PostgreSQL: %s", exc.code)
-        return SearchAnswer(query, search_database(session, query), True, resolved, typed,
-                            factor_counts_database(session))
+        return SearchAnswer(
+            query,
+            search_database(session, query),
+            True,
+            resolved,
+            typed,
+            factor_counts_database(session),
+        )
 
 
 def factor_slugs(session: Session) -> frozenset[str]:
@@ -143,8 +153,14 @@ def factor_slugs(session: Session) -> frozenset[str]:
 
 
 def _cache_key(query: SearchQuery) -> tuple:
-    return (query.factor, query.text, tuple(sorted(query.facets.items())), query.min_evidence,
-            query.page, query.per_page)
+    return (
+        query.factor,
+        query.text,
+        tuple(sorted(query.facets.items())),
+        query.min_evidence,
+        query.page,
+        query.per_page,
+    )
 
 
 def _factor_counts_from_index() -> dict[str, int]:
@@ -155,17 +171,25 @@ def _factor_counts_from_index() -> dict[str, int]:
 
 # -- degraded path: the same query on PostgreSQL --------------------------------------------
 
-_SCALAR_COLUMNS = {"modality": Tool.modality, "sessions": Tool.sessions, "kind": Tool.kind,
-                   "evidence_level": Tool.evidence_level}
+_SCALAR_COLUMNS = {
+    "modality": Tool.modality,
+    "sessions": Tool.sessions,
+    "kind": Tool.kind,
+    "evidence_level": Tool.evidence_level,
+}
 _ARRAY_COLUMNS = {"stages": Tool.stages, "setting": Tool.setting}
 
 
 def _conditions(query: SearchQuery, skip: str | None = None) -> list:
     conditions = [Tool.status == "published"]
     if query.factor:
-        conditions.append(Tool.id.in_(
-            select(tool_risk_factors.c.tool_id).join(RiskFactor).where(RiskFactor.slug == query.factor)
-        ))
+        conditions.append(
+            Tool.id.in_(
+                select(tool_risk_factors.c.tool_id)
+                .join(RiskFactor)
+                .where(RiskFactor.slug == query.factor)
+            )
+        )
     for attribute, value in query.facets.items():
         if attribute in _SCALAR_COLUMNS:
             column = _SCALAR_COLUMNS[attribute]
@@ -176,8 +200,16 @@ def _conditions(query: SearchQuery, skip: str | None = None) -> list:
         conditions.append(Tool.evidence_level >= query.min_evidence)
     if query.text:
         document = func.to_tsvector(
-            "french", func.concat_ws(" ", Tool.title, Tool.summary, Tool.protective_factors,
-                                     Tool.precautions, Tool.instructions))
+            "french",
+            func.concat_ws(
+                " ",
+                Tool.title,
+                Tool.summary,
+                Tool.protective_factors,
+                Tool.precautions,
+                Tool.instructions,
+            ),
+        )
         words = func.plainto_tsquery("french", query.text)
         conditions.append(or_(document.op("@@")(words), Tool.title.ilike(f"%{_like(query.text)}%")))
     return conditions
@@ -195,29 +227,44 @@ def _score_expr(factor: str | None):
 def search_database(session: Session, query: SearchQuery) -> SearchResult:
     conditions = and_(*_conditions(query))
     total = session.scalar(select(func.count()).select_from(Tool).where(conditions))
-    ratings = (select(Feedback.tool_id, func.avg(Feedback.rating).label("avg"),
-                      func.count().label("n")).group_by(Feedback.tool_id).subquery())
+    ratings = (
+        select(Feedback.tool_id, func.avg(Feedback.rating).label("avg"), func.count().label("n"))
+        .group_by(Feedback.tool_id)
+        .subquery()
+    )
     rows = session.execute(
         select(Tool, ratings.c.avg, ratings.c.n, _score_expr(query.factor).label("score"))
         .outerjoin(ratings, ratings.c.tool_id == Tool.id)
         .where(conditions)
         .order_by(_score_expr(query.factor).desc(), Tool.id.asc())
-        .offset((query.page - 1) * query.per_page).limit(query.per_page)
+        .offset((query.page - 1) * query.per_page)
+        .limit(query.per_page)
     ).all()
     hits = [_hit(tool, avg, n, score) for tool, avg, n, score in rows]
-    return SearchResult(hits, total, facet_counts_database(session, query), query.page, query.per_page)
+    return SearchResult(
+        hits, total, facet_counts_database(session, query), query.page, query.per_page
+    )
 
 
 def _hit(tool: Tool, avg, n, score) -> dict:
     return {
-        "id": tool.id, "slug": tool.slug, "title": tool.title, "summary": tool.summary,
-        "risk_factors": tool.risk_factor_slugs, "stages": list(tool.stages), "kind": tool.kind,
-        "modality": tool.modality, "sessions": tool.sessions,
+        "id": tool.id,
+        "slug": tool.slug,
+        "title": tool.title,
+        "summary": tool.summary,
+        "risk_factors": tool.risk_factor_slugs,
+        "stages": list(tool.stages),
+        "kind": tool.kind,
+        "modality": tool.modality,
+        "sessions": tool.sessions,
         "minutes_per_session": tool.minutes_per_session,
-        "preparation_minutes": tool.preparation_minutes, "evidence_level": tool.evidence_level,
+        "preparation_minutes": tool.preparation_minutes,
+        "evidence_level": tool.evidence_level,
         "not_recommended": tool.not_recommended,
         "rating_average": round(float(avg), 2) if avg is not None else None,
-        "rating_count": n or 0, "supports_count": len(tool.supports), "score": float(score),
+        "rating_count": n or 0,
+        "supports_count": len(tool.supports),
+        "score": float(score),
     }
 
 
@@ -227,17 +274,23 @@ def facet_counts_database(session: Session, query: SearchQuery) -> dict[str, dic
     counts: dict[str, dict[str, int]] = {}
     for attribute in SIDEBAR_FACETS:
         if attribute == "risk_factors":
-            stmt = (select(RiskFactor.slug, func.count()).select_from(Tool)
-                    .join(tool_risk_factors, tool_risk_factors.c.tool_id == Tool.id)
-                    .join(RiskFactor, RiskFactor.id == tool_risk_factors.c.risk_factor_id)
-                    .where(conditions).group_by(RiskFactor.slug))
+            stmt = (
+                select(RiskFactor.slug, func.count())
+                .select_from(Tool)
+                .join(tool_risk_factors, tool_risk_factors.c.tool_id == Tool.id)
+                .join(RiskFactor, RiskFactor.id == tool_risk_factors.c.risk_factor_id)
+                .where(conditions)
+                .group_by(RiskFactor.slug)
+            )
         elif attribute in _ARRAY_COLUMNS:
             value = func.unnest(_ARRAY_COLUMNS[attribute]).label("v")
             inner = select(value).where(conditions).subquery()
             stmt = select(inner.c.v, func.count()).group_by(inner.c.v)
         else:
             column = _SCALAR_COLUMNS[attribute]
-            stmt = select(column, func.count()).where(conditions, column.is_not(None)).group_by(column)
+            stmt = (
+                select(column, func.count()).where(conditions, column.is_not(None)).group_by(column)
+            )
         rows = session.execute(stmt).all()
         counts[attribute] = {str(v): c for v, c in sorted(rows, key=lambda r: (-r[1], str(r[0])))}
     return counts

@@ -1,16 +1,17 @@
 """The search page: one criterion, the risk factor, and the tools best first."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from marshmallow import ValidationError
 
-from app.core import vocabulary as v
 from app.accounts.auth import public
+from app.catalogue.risk_factors import all_factors
+from app.core import signals
+from app.core import vocabulary as v
 from app.db import db
 from app.search.schemas import FACET_ARGUMENTS, PageSearchArgs, to_query
-from app.catalogue.risk_factors import all_factors
 from app.search.service import search
-from app.core import signals
 
 bp = Blueprint("search", __name__)
 
@@ -91,11 +92,19 @@ def search_page():
 def _render(factors, answer, state, errors, url_with):
     kept = {k: state[k] for k in ("facteur", "q", "texte") if k in state}
     return render_template(
-        "search/search.html", has_filters=len(kept) < len({k: 1 for k in state if k != "page"}),
-        clear_filters_url=url_for("search.search_page", **kept), factors=factors,
-        factor_labels={f.slug: f.label for f in factors}, answer=answer, state=state,
-        errors=errors, facet_sidebar=FACET_SIDEBAR,
-        url_with=url_with, page_url=lambda n: url_with(page=n), v=v)
+        "search/search.html",
+        has_filters=len(kept) < len({k: 1 for k in state if k != "page"}),
+        clear_filters_url=url_for("search.search_page", **kept),
+        factors=factors,
+        factor_labels={f.slug: f.label for f in factors},
+        answer=answer,
+        state=state,
+        errors=errors,
+        facet_sidebar=FACET_SIDEBAR,
+        url_with=url_with,
+        page_url=lambda n: url_with(page=n),
+        v=v,
+    )
 
 
 def _per_page() -> int:
@@ -103,5 +112,7 @@ def _per_page() -> int:
 
 
 def _flatten(messages: dict) -> dict[str, str]:
-    return {key: " ".join(value) if isinstance(value, list) else str(value)
-            for key, value in messages.items()}
+    return {
+        key: " ".join(value) if isinstance(value, list) else str(value)
+        for key, value in messages.items()
+    }

@@ -8,6 +8,7 @@ only drives the browser while the server runs; it touches the database before st
 Chromium is Debian's (/usr/bin/chromium): a missing browser is an error, never a skip, and
 nothing is ever downloaded (no `playwright install`).
 """
+
 from __future__ import annotations
 
 import os
@@ -26,6 +27,7 @@ AGENT_PASSWORD = "mot-de-passe-de-test-123"
 
 # -- the browser ---------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the whole session; fails loudly when it is not installed."""
@@ -33,8 +35,11 @@ def browser():
         pytest.fail(
             f"Chromium introuvable : {CHROMIUM} n'existe pas. Installez le paquet Debian : "
             "`apt-get update && apt-get install -y chromium` (ne lancez jamais "
-            "`playwright install`).", pytrace=False)
+            "`playwright install`).",
+            pytrace=False,
+        )
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
@@ -57,6 +62,7 @@ def page(context):
 
 # -- the server ----------------------------------------------------------------------------
 
+
 @pytest.fixture
 def live_server(app, catalogue):
     """Base URL of the test app served by a single-threaded werkzeug server in a thread.
@@ -77,17 +83,18 @@ def live_server(app, catalogue):
 
 # -- the catalogue -------------------------------------------------------------------------
 
+
 @dataclass
 class Catalogue:
     """What the tests may rely on: titles and slugs, in the expected order on Addictions."""
 
-    addictions_order: list[str]          # titles, best first, before any rating in the test
-    slugs: dict[str, str]                # title -> slug
-    evidence: dict[str, int]             # title -> evidence level
-    counts: dict[str, int]               # factor slug -> published tools
-    with_support: str                    # title of the tool with a PDF support
-    runner_up: str                       # 2nd on Addictions, nearly tied with the 1st
-    draft: str                           # an unpublished addictions tool (never listed)
+    addictions_order: list[str]  # titles, best first, before any rating in the test
+    slugs: dict[str, str]  # title -> slug
+    evidence: dict[str, int]  # title -> evidence level
+    counts: dict[str, int]  # factor slug -> published tools
+    with_support: str  # title of the tool with a PDF support
+    runner_up: str  # 2nd on Addictions, nearly tied with the 1st
+    draft: str  # an unpublished addictions tool (never listed)
     agent_email: str = AGENT_EMAIL
     agent_password: str = AGENT_PASSWORD
     pdf_bytes: bytes = field(default=b"", repr=False)
@@ -95,6 +102,7 @@ class Catalogue:
 
 def tiny_pdf(title: str) -> bytes:
     from fpdf import FPDF
+
     pdf = FPDF()
     pdf.add_page()
     pdf.set_font("helvetica", size=14)
@@ -110,11 +118,19 @@ def make_pdf():
 
 def _tool(title, factors, evidence, **extra):
     data = dict(
-        title=title, kind="outil", phase="intervention", status="published",
+        title=title,
+        kind="outil",
+        phase="intervention",
+        status="published",
         summary=f"{title} : résumé de l'outil pour les tests du navigateur.",
         instructions=f"## Déroulé\n\n1. Présenter l'outil.\n2. Travailler avec {title.lower()}.",
-        risk_factors=factors, evidence_level=evidence, stages=["contemplation"],
-        modality="individuelle", sessions="2-5", minutes_per_session=45, setting=["ouvert"],
+        risk_factors=factors,
+        evidence_level=evidence,
+        stages=["contemplation"],
+        modality="individuelle",
+        sessions="2-5",
+        minutes_per_session=45,
+        setting=["ouvert"],
     )
     data.update(extra)
     return data
@@ -130,15 +146,16 @@ def catalogue(app):
     rating of 3, so it comes second, just behind. One 5-star rating from an officer lifts it
     above 3.5 on two ratings, hence first: the journey test checks exactly that.
     """
-    from app.db import db
-    from app.models import Tool
+    from sqlalchemy import select
+
     from app.accounts.service import create_user
+    from app.catalogue.scores import refresh_scores
     from app.catalogue.service import save_tool
+    from app.catalogue.supports import add_support
+    from app.db import db
     from app.feedback.ratings import rate
     from app.index_sync.operations import rebuild_index
-    from app.catalogue.scores import refresh_scores
-    from app.catalogue.supports import add_support
-    from sqlalchemy import select
+    from app.models import Tool
 
     first, second = "Repères de consommation", "Balance décisionnelle"
     addictions = [
@@ -148,8 +165,13 @@ def catalogue(app):
         _tool("Entretien sur le jeu", ["addictions"], 2, stages=["action"]),
         _tool("Carte des situations à risque", ["addictions"], 1, setting=["ferme"]),
         _tool("Questionnaire d'habitudes", ["addictions"], 0, phase="evaluation"),
-        _tool("Choc des images", ["addictions"], 4, not_recommended=True,
-              references=["Évaluations sans effet (test)."]),
+        _tool(
+            "Choc des images",
+            ["addictions"],
+            4,
+            not_recommended=True,
+            references=["Évaluations sans effet (test)."],
+        ),
     ]
     others = [
         _tool("Mon projet professionnel", ["emploi"], 3),
@@ -162,8 +184,9 @@ def catalogue(app):
     with app.app_context():
         session = db.session
         tools = {data["title"]: save_tool(session, data) for data in addictions + others + [draft]}
-        add_support(session, tools[first], "Repères de consommation.pdf", pdf,
-                    title="Fiche repères (PDF)")
+        add_support(
+            session, tools[first], "Repères de consommation.pdf", pdf, title="Fiche repères (PDF)"
+        )
         create_user(session, AGENT_EMAIL, "agent", AGENT_PASSWORD, display_name="Agent Navigateur")
         raters = [create_user(session, f"demo{i}@justice.fr", "agent") for i in range(11)]
         for i, user in enumerate(raters[:10]):
@@ -176,26 +199,47 @@ def catalogue(app):
         session.commit()
         slugs = {title: tool.slug for title, tool in tools.items()}
 
-    order = [first, second, "Journal des envies", "Entretien sur le jeu",
-             "Carte des situations à risque", "Questionnaire d'habitudes", "Choc des images"]
+    order = [
+        first,
+        second,
+        "Journal des envies",
+        "Entretien sur le jeu",
+        "Carte des situations à risque",
+        "Questionnaire d'habitudes",
+        "Choc des images",
+    ]
     return Catalogue(
-        addictions_order=order, slugs=slugs,
+        addictions_order=order,
+        slugs=slugs,
         evidence={d["title"]: d["evidence_level"] for d in addictions + others},
-        counts={"addictions": 7, "emploi": 1, "personnalite": 1, "famille": 1, "entourage": 1,
-                "attitudes": 0, "loisirs": 0},
-        with_support=first, runner_up=second, draft=draft["title"], pdf_bytes=pdf,
+        counts={
+            "addictions": 7,
+            "emploi": 1,
+            "personnalite": 1,
+            "famille": 1,
+            "entourage": 1,
+            "attitudes": 0,
+            "loisirs": 0,
+        },
+        with_support=first,
+        runner_up=second,
+        draft=draft["title"],
+        pdf_bytes=pdf,
     )
 
 
 # -- helpers shared by the tests -----------------------------------------------------------
 
+
 @pytest.fixture
 def sign_in():
     """Signs in through the login form, as a person would: type, then press Enter."""
+
     def do(page, base_url: str, email: str = AGENT_EMAIL, password: str = AGENT_PASSWORD) -> None:
         page.goto(f"{base_url}/connexion")
         page.get_by_label("Adresse électronique").fill(email)
         page.get_by_label("Mot de passe").fill(password)
         page.get_by_label("Mot de passe").press("Enter")
         page.wait_for_load_state()
+
     return do

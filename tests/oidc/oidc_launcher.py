@@ -1,5 +1,6 @@
 """Starts tests/oidc/provider.mjs (the npm `oidc-provider`) for a test; fails loudly when node or
 the package is missing, never skips."""
+
 from __future__ import annotations
 
 import json
@@ -32,17 +33,24 @@ class Provider:
 def start_provider(workdir: Path, clients: list[dict], id_token_ttl: int = 3600) -> Provider:
     node = shutil.which("node")
     if node is None:
-        pytest.fail("node introuvable : installez Node.js 20 (les tests ProConnect démarrent le "
-                    "fournisseur OpenID `oidc-provider`).", pytrace=False)
+        pytest.fail(
+            "node introuvable : installez Node.js 20 (les tests ProConnect démarrent le "
+            "fournisseur OpenID `oidc-provider`).",
+            pytrace=False,
+        )
     if not (REPO / "node_modules" / "oidc-provider" / "package.json").is_file():
-        pytest.fail("Le paquet npm `oidc-provider` manque : lancez `make install` "
-                    "(npm ci --ignore-scripts).", pytrace=False)
+        pytest.fail(
+            "Le paquet npm `oidc-provider` manque : lancez `make install` "
+            "(npm ci --ignore-scripts).",
+            pytrace=False,
+        )
     config = workdir / "provider.json"
     config.write_text(json.dumps({"idTokenTtl": id_token_ttl, "clients": clients}))
     log_path = workdir / "provider.log"
     log = log_path.open("w")
-    process = subprocess.Popen([node, str(SCRIPT), str(config)], stdout=subprocess.PIPE,
-                               stderr=log, text=True, cwd=REPO)
+    process = subprocess.Popen(
+        [node, str(SCRIPT), str(config)], stdout=subprocess.PIPE, stderr=log, text=True, cwd=REPO
+    )
     first_line: list[str] = []
     started = threading.Event()
 
@@ -51,11 +59,14 @@ def start_provider(workdir: Path, clients: list[dict], id_token_ttl: int = 3600)
         started.set()
         for _ in process.stdout:  # keep the pipe drained: the provider may print notices
             pass
+
     threading.Thread(target=read, daemon=True).start()
     started.wait(timeout=30)
     if not first_line or not first_line[0].strip():
         process.kill()
         log.close()
-        pytest.fail("Le fournisseur OpenID de test n'a pas démarré : "
-                    + log_path.read_text()[-2000:], pytrace=False)
+        pytest.fail(
+            "Le fournisseur OpenID de test n'a pas démarré : " + log_path.read_text()[-2000:],
+            pytrace=False,
+        )
     return Provider(json.loads(first_line[0])["issuer"], process, log)

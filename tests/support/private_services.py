@@ -4,6 +4,7 @@ and a PostgreSQL cluster of its own, each on a free port, killed and restarted b
 The shared dev services (PostgreSQL on 55432, Meilisearch on 7710) are never stopped: other
 tests and people use them.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -22,10 +23,10 @@ import psycopg
 import requests
 from alembic import command
 
-from app.factory import create_app
-from app.db_commands import alembic_config
 from app.config import Config
+from app.db_commands import alembic_config
 from app.devstack import MEILI_BIN, PG_USER, _as_pg, _pg_account, _pg_bin, _run
+from app.factory import create_app
 
 
 def free_port() -> int:
@@ -43,12 +44,21 @@ def _with_name(url: str, name: str) -> str:
     return re.sub(r"/[^/?]+(\?|$)", rf"/{name}\1", url, count=1)
 
 
-def app_config(database_url: str, meili_url: str, meili_key: str, index_uid: str, **overrides) -> Config:
-    values = dict(SQLALCHEMY_DATABASE_URI=database_url, MEILI_URL=meili_url,
-                  MEILI_MASTER_KEY=meili_key, MEILI_INDEX=index_uid,
-                  SECRET_KEY="test-secret-key-for-the-test-suite-only", TESTING=True,
-                  WTF_CSRF_ENABLED=False, SEARCH_GENERATION_LISTENER=False,
-                  API_TOKEN_CACHE_SECONDS=0, USAGE_BUFFER_SECONDS=0)
+def app_config(
+    database_url: str, meili_url: str, meili_key: str, index_uid: str, **overrides
+) -> Config:
+    values = dict(
+        SQLALCHEMY_DATABASE_URI=database_url,
+        MEILI_URL=meili_url,
+        MEILI_MASTER_KEY=meili_key,
+        MEILI_INDEX=index_uid,
+        SECRET_KEY="test-secret-key-for-the-test-suite-only",
+        TESTING=True,
+        WTF_CSRF_ENABLED=False,
+        SEARCH_GENERATION_LISTENER=False,
+        API_TOKEN_CACHE_SECONDS=0,
+        USAGE_BUFFER_SECONDS=0,
+    )
     values.update(overrides)
     return Config(**values)
 
@@ -88,13 +98,32 @@ class PrivateMeili:
 
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.data_dir / "meili.log", "ab")
+        log = open(self.data_dir / "meili.log", "ab")  # noqa: SIM115 - open while Meilisearch runs
         self.proc = subprocess.Popen(
-            [str(MEILI_BIN), "--http-addr", f"127.0.0.1:{self.port}", f"--master-key={self.key}",
-             "--no-analytics", "--env", "development", "--max-indexing-memory", "256MiB",
-             "--db-path", str(self.data_dir / "data.ms"), "--dump-dir", str(self.data_dir / "dumps"),
-             "--snapshot-dir", str(self.data_dir / "snapshots"), "--log-level", "WARN"],
-            cwd=self.data_dir, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+            [
+                str(MEILI_BIN),
+                "--http-addr",
+                f"127.0.0.1:{self.port}",
+                f"--master-key={self.key}",
+                "--no-analytics",
+                "--env",
+                "development",
+                "--max-indexing-memory",
+                "256MiB",
+                "--db-path",
+                str(self.data_dir / "data.ms"),
+                "--dump-dir",
+                str(self.data_dir / "dumps"),
+                "--snapshot-dir",
+                str(self.data_dir / "snapshots"),
+                "--log-level",
+                "WARN",
+            ],
+            cwd=self.data_dir,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         log.close()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -103,8 +132,10 @@ class PrivateMeili:
             if self.proc.poll() is not None:
                 break
             time.sleep(0.1)
-        raise RuntimeError("private Meilisearch did not start: "
-                           + (self.data_dir / "meili.log").read_text(errors="replace")[-2000:])
+        raise RuntimeError(
+            "private Meilisearch did not start: "
+            + (self.data_dir / "meili.log").read_text(errors="replace")[-2000:]
+        )
 
     def healthy(self) -> bool:
         try:
@@ -138,23 +169,41 @@ class PrivatePostgres:
         os.chmod(self.home, 0o755)
         if self.account is not None:
             os.chown(self.home, self.account.pw_uid, self.account.pw_gid)
-        _run(_as_pg(self.account, [_pg_bin("initdb"), "-D", str(self.data), "-A", "trust",
-                                   "-U", PG_USER, "--encoding=UTF8", "--locale=C"]), "initdb")
+        _run(
+            _as_pg(
+                self.account,
+                [
+                    _pg_bin("initdb"),
+                    "-D",
+                    str(self.data),
+                    "-A",
+                    "trust",
+                    "-U",
+                    PG_USER,
+                    "--encoding=UTF8",
+                    "--locale=C",
+                ],
+            ),
+            "initdb",
+        )
 
     def _ctl(self, *args: str) -> None:
-        _run(_as_pg(self.account, [_pg_bin("pg_ctl"), "-D", str(self.data), *args]),
-             f"pg_ctl {args[-1]}")
+        _run(
+            _as_pg(self.account, [_pg_bin("pg_ctl"), "-D", str(self.data), *args]),
+            f"pg_ctl {args[-1]}",
+        )
 
     def start(self) -> None:
-        options = (f"-p {self.port} -k {self.home} -c listen_addresses=127.0.0.1 -c fsync=off")
+        options = f"-p {self.port} -k {self.home} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._ctl("-l", str(self.log), "-w", "-t", "60", "-o", options, "start")
 
     def stop(self, mode: str = "immediate") -> None:
         self._ctl("-m", mode, "-w", "stop")
 
     def create_database(self, name: str = "romin") -> None:
-        with psycopg.connect(host="127.0.0.1", port=self.port, user=PG_USER, dbname="postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user=PG_USER, dbname="postgres", autocommit=True
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
 
     def destroy(self) -> None:

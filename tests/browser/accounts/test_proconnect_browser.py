@@ -1,18 +1,17 @@
 """ProConnect in Chromium: sign in through the real OpenID provider, an admin grants a role,
 sign out through the provider's end-session. (Chromium enforces what the test client does not:
 CSP form-action on the redirects to the provider, cookies' SameSite on the way back.)"""
+
 from __future__ import annotations
 
-import sys
 import threading
 from pathlib import Path
 
 import pytest
+from oidc_launcher import start_provider  # tests/oidc/, on pytest's pythonpath
 from werkzeug.serving import make_server
 
 from app.db import db
-
-from oidc_launcher import start_provider  # tests/oidc/, on pytest's pythonpath
 
 pytestmark = pytest.mark.browser
 SECRET = "secret-du-client-romin-navigateur"
@@ -22,19 +21,32 @@ SECRET = "secret-du-client-romin-navigateur"
 def proconnect_server(app_factory, tmp_path):
     """ROMIN (ProConnect on, no password form) on a local port, and a provider that knows it."""
     holder = {}
-    server = make_server("127.0.0.1", 0, lambda environ, start: holder["app"](environ, start),
-                         threaded=False)
+    server = make_server(
+        "127.0.0.1", 0, lambda environ, start: holder["app"](environ, start), threaded=False
+    )
     base = f"http://127.0.0.1:{server.server_port}"
-    provider = start_provider(tmp_path, clients=[{
-        "client_id": "romin", "client_secret": SECRET,
-        "redirect_uris": [f"{base}/connexion/proconnect/retour"],
-        "post_logout_redirect_uris": [f"{base}/deconnexion/fin"],
-        "userinfo_signed_response_alg": "RS256"}])
-    app = app_factory(PROCONNECT_ISSUER=provider.issuer, PROCONNECT_CLIENT_ID="romin",
-                      PROCONNECT_CLIENT_SECRET=SECRET, PROCONNECT_ALLOWED_DOMAINS="justice.fr",
-                      LOCAL_LOGIN_ENABLED=False)
+    provider = start_provider(
+        tmp_path,
+        clients=[
+            {
+                "client_id": "romin",
+                "client_secret": SECRET,
+                "redirect_uris": [f"{base}/connexion/proconnect/retour"],
+                "post_logout_redirect_uris": [f"{base}/deconnexion/fin"],
+                "userinfo_signed_response_alg": "RS256",
+            }
+        ],
+    )
+    app = app_factory(
+        PROCONNECT_ISSUER=provider.issuer,
+        PROCONNECT_CLIENT_ID="romin",
+        PROCONNECT_CLIENT_SECRET=SECRET,
+        PROCONNECT_ALLOWED_DOMAINS="justice.fr",
+        LOCAL_LOGIN_ENABLED=False,
+    )
     with app.app_context():
         from app.accounts.service import create_user
+
         create_user(db.session, "admin.navigateur@justice.fr", "admin")  # linked on first sign-in
         db.session.commit()
     holder["app"] = app
@@ -54,8 +66,12 @@ def _sign_in(page, base, sub, email, given, usual):
     assert page.locator("input[type=password]").count() == 0
     page.get_by_role("button", name="S’identifier avec ProConnect").click()
     page.wait_for_url("**/interaction/**")
-    for field, value in (("sub", sub), ("email", email), ("given_name", given),
-                         ("usual_name", usual)):
+    for field, value in (
+        ("sub", sub),
+        ("email", email),
+        ("given_name", given),
+        ("usual_name", usual),
+    ):
         page.fill(f"#{field}", value)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(f"{base}/recherche**")

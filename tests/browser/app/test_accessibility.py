@@ -5,6 +5,7 @@ axe is injected from the npm package (node_modules/axe-core), never from a CDN. 
 Content-Security-Policy (`script-src 'self'`) would block the injected script, so the axe
 context bypasses CSP; the pages themselves are unchanged.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,16 +15,18 @@ import pytest
 pytestmark = pytest.mark.browser
 
 BLOCKING = {"serious", "critical"}
-AXE_PATH = os.path.join(os.path.dirname(__file__), "..", "..", "..", "node_modules", "axe-core",
-                        "axe.min.js")
+AXE_PATH = os.path.join(
+    os.path.dirname(__file__), "..", "..", "..", "node_modules", "axe-core", "axe.min.js"
+)
 
 
 @pytest.fixture
 def axe_page(browser):
     if not os.path.isfile(AXE_PATH):
         pytest.fail(f"axe-core introuvable : {AXE_PATH} (lancez `npm ci`).", pytrace=False)
-    context = browser.new_context(bypass_csp=True, locale="fr-FR",
-                                  viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        bypass_csp=True, locale="fr-FR", viewport={"width": 1280, "height": 900}
+    )
     context.set_default_timeout(15_000)
     yield context.new_page()
     context.close()
@@ -46,8 +49,10 @@ def describe(violations: list[dict]) -> str:
     lines = []
     for v in violations:
         node = v["nodes"][0] if v["nodes"] else {}
-        lines.append(f"- {v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} nœud(s), "
-                     f"premier : {node.get('target')} {node.get('html', '')[:160]}")
+        lines.append(
+            f"- {v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} nœud(s), "
+            f"premier : {node.get('target')} {node.get('html', '')[:160]}"
+        )
     return "\n".join(lines)
 
 
@@ -58,13 +63,16 @@ def assert_accessible(page, url: str) -> None:
     assert not violations, f"axe sur {url} :\n{describe(violations)}"
 
 
-@pytest.mark.parametrize("path", [
-    "/recherche",
-    "/recherche?facteur=addictions",
-    "/recherche?q=alcol",
-    "/connexion",
-    "/outils/cet-outil-n-existe-pas",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/recherche",
+        "/recherche?facteur=addictions",
+        "/recherche?q=alcol",
+        "/connexion",
+        "/outils/cet-outil-n-existe-pas",
+    ],
+)
 def test_pages_have_no_serious_violations(axe_page, live_server, catalogue, path):
     assert_accessible(axe_page, live_server + path)
 
@@ -107,6 +115,7 @@ def test_screenshots(axe_page, live_server, catalogue):
 
 # -- what a person sees: layout and script health ----------------------------------------------
 
+
 def test_result_cards_fit_their_content(axe_page, live_server, catalogue):
     """DSFR sets `.fr-grid-row .fr-card { height: 100% }`: a card straight in a grid column
     grows as tall as the row and the footer overlaps the list. Each card sits in its own <li>."""
@@ -129,13 +138,16 @@ def test_sign_in_is_reachable_on_a_phone(axe_page, live_server, catalogue):
     assert any(link.is_visible() for link in links), "aucun lien « Se connecter » visible"
 
 
-def test_pages_run_without_script_errors_or_csp_violations(page, live_server, catalogue,
-                                                           sign_in):
+def test_pages_run_without_script_errors_or_csp_violations(page, live_server, catalogue, sign_in):
     """In a normal context (CSP enforced), as officers' browsers load the pages."""
     problems = []
     page.on("pageerror", lambda exc: problems.append(f"{page.url}: {exc}"))
-    page.on("console", lambda msg: problems.append(f"{page.url}: {msg.text}")
-            if msg.type == "error" and "Content Security Policy" in msg.text else None)
+    page.on(
+        "console",
+        lambda msg: problems.append(f"{page.url}: {msg.text}")
+        if msg.type == "error" and "Content Security Policy" in msg.text
+        else None,
+    )
     rated = f"/outils/{catalogue.slugs[catalogue.runner_up]}"  # has ratings: the table shows
     for path in ("/recherche", "/recherche?facteur=addictions", rated, "/connexion"):
         page.goto(live_server + path)
@@ -155,9 +167,10 @@ CURATOR_PASSWORD = "mot-de-passe-curatrice-123"
 @pytest.fixture
 def curator_account(app, catalogue):
     """A curator, and a second revision of a tool so that a diff has something to show."""
-    from app.db import db
     from app.accounts.service import create_user
     from app.catalogue.service import get_tool, save_tool
+    from app.db import db
+
     with app.app_context():
         create_user(db.session, CURATOR_EMAIL, "curator", CURATOR_PASSWORD)
         tool = get_tool(db.session, catalogue.slugs[catalogue.runner_up])
@@ -165,16 +178,26 @@ def curator_account(app, catalogue):
         db.session.commit()
 
 
-def test_back_office_pages_have_no_serious_violations(axe_page, curator_account, live_server,
-                                                      catalogue, sign_in):
+def test_back_office_pages_have_no_serious_violations(
+    axe_page, curator_account, live_server, catalogue, sign_in
+):
     sign_in(axe_page, live_server, CURATOR_EMAIL, CURATOR_PASSWORD)
     slug = catalogue.slugs[catalogue.runner_up]
-    for path in ("/gestion/outils", "/gestion/outils?statut=draft", "/gestion/outils/nouveau",
-                 f"/gestion/outils/{slug}", f"/gestion/outils/{slug}/modifier",
-                 f"/gestion/outils/{slug}/apercu", f"/gestion/outils/{slug}/historique",
-                 f"/gestion/outils/{slug}/historique/2", f"/gestion/outils/{slug}/supports",
-                 "/gestion/commentaires", "/gestion/facteurs", "/gestion/facteurs/addictions",
-                 "/gestion/index"):
+    for path in (
+        "/gestion/outils",
+        "/gestion/outils?statut=draft",
+        "/gestion/outils/nouveau",
+        f"/gestion/outils/{slug}",
+        f"/gestion/outils/{slug}/modifier",
+        f"/gestion/outils/{slug}/apercu",
+        f"/gestion/outils/{slug}/historique",
+        f"/gestion/outils/{slug}/historique/2",
+        f"/gestion/outils/{slug}/supports",
+        "/gestion/commentaires",
+        "/gestion/facteurs",
+        "/gestion/facteurs/addictions",
+        "/gestion/index",
+    ):
         assert_accessible(axe_page, live_server + path)
         assert axe_page.url == live_server + path, axe_page.url  # signed in, not sent to log in
     # the creation form re-rendered with its errors

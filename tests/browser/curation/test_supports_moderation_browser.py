@@ -2,6 +2,7 @@
 it), checked by axe-core: a curator uploads, reorders and removes a support; an officer reports
 a comment from the keyboard; the curator hides it; its author and another officer see the sheet.
 """
+
 from __future__ import annotations
 
 import os
@@ -10,8 +11,9 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-AXE_PATH = os.path.join(os.path.dirname(__file__), "..", "..", "..", "node_modules", "axe-core",
-                        "axe.min.js")
+AXE_PATH = os.path.join(
+    os.path.dirname(__file__), "..", "..", "..", "node_modules", "axe-core", "axe.min.js"
+)
 PASSWORD = "mot-de-passe-de-test-456"
 COMMENT = "Utilisé avec M. Martin, né le 01/02/1980 : très utile au deuxième entretien."
 
@@ -33,21 +35,27 @@ def no_serious_violation(browser, live_server):
             .filter(v => ['serious', 'critical'].includes(v.impact))
             .map(v => v.id + ': ' + v.nodes[0].html.slice(0, 160))""")
         assert found == [], f"axe sur {where} : {found}"
+
     yield check
     ctx.close()
 
 
 @pytest.fixture
 def people(app, catalogue):
-    from app.db import db
-    from app.models import Tool
     from app.accounts.service import create_user
     from app.catalogue.service import get_tool
+    from app.db import db
     from app.feedback.ratings import rate
+    from app.models import Tool
+
     with app.app_context():
         emails = {role: f"{role}.moderation@justice.fr" for role in ("curator", "author", "reader")}
-        users = {name: create_user(db.session, email, "curator" if name == "curator" else "agent",
-                                   PASSWORD) for name, email in emails.items()}
+        users = {
+            name: create_user(
+                db.session, email, "curator" if name == "curator" else "agent", PASSWORD
+            )
+            for name, email in emails.items()
+        }
         tool = get_tool(db.session, catalogue.slugs[catalogue.runner_up])
         rate(db.session, db.session.get(Tool, tool.id), users["author"], rating=4, comment=COMMENT)
         db.session.commit()
@@ -63,6 +71,7 @@ def no_js(browser):
         ctx.set_default_timeout(15_000)
         contexts.append(ctx)
         return ctx.new_page()
+
     yield new_page
     for ctx in contexts:
         ctx.close()
@@ -79,7 +88,8 @@ def _order(page) -> list[str]:
 
 
 def test_a_curator_uploads_reorders_and_removes_a_support(
-        no_js, live_server, catalogue, people, sign_in, tmp_path, no_serious_violation, make_pdf):
+    no_js, live_server, catalogue, people, sign_in, tmp_path, no_serious_violation, make_pdf
+):
     slug = catalogue.slugs[catalogue.with_support]
     page = _signed_in(no_js, live_server, sign_in, people["curator"])
     page.goto(f"{live_server}/gestion/outils/{slug}/supports")
@@ -116,7 +126,8 @@ def test_a_curator_uploads_reorders_and_removes_a_support(
 
 
 def test_an_officer_reports_a_curator_hides_the_author_still_sees(
-        no_js, live_server, catalogue, people, sign_in, no_serious_violation):
+    no_js, live_server, catalogue, people, sign_in, no_serious_violation
+):
     sheet = f"{live_server}/outils/{catalogue.slugs[catalogue.runner_up]}"
     reader = _signed_in(no_js, live_server, sign_in, people["reader"])
     reader.goto(sheet)

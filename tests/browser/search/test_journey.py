@@ -2,6 +2,7 @@
 
 Also the same main path without JavaScript, and with the keyboard only.
 """
+
 from __future__ import annotations
 
 import re
@@ -85,7 +86,8 @@ def test_search_download_sign_in_and_rate(page, live_server, catalogue, sign_in)
     page.locator("label[for='rating-5']").click()
     assert page.get_by_role("radio", name="5").is_checked()
     page.get_by_label("Votre commentaire").fill(
-        "Utile pour préparer un changement : à faire en deux temps.")
+        "Utile pour préparer un changement : à faire en deux temps."
+    )
     page.get_by_role("button", name="Publier mon avis").click()
     page.wait_for_load_state()
     success = page.locator(".fr-alert--success")
@@ -107,8 +109,10 @@ def test_misspelt_factor_is_recognised(page, live_server, catalogue):
     search_field.press("Enter")
     page.wait_for_url(re.compile(r"q=alcol"))
     notice = page.locator(".fr-notice")
-    assert "« alcol » correspond au facteur de risque « Addictions (alcool, stupéfiants) »" \
+    assert (
+        "« alcol » correspond au facteur de risque « Addictions (alcool, stupéfiants) »"
         in " ".join(notice.inner_text().replace("\u00a0", " ").split())
+    )
     assert result_titles(page) == catalogue.addictions_order
 
     as_text = notice.get_by_role("link", name=re.compile("comme texte"))
@@ -159,8 +163,10 @@ def test_main_path_without_javascript(browser, live_server, catalogue, sign_in):
 def test_keyboard_only(page, live_server, catalogue):
     page.goto(f"{live_server}/recherche")
     page.keyboard.press("Tab")
-    first = page.evaluate("() => [document.activeElement.textContent.trim(), "
-                          "document.activeElement.getAttribute('href')]")
+    first = page.evaluate(
+        "() => [document.activeElement.textContent.trim(), "
+        "document.activeElement.getAttribute('href')]"
+    )
     assert first == ["Contenu", "#contenu"], first
 
     for _ in range(60):
@@ -168,7 +174,8 @@ def test_keyboard_only(page, live_server, catalogue):
         focused = page.evaluate(
             "() => { const a = document.activeElement;"
             " return a && a.closest(\"section[aria-labelledby='titre-facteurs']\")"
-            " ? a.textContent.trim() : null; }")
+            " ? a.textContent.trim() : null; }"
+        )
         if focused and focused.startswith("Addictions"):
             break
     else:

@@ -1,5 +1,6 @@
 """The admin page of accounts and roles (/admin/comptes): list, grant a role, deactivate and
 reactivate; an admin never removes their own admin role nor deactivates their own account."""
+
 from __future__ import annotations
 
 import html
@@ -74,8 +75,9 @@ def test_an_unknown_role_is_refused_with_a_message_and_nothing_changes(app, make
 
 def test_an_admin_cannot_remove_their_own_admin_role(app, make_user):
     admin = make_user("admin")
-    response = _signed_in(app, admin).post(f"/admin/comptes/{admin.id}/role",
-                                           data={"role": "agent"})
+    response = _signed_in(app, admin).post(
+        f"/admin/comptes/{admin.id}/role", data={"role": "agent"}
+    )
     assert response.status_code == 400
     page = _text(response)
     assert "Vous ne pouvez pas retirer votre propre rôle d'administrateur" in page
@@ -85,8 +87,12 @@ def test_an_admin_cannot_remove_their_own_admin_role(app, make_user):
     assert _reload(app, admin).role == "admin"
     # another admin may
     other = make_user("admin")
-    assert _signed_in(app, other).post(f"/admin/comptes/{admin.id}/role",
-                                       data={"role": "staff"}).status_code == 303
+    assert (
+        _signed_in(app, other)
+        .post(f"/admin/comptes/{admin.id}/role", data={"role": "staff"})
+        .status_code
+        == 303
+    )
     assert _reload(app, admin).role == "staff"
 
 
@@ -103,8 +109,10 @@ def test_deactivate_and_reactivate_an_account(app, make_user):
     assert agent_client.get("/admin/comptes").status_code == 302
     with agent_client.session_transaction() as session:
         assert "uid" not in session
-    assert client.post(f"/admin/comptes/{agent.id}/statut",
-                       data={"action": "reactiver"}).status_code == 303
+    assert (
+        client.post(f"/admin/comptes/{agent.id}/statut", data={"action": "reactiver"}).status_code
+        == 303
+    )
     assert _reload(app, agent).is_active is True
     bad = client.post(f"/admin/comptes/{agent.id}/statut", data={"action": "supprimer"})
     assert bad.status_code == 400 and "désactiver ou de réactiver" in _text(bad)
@@ -134,6 +142,7 @@ def test_role_changes_need_the_csrf_token(app_factory, make_user):
     app = app_factory(WTF_CSRF_ENABLED=True)
     with app.app_context():
         from app.accounts.service import create_user
+
         admin = create_user(db.session, "admin.csrf@justice.test", "admin")
         agent = create_user(db.session, "agent.csrf@justice.test", "agent")
         db.session.commit()
@@ -143,14 +152,16 @@ def test_role_changes_need_the_csrf_token(app_factory, make_user):
     assert _reload(app, agent).role == "agent"
     page = client.get("/admin/comptes").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    done = client.post(f"/admin/comptes/{agent.id}/role",
-                       data={"role": "curator", "csrf_token": token})
+    done = client.post(
+        f"/admin/comptes/{agent.id}/role", data={"role": "curator", "csrf_token": token}
+    )
     assert done.status_code == 303
     assert _reload(app, agent).role == "curator"
 
 
 def test_the_list_is_paginated_and_keeps_the_search(app, make_user):
     from app.accounts.account_views import PER_PAGE
+
     admin = make_user("admin")
     agents = [make_user("agent") for _ in range(PER_PAGE + 3)]
     client = _signed_in(app, admin)
@@ -184,6 +195,7 @@ def test_a_bad_page_number_is_refused_with_a_message(app, make_user):
 
 def test_search_wildcards_are_taken_literally(app, make_user):
     from app.accounts.service import create_user
+
     admin = make_user("admin")
     with app.app_context():
         odd = create_user(db.session, "cent_pour%cent@justice.test", "agent")
@@ -198,11 +210,13 @@ def test_search_wildcards_are_taken_literally(app, make_user):
 def test_an_error_about_an_account_on_another_page_is_still_shown(app, make_user):
     """A form posted from page 2 without its page: the message comes as an alert."""
     from app.accounts.account_views import PER_PAGE
+
     admin = make_user("admin")
     for _ in range(PER_PAGE + 1):
         make_user("agent")
     client = _signed_in(app, admin)
     response = client.post(f"/admin/comptes/{admin.id}/role?q=zzz-personne", data={"role": "agent"})
     assert response.status_code == 400
-    assert f"Le compte {admin.email} n'a pas été modifié : Vous ne pouvez pas retirer" in \
-        _text(response)
+    assert f"Le compte {admin.email} n'a pas été modifié : Vous ne pouvez pas retirer" in _text(
+        response
+    )

@@ -6,6 +6,7 @@ HTTP (discovery, token, JWKS, userinfo as a signed JWT); the tests play the brow
 the provider with `requests` (its scripted sign-in form takes the account's sub and claims).
 Every refused sign-in must show a French page and leave no session and no account.
 """
+
 from __future__ import annotations
 
 import base64
@@ -13,19 +14,16 @@ import hashlib
 import html
 import json
 import secrets
-import sys
 import time
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 
 import pytest
 import requests
+from oidc_launcher import start_provider  # tests/oidc/, on pytest's pythonpath
 from sqlalchemy import func, select
 
 from app.db import db
 from app.models import User
-
-from oidc_launcher import start_provider  # tests/oidc/, on pytest's pythonpath
 
 CALLBACK = "http://localhost/connexion/proconnect/retour"
 LOGOUT_DONE = "http://localhost/deconnexion/fin"
@@ -36,16 +34,30 @@ ID_TOKEN_TTL = 600
 
 # -- the provider ----------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def oidc_provider(tmp_path_factory):
     """The real OpenID provider, listening on 127.0.0.1; its issuer URL."""
-    provider = start_provider(tmp_path_factory.mktemp("oidc"), id_token_ttl=ID_TOKEN_TTL, clients=[
-        {"client_id": "romin", "client_secret": SECRET, "redirect_uris": [CALLBACK],
-         "post_logout_redirect_uris": [LOGOUT_DONE], "userinfo_signed_response_alg": "RS256"},
-        # another relying party registered at the same provider, with the same redirect URI
-        {"client_id": "autre-service", "client_secret": OTHER_SECRET,
-         "redirect_uris": [CALLBACK], "post_logout_redirect_uris": [LOGOUT_DONE]},
-    ])
+    provider = start_provider(
+        tmp_path_factory.mktemp("oidc"),
+        id_token_ttl=ID_TOKEN_TTL,
+        clients=[
+            {
+                "client_id": "romin",
+                "client_secret": SECRET,
+                "redirect_uris": [CALLBACK],
+                "post_logout_redirect_uris": [LOGOUT_DONE],
+                "userinfo_signed_response_alg": "RS256",
+            },
+            # another relying party registered at the same provider, with the same redirect URI
+            {
+                "client_id": "autre-service",
+                "client_secret": OTHER_SECRET,
+                "redirect_uris": [CALLBACK],
+                "post_logout_redirect_uris": [LOGOUT_DONE],
+            },
+        ],
+    )
     yield provider.issuer
     provider.stop()
 
@@ -53,15 +65,21 @@ def oidc_provider(tmp_path_factory):
 @pytest.fixture
 def proconnect_app(app_factory, oidc_provider):
     def make(**overrides):
-        values = dict(PROCONNECT_ISSUER=oidc_provider, PROCONNECT_CLIENT_ID="romin",
-                      PROCONNECT_CLIENT_SECRET=SECRET, PROCONNECT_ALLOWED_DOMAINS="justice.fr",
-                      LOCAL_LOGIN_ENABLED=False)
+        values = dict(
+            PROCONNECT_ISSUER=oidc_provider,
+            PROCONNECT_CLIENT_ID="romin",
+            PROCONNECT_CLIENT_SECRET=SECRET,
+            PROCONNECT_ALLOWED_DOMAINS="justice.fr",
+            LOCAL_LOGIN_ENABLED=False,
+        )
         values.update(overrides)
         return app_factory(**values)
+
     return make
 
 
 # -- playing the browser ---------------------------------------------------------------------
+
 
 def _start(client, next_url="/recherche") -> str:
     """ROMIN's redirect to the provider's authorization endpoint."""
@@ -105,8 +123,14 @@ def _back_at_romin(client, url: str):
 
 
 def _account(sub="agent-0001", email="camille.martin@justice.fr", **claims) -> dict:
-    data = {"sub": sub, "email": email, "given_name": "Camille", "usual_name": "Martin",
-            "siret": "11000101300017", "idp_id": "fi-justice"}
+    data = {
+        "sub": sub,
+        "email": email,
+        "given_name": "Camille",
+        "usual_name": "Martin",
+        "siret": "11000101300017",
+        "idp_id": "fi-justice",
+    }
     data.update(claims)
     return data
 
@@ -121,6 +145,7 @@ def sign_in(client, account, browser=None, tamper=None):
 
 
 # -- checks ----------------------------------------------------------------------------------
+
 
 def _signed_in_uid(client):
     with client.session_transaction() as session:
@@ -147,6 +172,7 @@ def assert_refused(app, client, response, sub, text, status=400):
 
 # -- success ---------------------------------------------------------------------------------
 
+
 def test_first_sign_in_creates_an_agent_keyed_on_sub_and_the_next_one_reuses_it(proconnect_app):
     app = proconnect_app()
     url = _start(app.test_client())
@@ -159,7 +185,11 @@ def test_first_sign_in_creates_an_agent_keyed_on_sub_and_the_next_one_reuses_it(
     assert response.headers["Location"] == "/recherche"
     [user] = _users_with(app, sub="sub-premiere")
     assert (user.email, user.role, user.display_name, user.siret) == (
-        "camille.martin@justice.fr", "agent", "Camille Martin", "11000101300017")
+        "camille.martin@justice.fr",
+        "agent",
+        "Camille Martin",
+        "11000101300017",
+    )
     assert user.password_hash is None and user.last_login_at is not None
     assert _signed_in_uid(client) == user.id
     page = client.get("/recherche").get_data(as_text=True)
@@ -178,6 +208,7 @@ def _pre_created(app, email, role, password=None) -> int:
     """`romin user create EMAIL --role ROLE` (with `--no-password` when password is None)."""
     with app.app_context():
         from app.accounts.service import create_user
+
         user = create_user(db.session, email, role, password)
         db.session.commit()
         return user.id
@@ -200,8 +231,9 @@ def test_an_account_awaiting_proconnect_is_linked_on_its_first_sign_in(proconnec
     # linked once: another ProConnect identity with the same address is refused
     intruder = app.test_client()
     response = sign_in(intruder, _account(sub="sub-autre-admin", email="premiere.admin@justice.fr"))
-    assert_refused(app, intruder, response, "sub-autre-admin", "Un autre compte ProConnect",
-                   status=403)
+    assert_refused(
+        app, intruder, response, "sub-autre-admin", "Un autre compte ProConnect", status=403
+    )
 
 
 def test_an_account_with_a_password_is_never_taken_over_by_e_mail(proconnect_app, caplog):
@@ -214,8 +246,14 @@ def test_an_account_with_a_password_is_never_taken_over_by_e_mail(proconnect_app
         client = app.test_client()
         with caplog.at_level("INFO"):
             response = sign_in(client, _account(sub=f"sub-usurpateur-{n}", email=email))
-        assert_refused(app, client, response, f"sub-usurpateur-{n}",
-                       "Demandez à l'administrateur de ROMIN", status=403)
+        assert_refused(
+            app,
+            client,
+            response,
+            f"sub-usurpateur-{n}",
+            "Demandez à l'administrateur de ROMIN",
+            status=403,
+        )
         assert "mot de passe existe déjà" in html.unescape(response.get_data(as_text=True))
         [kept] = _users_with(app, email=email)
         assert (kept.id, kept.role, kept.oidc_sub) == (user_id, role, None)
@@ -224,6 +262,7 @@ def test_an_account_with_a_password_is_never_taken_over_by_e_mail(proconnect_app
 
 
 # -- refusals --------------------------------------------------------------------------------
+
 
 def test_a_deactivated_account_stays_out(proconnect_app):
     app = proconnect_app()
@@ -241,8 +280,12 @@ def test_a_deactivated_account_stays_out(proconnect_app):
 
 def test_an_e_mail_already_taken_by_another_proconnect_account_is_refused(proconnect_app):
     app = proconnect_app()
-    assert sign_in(app.test_client(), _account(sub="sub-titulaire",
-                                               email="dominique@justice.fr")).status_code == 303
+    assert (
+        sign_in(
+            app.test_client(), _account(sub="sub-titulaire", email="dominique@justice.fr")
+        ).status_code
+        == 303
+    )
     client = app.test_client()
     response = sign_in(client, _account(sub="sub-intrus", email="dominique@justice.fr"))
     assert_refused(app, client, response, "sub-intrus", "Un autre compte ProConnect", status=403)
@@ -256,29 +299,37 @@ def test_wrong_state_is_refused(proconnect_app):
     assert_refused(app, client, _back_at_romin(client, forged), "sub-state", "state")
     # the genuine answer, in a browser that never started a sign-in, is refused too
     stranger = app.test_client()
-    assert_refused(app, stranger, _back_at_romin(stranger, back), "sub-state",
-                   "aucune connexion en cours")
+    assert_refused(
+        app, stranger, _back_at_romin(stranger, back), "sub-state", "aucune connexion en cours"
+    )
 
 
 def test_wrong_nonce_is_refused(proconnect_app):
     """The provider signs an ID token for another nonce than the one ROMIN keeps in the session."""
     app = proconnect_app()
     client = app.test_client()
-    response = sign_in(client, _account(sub="sub-nonce"),
-                       tamper=lambda url: _with_params(url, nonce=secrets.token_urlsafe(24)))
+    response = sign_in(
+        client,
+        _account(sub="sub-nonce"),
+        tamper=lambda url: _with_params(url, nonce=secrets.token_urlsafe(24)),
+    )
     assert_refused(app, client, response, "sub-nonce", "ne correspond pas à cette demande")
 
 
 def test_a_code_issued_to_another_client_is_refused(proconnect_app):
     app = proconnect_app()
     client = app.test_client()
-    response = sign_in(client, _account(sub="sub-code-autre"),
-                       tamper=lambda url: _with_params(url, client_id="autre-service"))
+    response = sign_in(
+        client,
+        _account(sub="sub-code-autre"),
+        tamper=lambda url: _with_params(url, client_id="autre-service"),
+    )
     assert_refused(app, client, response, "sub-code-autre", "ProConnect a refusé la connexion")
 
 
-def test_an_id_token_issued_to_another_client_is_refused(proconnect_app, oidc_provider,
-                                                        monkeypatch):
+def test_an_id_token_issued_to_another_client_is_refused(
+    proconnect_app, oidc_provider, monkeypatch
+):
     """Token substitution: the token answer ROMIN receives is a real one, signed by the
     provider, but issued to another relying party (audience `autre-service`)."""
     from authlib.integrations.flask_client.apps import FlaskOAuth2App
@@ -290,29 +341,44 @@ def test_an_id_token_issued_to_another_client_is_refused(proconnect_app, oidc_pr
     verifier = secrets.token_urlsafe(48)
     digest = hashlib.sha256(verifier.encode()).digest()
     challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-    other_url = _with_params(romin_url, client_id="autre-service", state=secrets.token_urlsafe(32),
-                             code_challenge=challenge)
+    other_url = _with_params(
+        romin_url,
+        client_id="autre-service",
+        state=secrets.token_urlsafe(32),
+        code_challenge=challenge,
+    )
     back = _at_provider(requests.Session(), other_url, _account(sub="sub-aud"))
     metadata = requests.get(oidc_provider + "/.well-known/openid-configuration", timeout=10).json()
-    other_token = requests.post(metadata["token_endpoint"], timeout=10, data={
-        "grant_type": "authorization_code", "code": _param(back, "code"), "redirect_uri": CALLBACK,
-        "client_id": "autre-service", "client_secret": OTHER_SECRET, "code_verifier": verifier,
-    })
+    other_token = requests.post(
+        metadata["token_endpoint"],
+        timeout=10,
+        data={
+            "grant_type": "authorization_code",
+            "code": _param(back, "code"),
+            "redirect_uri": CALLBACK,
+            "client_id": "autre-service",
+            "client_secret": OTHER_SECRET,
+            "code_verifier": verifier,
+        },
+    )
     assert other_token.status_code == 200, other_token.text
     other_token = other_token.json()
 
     def substituted(self, redirect_uri=None, **kwargs):
         return dict(other_token)
+
     monkeypatch.setattr(FlaskOAuth2App, "fetch_access_token", substituted)
     # ROMIN's own flow, whose token answer is replaced by the other service's
     back = _at_provider(requests.Session(), romin_url, _account(sub="sub-aud"))
-    assert_refused(app, client, _back_at_romin(client, back), "sub-aud",
-                   "n'a pas été délivré pour ROMIN")
+    assert_refused(
+        app, client, _back_at_romin(client, back), "sub-aud", "n'a pas été délivré pour ROMIN"
+    )
 
 
 def test_an_expired_id_token_is_refused(proconnect_app, monkeypatch):
     """The provider's ID tokens live ID_TOKEN_TTL seconds; ROMIN's clock is moved past that."""
     import app.accounts.proconnect as proconnect
+
     app = proconnect_app(PROCONNECT_LEEWAY_SECONDS=30)
     client = app.test_client()
     url = _start(client)
@@ -338,7 +404,8 @@ def test_a_required_acr_missing_or_too_low_is_refused(proconnect_app):
     app = proconnect_app(PROCONNECT_ACR_VALUES="eidas2 eidas3")
     url = _start(app.test_client())
     assert json.loads(_param(url, "claims")) == {
-        "id_token": {"acr": {"essential": True, "values": ["eidas2", "eidas3"]}}}
+        "id_token": {"acr": {"essential": True, "values": ["eidas2", "eidas3"]}}
+    }
     for sub, acr in (("sub-sans-acr", ""), ("sub-eidas1", "eidas1")):
         client = app.test_client()
         response = sign_in(client, _account(sub=sub, acr=acr))
@@ -352,13 +419,16 @@ def test_a_sign_in_cancelled_at_the_provider_is_refused(proconnect_app):
     app = proconnect_app()
     client = app.test_client()
     url = _start(client)
-    response = client.get("/connexion/proconnect/retour", query_string={
-        "error": "access_denied", "state": _param(url, "state")})
+    response = client.get(
+        "/connexion/proconnect/retour",
+        query_string={"error": "access_denied", "state": _param(url, "state")},
+    )
     assert_refused(app, client, response, "personne", "annulée")
 
 
 def test_an_unreachable_provider_gets_a_french_page(proconnect_app):
     import socket
+
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
@@ -371,6 +441,7 @@ def test_an_unreachable_provider_gets_a_french_page(proconnect_app):
 
 
 # -- logout ----------------------------------------------------------------------------------
+
 
 def test_logout_goes_through_the_providers_end_session(proconnect_app, oidc_provider):
     app = proconnect_app()
@@ -394,8 +465,9 @@ def test_logout_goes_through_the_providers_end_session(proconnect_app, oidc_prov
     assert page.status_code == 200
     xsrf = page.text.split('name="xsrf" value="')[1].split('"')[0]
     action = urljoin(page.url, page.text.split('action="')[1].split('"')[0])
-    done = browser.post(action, data={"xsrf": xsrf, "logout": "yes"}, allow_redirects=False,
-                        timeout=10)
+    done = browser.post(
+        action, data={"xsrf": xsrf, "logout": "yes"}, allow_redirects=False, timeout=10
+    )
     assert done.is_redirect and done.headers["Location"].startswith(LOGOUT_DONE)
     response = _back_at_romin(client, done.headers["Location"])
     assert response.status_code == 303
@@ -409,8 +481,10 @@ def test_logout_goes_through_the_providers_end_session(proconnect_app, oidc_prov
 
 # -- the login page and configuration --------------------------------------------------------
 
-def test_login_page_shows_proconnect_and_no_password_form_when_local_login_is_off(proconnect_app,
-                                                                                    oidc_provider):
+
+def test_login_page_shows_proconnect_and_no_password_form_when_local_login_is_off(
+    proconnect_app, oidc_provider
+):
     client = proconnect_app().test_client()
     response = client.get("/connexion?next=/outils")
     # browsers apply CSP form-action to the button's redirect to the provider
@@ -427,24 +501,35 @@ def test_password_form_only_when_enabled_and_never_in_production(app, monkeypatc
     page = app.test_client().get("/connexion").get_data(as_text=True)
     assert 'type="password"' in page and "fr-connect" not in page
     from app.config import Config
+
     monkeypatch.delenv("LOCAL_LOGIN_ENABLED", raising=False)
     assert Config().LOCAL_LOGIN_ENABLED is False  # off unless the environment turns it on
     base = dict(SQLALCHEMY_DATABASE_URI="postgresql://x/y", SECRET_KEY="s" * 40)
     with pytest.raises(RuntimeError, match="LOCAL_LOGIN_ENABLED"):
         Config(**base, PRODUCTION=True, LOCAL_LOGIN_ENABLED=True).check()
     with pytest.raises(RuntimeError, match="PROCONNECT_ALLOWED_DOMAINS"):
-        Config(**base, PROCONNECT_ISSUER="https://proconnect.example/api/v2",
-               PROCONNECT_CLIENT_ID="c", PROCONNECT_CLIENT_SECRET="s",
-               PROCONNECT_ALLOWED_DOMAINS="").check()
+        Config(
+            **base,
+            PROCONNECT_ISSUER="https://proconnect.example/api/v2",
+            PROCONNECT_CLIENT_ID="c",
+            PROCONNECT_CLIENT_SECRET="s",
+            PROCONNECT_ALLOWED_DOMAINS="",
+        ).check()
     with pytest.raises(RuntimeError, match="PUBLIC_URL"):
-        Config(**base, PRODUCTION=True, PROCONNECT_ISSUER="https://proconnect.example/api/v2",
-               PROCONNECT_CLIENT_ID="c", PROCONNECT_CLIENT_SECRET="s",
-               PROCONNECT_ALLOWED_DOMAINS="justice.fr").check()
+        Config(
+            **base,
+            PRODUCTION=True,
+            PROCONNECT_ISSUER="https://proconnect.example/api/v2",
+            PROCONNECT_CLIENT_ID="c",
+            PROCONNECT_CLIENT_SECRET="s",
+            PROCONNECT_ALLOWED_DOMAINS="justice.fr",
+        ).check()
 
 
 def test_redirect_uris_are_built_on_the_public_url(proconnect_app):
     """Behind a TLS proxy, the registered https:// addresses are used, not the request's host."""
     app = proconnect_app(PUBLIC_URL="https://romin.justice.example")
     url = _start(app.test_client())
-    assert _param(url, "redirect_uri") == \
-        "https://romin.justice.example/connexion/proconnect/retour"
+    assert (
+        _param(url, "redirect_uri") == "https://romin.justice.example/connexion/proconnect/retour"
+    )

@@ -5,6 +5,7 @@ whose answer to a role differs from the table. "public" pages hold nothing perso
 catalogue); everything else needs a role. Curators, staff and admins may do all an agent may;
 admins may do everything.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -83,8 +84,13 @@ ROLE_TABLE = {
     ("POST", "/admin/comptes/<int:user_id>/statut"): "admin",
 }
 ROLES = ("anonymous", "agent", "curator", "staff", "admin")
-GRANTS = {"public": set(ROLES), "agent": {"agent", "curator", "staff", "admin"},
-          "curator": {"curator", "admin"}, "staff": {"staff", "admin"}, "admin": {"admin"}}
+GRANTS = {
+    "public": set(ROLES),
+    "agent": {"agent", "curator", "staff", "admin"},
+    "curator": {"curator", "admin"},
+    "staff": {"staff", "admin"},
+    "admin": {"admin"},
+}
 
 
 def _routes(app):
@@ -103,6 +109,7 @@ def sample(app, make_tool):
     from fpdf import FPDF
 
     from app.catalogue.supports import add_support
+
     pdf = FPDF()
     pdf.add_page()
     tool = make_tool()
@@ -110,13 +117,22 @@ def sample(app, make_tool):
         support = add_support(db.session, db.session.merge(tool), "fiche.pdf", bytes(pdf.output()))
         from app.accounts.service import create_user
         from app.feedback.ratings import rate
+
         author = create_user(db.session, "auteur-echantillon@justice.test", "agent", None)
         feedback = rate(db.session, db.session.merge(tool), author, rating=4, comment="Utile.")
         db.session.commit()
-        return {"slug": tool.slug, "support_id": support.id, "filename": support.filename,
-                "path:filename": "dsfr.min.css", "int:version_id": 1, "name": "inconnu",
-                "int:support_id": support.id, "int:number": 1, "int:feedback_id": feedback.id,
-                "int:user_id": author.id}
+        return {
+            "slug": tool.slug,
+            "support_id": support.id,
+            "filename": support.filename,
+            "path:filename": "dsfr.min.css",
+            "int:version_id": 1,
+            "name": "inconnu",
+            "int:support_id": support.id,
+            "int:number": 1,
+            "int:feedback_id": feedback.id,
+            "int:user_id": author.id,
+        }
 
 
 def _url(rule: str, sample: dict) -> str:
@@ -142,9 +158,15 @@ def test_every_route_answers_every_role_as_the_table_says(app, sample, make_user
                 else:
                     with client.session_transaction() as session:
                         session["uid"] = users[role].id
-            response = client.open(url, method=method, headers=headers,
-                                   json={} if url.startswith("/api/") and method != "GET" else None)
-            to_login = response.status_code in (302, 303) and "/connexion" in response.headers.get("Location", "")
+            response = client.open(
+                url,
+                method=method,
+                headers=headers,
+                json={} if url.startswith("/api/") and method != "GET" else None,
+            )
+            to_login = response.status_code in (302, 303) and "/connexion" in response.headers.get(
+                "Location", ""
+            )
             refused = response.status_code in (401, 403) or to_login
             allowed = role in GRANTS[least]
             if allowed == refused or response.status_code >= 500:

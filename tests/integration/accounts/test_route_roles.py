@@ -1,4 +1,5 @@
 """Deny by default: every route declares who may use it (public or a role)."""
+
 from __future__ import annotations
 
 # flask-smorest's own documentation routes: the OpenAPI document is public on purpose.
@@ -14,9 +15,11 @@ def _declared(view) -> bool:
 
 
 def test_every_route_declares_its_role(app):
-    undeclared = [rule.endpoint for rule in app.url_map.iter_rules()
-                  if rule.endpoint not in DOCUMENTATION
-                  and not _declared(app.view_functions[rule.endpoint])]
+    undeclared = [
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in DOCUMENTATION and not _declared(app.view_functions[rule.endpoint])
+    ]
     assert undeclared == []
 
 

@@ -3,6 +3,7 @@
 Each test gets its own state dir and free ports, so it never touches the
 developer's ``.romin`` services (nor those ``make test`` started).
 """
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,7 @@ def _select_one(database_url: str) -> int:
 @pytest.fixture
 def state_dir(tmp_path, monkeypatch):
     """A throwaway state dir, free ports, and no service URLs in the environment."""
-    for name in ("DATABASE_URL", "MEILI_URL", "MEILI_MASTER_KEY", "SECRET_KEY",
-                 "ROMIN_STATE_DIR"):
+    for name in ("DATABASE_URL", "MEILI_URL", "MEILI_MASTER_KEY", "SECRET_KEY", "ROMIN_STATE_DIR"):
         monkeypatch.delenv(name, raising=False)
     pg_port, meili_port = _free_port(), _free_port()
     while meili_port == pg_port:
@@ -61,7 +61,8 @@ def test_state_dir_is_usable_by_the_postgres_account(state_dir):
     paths = devstack._pg_paths(state_dir, account, create=True)
     devstack._prepare_dirs(paths, account)
     check = subprocess.run(
-        devstack._as_pg(account, ["test", "-w", str(paths.data)]), cwd="/", check=False)
+        devstack._as_pg(account, ["test", "-w", str(paths.data)]), cwd="/", check=False
+    )
     assert check.returncode == 0, f"{paths.data} is not writable by {account.pw_name}"
     assert pwd.getpwuid(paths.data.stat().st_uid).pw_name == account.pw_name
 
@@ -85,8 +86,14 @@ def test_ensure_services_starts_reuses_and_stops(state_dir):
 
     # Second call: same env, nothing new started.
     meili_pid = (state_dir / "meili.pid").read_text()
-    pg_pid = (devstack._pg_paths(state_dir, devstack._pg_account(), create=False).data
-              / "postmaster.pid").read_text().splitlines()[0]
+    pg_pid = (
+        (
+            devstack._pg_paths(state_dir, devstack._pg_account(), create=False).data
+            / "postmaster.pid"
+        )
+        .read_text()
+        .splitlines()[0]
+    )
     assert devstack.ensure_services(state_dir) == env
     assert (state_dir / "meili.pid").read_text() == meili_pid
     paths = devstack._pg_paths(state_dir, devstack._pg_account(), create=False)
@@ -115,10 +122,19 @@ def test_cli_prints_only_shell_exports(state_dir):
     """``eval "$(python -m app.devstack up)"`` must work: stdout is export lines only."""
     env = dict(os.environ, ROMIN_STATE_DIR=str(state_dir))
     python = shlex.quote(sys.executable)
-    script = (f'eval "$({python} -m app.devstack up)" && '
-              f'{python} -c "import os; print(os.environ[\'MEILI_URL\'])"')
-    result = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True,
-                            cwd=Path(devstack.REPO_ROOT), timeout=120, check=False)
+    script = (
+        f'eval "$({python} -m app.devstack up)" && '
+        f"{python} -c \"import os; print(os.environ['MEILI_URL'])\""
+    )
+    result = subprocess.run(
+        ["bash", "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=Path(devstack.REPO_ROOT),
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"http://127.0.0.1:{os.environ['ROMIN_MEILI_PORT']}"
 

@@ -1,4 +1,5 @@
 """The search page and the tool sheet, as the officer's browser receives them."""
+
 from __future__ import annotations
 
 import re
@@ -6,8 +7,8 @@ import re
 import pytest
 from fpdf import FPDF
 
-from app.db import db
 from app.catalogue.supports import add_support
+from app.db import db
 
 
 def _pdf() -> bytes:
@@ -57,8 +58,10 @@ def test_empty_result_explains_what_to_try(client, make_tool):
     assert "Aucun outil trouvé" in html and "Choisissez directement" in html
 
 
-@pytest.mark.parametrize("query", ["page=0", "page=x", "stade=inconnu", "facteur=inconnu", "preuve_min=12",
-                                   "q=" + "a" * 300])
+@pytest.mark.parametrize(
+    "query",
+    ["page=0", "page=x", "stade=inconnu", "facteur=inconnu", "preuve_min=12", "q=" + "a" * 300],
+)
 def test_bad_arguments_rerender_the_form_with_a_message(client, query):
     response = client.get(f"/recherche?{query}")
     assert response.status_code == 400
@@ -78,18 +81,36 @@ def test_pagination_links_cover_every_page(client, app, make_tool):
 
 
 def test_tool_sheet_shows_every_part(client, app, make_tool):
-    tool = make_tool(title="Balance décisionnelle", minutes_per_session=45, preparation_minutes=15,
-                     instructions="### Déroulé\n\n1. Expliquer\n\n<script>alert(1)</script>",
-                     precautions="Sans jugement.", evidence_level=3,
-                     references=["Miller, W. R., & Rollnick, S. (2013). Motivational interviewing."],
-                     protective_factors="Soutien familial", author_name="Camille Martin")
+    tool = make_tool(
+        title="Balance décisionnelle",
+        minutes_per_session=45,
+        preparation_minutes=15,
+        instructions="### Déroulé\n\n1. Expliquer\n\n<script>alert(1)</script>",
+        precautions="Sans jugement.",
+        evidence_level=3,
+        references=["Miller, W. R., & Rollnick, S. (2013). Motivational interviewing."],
+        protective_factors="Soutien familial",
+        author_name="Camille Martin",
+    )
     with app.app_context():
-        add_support(db.session, db.session.merge(tool), "Fiche de travail.pdf", _pdf(), "Fiche de travail")
+        add_support(
+            db.session, db.session.merge(tool), "Fiche de travail.pdf", _pdf(), "Fiche de travail"
+        )
         db.session.commit()
     html = client.get(f"/outils/{tool.slug}").get_data(as_text=True)
-    for expected in ("Balance décisionnelle", "45 minutes", "15 minutes", "Déroulé", "Sans jugement.",
-                     "Prometteur", "Miller, W. R.", "Soutien familial", "Camille Martin",
-                     "Fiche de travail", "Connectez-vous"):
+    for expected in (
+        "Balance décisionnelle",
+        "45 minutes",
+        "15 minutes",
+        "Déroulé",
+        "Sans jugement.",
+        "Prometteur",
+        "Miller, W. R.",
+        "Soutien familial",
+        "Camille Martin",
+        "Fiche de travail",
+        "Connectez-vous",
+    ):
         assert expected in html, expected
     assert "<script>alert(1)" not in html
 
@@ -104,7 +125,11 @@ def test_support_download_is_an_attachment_of_the_right_type(client, app, make_t
     assert response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
     disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith("attachment;") and "\n" not in disposition and '"' not in support.filename
+    assert (
+        disposition.startswith("attachment;")
+        and "\n" not in disposition
+        and '"' not in support.filename
+    )
     assert client.get(f"/outils/{tool.slug}/supports/{support.id}/autre.pdf").status_code == 404
 
 
@@ -126,8 +151,10 @@ def test_an_agent_rates_and_the_ranking_follows(client, make_tool, make_user):
         other = make_user("agent", password="un mot de passe solide")
         other_client = client.application.test_client()
         _login(other_client, other)
-        other_client.post(f"/outils/{second.slug}/avis", data={"rating": 5, "comment": "Utile",
-                                                               "risk_factor": "addictions"})
+        other_client.post(
+            f"/outils/{second.slug}/avis",
+            data={"rating": 5, "comment": "Utile", "risk_factor": "addictions"},
+        )
     html = client.get("/recherche?facteur=addictions").get_data(as_text=True)
     assert html.index("Second") < html.index("Premier")
     sheet = client.get(f"/outils/{first.slug}").get_data(as_text=True)
@@ -163,8 +190,14 @@ def test_wrong_password_is_refused_in_french(client, make_user):
 
 def test_login_never_redirects_off_site(client, make_user):
     user = make_user("agent", password="un mot de passe solide")
-    response = client.post("/connexion", data={"email": user.email, "password": "un mot de passe solide",
-                                               "next": "https://evil.example/"})
+    response = client.post(
+        "/connexion",
+        data={
+            "email": user.email,
+            "password": "un mot de passe solide",
+            "next": "https://evil.example/",
+        },
+    )
     assert response.headers["Location"] == "/recherche"
 
 
@@ -172,7 +205,9 @@ def test_forms_require_a_csrf_token(app_factory, make_tool):
     app = app_factory(WTF_CSRF_ENABLED=True)
     response = app.test_client().post("/connexion", data={"email": "a@b.fr", "password": "x"})
     assert response.status_code == 400
-    assert "Demande incorrecte" in response.get_data(as_text=True) or "CSRF" in response.get_data(as_text=True)
+    assert "Demande incorrecte" in response.get_data(as_text=True) or "CSRF" in response.get_data(
+        as_text=True
+    )
 
 
 def test_errors_are_french_pages_with_security_headers(client):
@@ -189,8 +224,14 @@ def test_dsfr_is_served_by_the_app(client):
 
 def test_database_down_is_a_french_503_never_a_traceback(service_env):
     from app.factory import create_app
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://romin@127.0.0.1:9/romin",
-                      "SECRET_KEY": "x" * 40, "MEILI_URL": service_env["MEILI_URL"]})
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://romin@127.0.0.1:9/romin",
+            "SECRET_KEY": "x" * 40,
+            "MEILI_URL": service_env["MEILI_URL"],
+        }
+    )
     client = app.test_client()
     with client.session_transaction() as session:
         session["uid"] = 1  # a signed-in officer: the header must not need the database
@@ -204,7 +245,9 @@ def test_database_down_is_a_french_503_never_a_traceback(service_env):
     assert client.get("/healthz").status_code == 503
 
 
-def test_a_sheet_opened_from_a_factor_search_rates_for_that_factor_by_default(client, make_tool, make_user):
+def test_a_sheet_opened_from_a_factor_search_rates_for_that_factor_by_default(
+    client, make_tool, make_user
+):
     tool = make_tool(risk_factors=["addictions", "emploi"])
     results = client.get("/recherche?facteur=emploi").get_data(as_text=True)
     assert f"/outils/{tool.slug}?facteur=emploi" in results
@@ -215,17 +258,22 @@ def test_a_sheet_opened_from_a_factor_search_rates_for_that_factor_by_default(cl
     assert '<option value="emploi" selected>' in sheet
     unknown = client.get(f"/outils/{tool.slug}?facteur=famille").get_data(as_text=True)
     assert "selected>" not in unknown.split('id="risk_factor"')[1].split("</select>")[0].replace(
-        '<option value="" selected>', "")
+        '<option value="" selected>', ""
+    )
 
 
-def test_a_comment_that_identifies_someone_is_refused_and_nothing_is_stored(app, client, make_tool,
-                                                                           make_user):
+def test_a_comment_that_identifies_someone_is_refused_and_nothing_is_stored(
+    app, client, make_tool, make_user
+):
     from app.models import Feedback
+
     tool = make_tool(title="Outil commenté")
     agent = make_user("agent", password="un mot de passe solide")
     assert _login(client, agent).status_code == 303
-    response = client.post(f"/outils/{tool.slug}/avis", data={
-        "rating": 4, "comment": "M. X, né le 03/04/1981, écrou 4521 : très réceptif."})
+    response = client.post(
+        f"/outils/{tool.slug}/avis",
+        data={"rating": 4, "comment": "M. X, né le 03/04/1981, écrou 4521 : très réceptif."},
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "identifier une personne suivie" in page and "écrou 4521" in page  # text kept to edit

@@ -1,5 +1,6 @@
 """`romin export` / `romin import`: the whole catalogue as deterministic JSON, read back
 idempotently; export → import into an empty database → export gives the same bytes."""
+
 from __future__ import annotations
 
 import hashlib
@@ -15,9 +16,9 @@ import psycopg
 import pytest
 from sqlalchemy import func, select
 
+from app.curation.transfer import tool_columns
 from app.db import db
 from app.models import Feedback, IndexOutbox, RiskFactor, Support, Tool, User
-from app.curation.transfer import tool_columns
 
 ROMIN = str(Path(sys.executable).with_name("romin"))
 
@@ -41,7 +42,7 @@ def _edit_sample(app):
     with app.app_context():
         tools = db.session.scalars(select(Tool).order_by(Tool.slug)).all()
         tools[0].status, tools[1].status = "draft", "archived"
-        tools[2].references = ["Miller & Rollnick, 2013", "« guillemets » et \"doubles\""]
+        tools[2].references = ["Miller & Rollnick, 2013", '« guillemets » et "doubles"']
         factor = db.session.scalar(select(RiskFactor).where(RiskFactor.slug == "loisirs"))
         factor.synonyms = [*factor.synonyms, "pétanque"]
         db.session.commit()
@@ -69,10 +70,16 @@ def empty_database(database_url, service_env, meili_client, tmp_path):
     index = f"test_{name}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    env = {**os.environ, "DATABASE_URL": url, "MEILI_URL": service_env["MEILI_URL"],
-           "MEILI_MASTER_KEY": service_env.get("MEILI_MASTER_KEY", ""), "MEILI_INDEX": index,
-           "SUPPORTS_DIR": str(tmp_path / "supports-b"), "SEARCH_GENERATION_LISTENER": "0",
-           "SECRET_KEY": "test-secret-key-for-the-test-suite-only"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "MEILI_URL": service_env["MEILI_URL"],
+        "MEILI_MASTER_KEY": service_env.get("MEILI_MASTER_KEY", ""),
+        "MEILI_INDEX": index,
+        "SUPPORTS_DIR": str(tmp_path / "supports-b"),
+        "SEARCH_GENERATION_LISTENER": "0",
+        "SECRET_KEY": "test-secret-key-for-the-test-suite-only",
+    }
     try:
         migrated = _romin(env, "db", "upgrade")
         assert migrated.returncode == 0, migrated.stderr
@@ -87,7 +94,8 @@ def empty_database(database_url, service_env, meili_client, tmp_path):
 
 
 def test_export_import_into_an_empty_database_export_gives_the_same_json(
-        seeded, empty_database, tmp_path, meili_client):
+    seeded, empty_database, tmp_path, meili_client
+):
     app, (env, url) = seeded, empty_database
     first = _export(app.test_cli_runner(), tmp_path / "a.json")
     catalogue = json.loads(first)
@@ -100,13 +108,24 @@ def test_export_import_into_an_empty_database_export_gives_the_same_json(
     assert "scores" not in sample and "id" not in sample  # derived, internal
     assert {t["status"] for t in catalogue["tools"]} >= {"draft", "archived", "published"}
     supports = [s for t in catalogue["tools"] for s in t["supports"]]
-    assert supports and set(supports[0]) == {"title", "filename", "position", "content_type",
-                                              "size", "sha256"}
+    assert supports and set(supports[0]) == {
+        "title",
+        "filename",
+        "position",
+        "content_type",
+        "size",
+        "sha256",
+    }
     assert set(catalogue) == {"format", "version", "risk_factors", "tools"}  # no users, no feedback
 
-    imported = _romin(env, "import", str(tmp_path / "a.json"), "--fichiers", app.config["SUPPORTS_DIR"])
+    imported = _romin(
+        env, "import", str(tmp_path / "a.json"), "--fichiers", app.config["SUPPORTS_DIR"]
+    )
     assert imported.returncode == 0, imported.stdout + imported.stderr
-    assert f"Outils : {len(catalogue['tools'])} créé(s), 0 modifié(s), 0 inchangé(s)." in imported.stdout
+    assert (
+        f"Outils : {len(catalogue['tools'])} créé(s), 0 modifié(s), 0 inchangé(s)."
+        in imported.stdout
+    )
     assert f"Supports : {len(supports)} créé(s)" in imported.stdout
     assert "Facteurs de risque : 0 créé(s), 1 modifié(s), 6 inchangé(s)." in imported.stdout
 
@@ -120,10 +139,13 @@ def test_export_import_into_an_empty_database_export_gives_the_same_json(
             "SELECT count(*), count(*) FILTER (WHERE scores ? '_') FROM tools WHERE status = 'published'"
         ).fetchone()
         stored = [row[0] for row in conn.execute("SELECT stored_path FROM supports")]
-        pending = conn.execute("SELECT count(*) FROM index_outbox WHERE done_at IS NULL").fetchone()[0]
+        pending = conn.execute(
+            "SELECT count(*) FROM index_outbox WHERE done_at IS NULL"
+        ).fetchone()[0]
         outbox_after_first = conn.execute("SELECT count(*) FROM index_outbox").fetchone()[0]
-        trail = conn.execute("SELECT count(*) FILTER (WHERE source = 'import'), count(*)"
-                             " FROM tool_revisions").fetchone()
+        trail = conn.execute(
+            "SELECT count(*) FILTER (WHERE source = 'import'), count(*) FROM tool_revisions"
+        ).fetchone()
     assert trail == (len(catalogue["tools"]),) * 2  # one revision per tool, by the import
     assert scored == published and pending == 0
     assert all((Path(env["SUPPORTS_DIR"]) / path).is_file() for path in stored)
@@ -133,10 +155,14 @@ def test_export_import_into_an_empty_database_export_gives_the_same_json(
     assert synonyms["pétanque"] == ["loisirs"]
 
     # importing the same file again changes nothing, not even the outbox
-    again = _romin(env, "import", str(tmp_path / "a.json"), "--fichiers", app.config["SUPPORTS_DIR"])
+    again = _romin(
+        env, "import", str(tmp_path / "a.json"), "--fichiers", app.config["SUPPORTS_DIR"]
+    )
     assert again.returncode == 0, again.stdout + again.stderr
     assert "Rien n'a changé" in again.stdout
-    assert f"Outils : 0 créé(s), 0 modifié(s), {len(catalogue['tools'])} inchangé(s)." in again.stdout
+    assert (
+        f"Outils : 0 créé(s), 0 modifié(s), {len(catalogue['tools'])} inchangé(s)." in again.stdout
+    )
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         assert conn.execute("SELECT count(*) FROM index_outbox").fetchone()[0] == outbox_after_first
         assert conn.execute("SELECT count(*) FROM tool_revisions").fetchone()[0] == trail[1]
@@ -144,8 +170,9 @@ def test_export_import_into_an_empty_database_export_gives_the_same_json(
     assert third.returncode == 0 and third.stdout == first
 
 
-def test_importing_its_own_export_changes_nothing_and_an_edit_is_applied(seeded, tmp_path,
-                                                                         meili_client):
+def test_importing_its_own_export_changes_nothing_and_an_edit_is_applied(
+    seeded, tmp_path, meili_client
+):
     app = seeded
     runner = app.test_cli_runner()
     text = _export(runner, tmp_path / "a.json")
@@ -171,12 +198,15 @@ def test_importing_its_own_export_changes_nothing_and_an_edit_is_applied(seeded,
     with app.app_context():
         tool = db.session.scalar(select(Tool).where(Tool.slug == target["slug"]))
         assert tool.title == "Titre changé par l'import"
-        document = meili_client.request("GET", f"/indexes/{app.config['MEILI_INDEX']}/documents/{tool.id}")
+        document = meili_client.request(
+            "GET", f"/indexes/{app.config['MEILI_INDEX']}/documents/{tool.id}"
+        )
         assert document["title"] == "Titre changé par l'import"
 
 
-def test_invalid_files_are_refused_with_clear_french_messages_and_nothing_written(app, make_tool,
-                                                                                 tmp_path):
+def test_invalid_files_are_refused_with_clear_french_messages_and_nothing_written(
+    app, make_tool, tmp_path
+):
     make_tool(title="Déjà là")
     runner = app.test_cli_runner()
     with app.app_context():
@@ -187,19 +217,50 @@ def test_invalid_files_are_refused_with_clear_french_messages_and_nothing_writte
     result = runner.invoke(args=["import", str(broken)])
     assert result.exit_code == 1 and "JSON illisible, ligne 2, colonne" in result.output
 
-    good_tool = {"slug": "nouvel-outil", "title": "Nouvel outil", "status": "published",
-                 "risk_factors": ["addictions"], "supports": []}
-    bad = {"format": "romin-catalogue", "version": 1, "risk_factors": [
-        {"slug": "famille", "label": "", "description": "", "synonyms": ["cannabis"], "position": 4}],
+    good_tool = {
+        "slug": "nouvel-outil",
+        "title": "Nouvel outil",
+        "status": "published",
+        "risk_factors": ["addictions"],
+        "supports": [],
+    }
+    bad = {
+        "format": "romin-catalogue",
+        "version": 1,
+        "risk_factors": [
+            {
+                "slug": "famille",
+                "label": "",
+                "description": "",
+                "synonyms": ["cannabis"],
+                "position": 4,
+            }
+        ],
         "tools": [
             good_tool,
-            {"slug": "Mauvais Slug", "title": "x", "status": "publie", "evidence_level": 7,
-             "stages": ["action", "sprint"], "created_at": "hier", "risk_factors": ["inconnu"],
-             "couleur": "bleu",
-             "supports": [{"title": "t", "filename": "../etc/passwd", "position": 0,
-                           "content_type": "text/html", "size": -1, "sha256": "abc"}]},
+            {
+                "slug": "Mauvais Slug",
+                "title": "x",
+                "status": "publie",
+                "evidence_level": 7,
+                "stages": ["action", "sprint"],
+                "created_at": "hier",
+                "risk_factors": ["inconnu"],
+                "couleur": "bleu",
+                "supports": [
+                    {
+                        "title": "t",
+                        "filename": "../etc/passwd",
+                        "position": 0,
+                        "content_type": "text/html",
+                        "size": -1,
+                        "sha256": "abc",
+                    }
+                ],
+            },
             {**good_tool, "title": 12},
-        ]}
+        ],
+    }
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(bad), encoding="utf-8")
     result = runner.invoke(args=["import", str(path)])
@@ -233,15 +294,37 @@ def test_invalid_files_are_refused_with_clear_french_messages_and_nothing_writte
 
 def test_a_support_whose_file_is_missing_is_not_imported_and_reported(app, tmp_path):
     sha = "0" * 64
-    catalogue = {"format": "romin-catalogue", "version": 1, "risk_factors": [], "tools": [{
-        "slug": "outil-sans-fichier", "title": "Outil sans fichier", "status": "published",
-        "summary": "Résumé.", "risk_factors": ["emploi"],
-        "created_at": "2024-03-01T10:00:00+00:00", "updated_at": "2024-03-02T10:00:00+00:00",
-        "supports": [{"title": "Fiche", "filename": "fiche.pdf", "position": 0,
-                      "content_type": "application/pdf", "size": 1234, "sha256": sha}]}]}
+    catalogue = {
+        "format": "romin-catalogue",
+        "version": 1,
+        "risk_factors": [],
+        "tools": [
+            {
+                "slug": "outil-sans-fichier",
+                "title": "Outil sans fichier",
+                "status": "published",
+                "summary": "Résumé.",
+                "risk_factors": ["emploi"],
+                "created_at": "2024-03-01T10:00:00+00:00",
+                "updated_at": "2024-03-02T10:00:00+00:00",
+                "supports": [
+                    {
+                        "title": "Fiche",
+                        "filename": "fiche.pdf",
+                        "position": 0,
+                        "content_type": "application/pdf",
+                        "size": 1234,
+                        "sha256": sha,
+                    }
+                ],
+            }
+        ],
+    }
     path = tmp_path / "c.json"
     path.write_text(json.dumps(catalogue), encoding="utf-8")
-    result = app.test_cli_runner().invoke(args=["import", str(path), "--fichiers", str(tmp_path / "vide")])
+    result = app.test_cli_runner().invoke(
+        args=["import", str(path), "--fichiers", str(tmp_path / "vide")]
+    )
     assert result.exit_code == 2, result.output
     assert "Outils : 1 créé(s)" in result.output
     assert "fichier introuvable : outil « outil-sans-fichier », « fiche.pdf »" in result.output
@@ -254,8 +337,14 @@ def test_a_support_whose_file_is_missing_is_not_imported_and_reported(app, tmp_p
 
 def test_the_sheet_is_checked_by_the_api_schema(app, tmp_path):
     """What the API refuses, the import refuses too, with the tool and the field named."""
-    sheet = {"slug": "outil-a", "title": "Outil A", "summary": "Résumé.", "status": "published",
-             "risk_factors": ["emploi"], "supports": []}
+    sheet = {
+        "slug": "outil-a",
+        "title": "Outil A",
+        "summary": "Résumé.",
+        "status": "published",
+        "risk_factors": ["emploi"],
+        "supports": [],
+    }
     tools = [
         {**sheet, "minutes_per_session": -5},
         {**sheet, "slug": "outil-b", "title": "AB"},
@@ -264,26 +353,35 @@ def test_the_sheet_is_checked_by_the_api_schema(app, tmp_path):
         {**sheet, "slug": "outil-e", "status": None, "references": ["ok", 3]},
     ]
     path = tmp_path / "outils.json"
-    path.write_text(json.dumps({"format": "romin-catalogue", "version": 1, "risk_factors": [],
-                                "tools": tools}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"format": "romin-catalogue", "version": 1, "risk_factors": [], "tools": tools}),
+        encoding="utf-8",
+    )
     result = app.test_cli_runner().invoke(args=["import", str(path)])
     out = result.output
     assert result.exit_code == 1, out
-    assert ("outil n° 1 (« outil-a ») : « minutes_per_session » : Durée d'une séance : un nombre "
-            "de minutes entre 1 et 1440.") in out
+    assert (
+        "outil n° 1 (« outil-a ») : « minutes_per_session » : Durée d'une séance : un nombre "
+        "de minutes entre 1 et 1440."
+    ) in out
     assert "outil n° 2 (« outil-b ») : « title » : Le titre doit faire entre 3 et 200" in out
-    assert "outil n° 3 (« outil-c ») : « instructions » : ne peut pas être vide (null) ; " \
-           "« summary » : Le résumé dépasse 1000 caractères." in out
+    assert (
+        "outil n° 3 (« outil-c ») : « instructions » : ne peut pas être vide (null) ; "
+        "« summary » : Le résumé dépasse 1000 caractères." in out
+    )
     assert "« risk_factors » : Indiquez au moins un facteur de risque." in out
     assert "outil n° 4 (« outil-d ») : « last_review » : Date de la dernière revue invalide" in out
-    assert "outil n° 5 (« outil-e ») : « references » n° 2 : texte attendu ; " \
-           "« status » : ne peut pas être vide (null)." in out
+    assert (
+        "outil n° 5 (« outil-e ») : « references » n° 2 : texte attendu ; "
+        "« status » : ne peut pas être vide (null)." in out
+    )
     with app.app_context():
         assert _count(Tool) == 0
 
 
 def _tool_with_a_support(app, make_tool) -> tuple[int, Path]:
     from app.catalogue.supports import add_support
+
     tool = make_tool(title="Outil à support")
     with app.app_context():
         row = db.session.get(Tool, tool.id)
@@ -320,7 +418,8 @@ def test_a_replaced_support_file_is_deleted_once_the_import_is_committed(app, ma
     tool_id, old = _tool_with_a_support(app, make_tool)
     path, data = _new_version(app, tmp_path)
     result = app.test_cli_runner().invoke(
-        args=["import", str(path), "--fichiers", str(tmp_path / "fichiers")])
+        args=["import", str(path), "--fichiers", str(tmp_path / "fichiers")]
+    )
     assert result.exit_code == 0, result.output
     assert "Supports : 0 créé(s), 1 modifié(s), 0 inchangé(s)." in result.output
     with app.app_context():
@@ -330,9 +429,11 @@ def test_a_replaced_support_file_is_deleted_once_the_import_is_committed(app, ma
     assert _stored(app) == [new]  # the old version is gone, nothing else lingers
 
 
-def test_a_failed_import_leaves_no_file_and_keeps_the_old_one(app, make_tool, tmp_path,
-                                                              monkeypatch):
+def test_a_failed_import_leaves_no_file_and_keeps_the_old_one(
+    app, make_tool, tmp_path, monkeypatch
+):
     from app.curation import transfer as catalogue_transfer
+
     tool_id, old = _tool_with_a_support(app, make_tool)
     path, _data = _new_version(app, tmp_path)  # a replacement...
     catalogue = json.loads(path.read_text(encoding="utf-8"))
@@ -343,36 +444,47 @@ def test_a_failed_import_leaves_no_file_and_keeps_the_old_one(app, make_tool, tm
 
     def broken(*args, **kwargs):
         raise RuntimeError("panne simulée")
+
     monkeypatch.setattr(catalogue_transfer, "refresh_scores", broken)  # after the files are stored
     result = app.test_cli_runner().invoke(
-        args=["import", str(path), "--fichiers", str(tmp_path / "fichiers")])
+        args=["import", str(path), "--fichiers", str(tmp_path / "fichiers")]
+    )
     assert result.exit_code == 1, result.output
     assert "Import annulé, rien n'a été écrit : RuntimeError: panne simulée" in result.output
     assert _stored(app) == [old]  # the two files written for it are gone, the old one is kept
     with app.app_context():
         supports = db.session.scalars(select(Support).where(Support.tool_id == tool_id)).all()
         assert [(s.filename, s.sha256) for s in supports] == [
-            ("fiche.pdf", hashlib.sha256(old.read_bytes()).hexdigest())]
+            ("fiche.pdf", hashlib.sha256(old.read_bytes()).hexdigest())
+        ]
 
 
 def test_an_index_push_failing_after_the_commit_keeps_the_import_and_its_files(
-        app, make_tool, tmp_path, monkeypatch):
+    app, make_tool, tmp_path, monkeypatch
+):
     from app.index_sync import push as index_push
+
     tool_id, old = _tool_with_a_support(app, make_tool)
     path, data = _new_version(app, tmp_path)
 
     def down(*args, **kwargs):
         raise RuntimeError("index injoignable")
+
     monkeypatch.setattr(index_push, "push_outbox", down)
     result = app.test_cli_runner().invoke(
-        args=["import", str(path), "--fichiers", str(tmp_path / "fichiers")])
+        args=["import", str(path), "--fichiers", str(tmp_path / "fichiers")]
+    )
     assert result.exit_code == 0, result.output
-    assert "Import enregistré, mais l'index de recherche n'a pas pu être mis à jour" \
-        in result.output
+    assert (
+        "Import enregistré, mais l'index de recherche n'a pas pu être mis à jour" in result.output
+    )
     with app.app_context():
         support = db.session.scalars(select(Support).where(Support.tool_id == tool_id)).one()
         new = Path(app.config["SUPPORTS_DIR"]) / support.stored_path
-        queued = db.session.scalar(select(func.count()).select_from(IndexOutbox).where(
-            IndexOutbox.tool_id == tool_id, IndexOutbox.done_at.is_(None)))
+        queued = db.session.scalar(
+            select(func.count())
+            .select_from(IndexOutbox)
+            .where(IndexOutbox.tool_id == tool_id, IndexOutbox.done_at.is_(None))
+        )
     assert new.read_bytes() == data and not old.exists() and _stored(app) == [new]
     assert queued >= 1  # left for `romin index worker`

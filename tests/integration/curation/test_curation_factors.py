@@ -1,4 +1,5 @@
 """Curators edit the risk factors; the index follows through the outbox, even across an outage."""
+
 from __future__ import annotations
 
 import html
@@ -7,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from app.curation.factor_edits import FactorError, update_factor
 from app.db import db
 from app.index_sync.push import push_outbox
 from app.models import IndexOutbox, RiskFactor
-from app.curation.factor_edits import FactorError, update_factor
 
 NEW_WORD = "psychotropes"  # in no factor's synonyms, and no factor's name is near it
 
@@ -23,8 +24,9 @@ def _signed_in(app, user):
 
 
 def _factor(slug):
-    return db.session.scalar(select(RiskFactor).where(RiskFactor.slug == slug)
-                             .execution_options(populate_existing=True))
+    return db.session.scalar(
+        select(RiskFactor).where(RiskFactor.slug == slug).execution_options(populate_existing=True)
+    )
 
 
 def _synonyms_in_index(meili_client, uid):
@@ -32,19 +34,29 @@ def _synonyms_in_index(meili_client, uid):
 
 
 def _settings_rows():
-    return list(db.session.scalars(select(IndexOutbox).where(IndexOutbox.kind == "settings")
-                                   .order_by(IndexOutbox.id).execution_options(populate_existing=True)))
+    return list(
+        db.session.scalars(
+            select(IndexOutbox)
+            .where(IndexOutbox.kind == "settings")
+            .order_by(IndexOutbox.id)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def _form(factor, **changes):
-    values = {"label": factor.label, "description": factor.description,
-              "synonyms": "\n".join(factor.synonyms)}
+    values = {
+        "label": factor.label,
+        "description": factor.description,
+        "synonyms": "\n".join(factor.synonyms),
+    }
     values.update(changes)
     return values
 
 
 def test_a_synonym_added_by_a_curator_makes_a_typed_search_find_the_factor(
-        app, make_user, make_tool, meili_client):
+    app, make_user, make_tool, meili_client
+):
     tool = make_tool(title="Carnet de consommation", risk_factors=["addictions"])
     curator = make_user("curator")
     officer = app.test_client()
@@ -69,8 +81,10 @@ def test_a_synonym_added_by_a_curator_makes_a_typed_search_find_the_factor(
     assert tool.id in [hit["id"] for hit in hits]
     # the search page's resolver (cached per generation) sees it at once
     after = html.unescape(officer.get(f"/recherche?q={NEW_WORD}").get_data(as_text=True))
-    assert f"« {NEW_WORD} » correspond au facteur de risque « Addictions (alcool, stupéfiants) »" \
+    assert (
+        f"« {NEW_WORD} » correspond au facteur de risque « Addictions (alcool, stupéfiants) »"
         in after.replace("\xa0", " ")
+    )
     assert "Carnet de consommation" in after
 
 
@@ -78,8 +92,13 @@ def test_a_new_label_reaches_the_documents_of_the_factor_s_tools(app, make_tool,
     tool = make_tool(title="Génogramme", risk_factors=["famille", "entourage"])
     make_tool(title="Autre", risk_factors=["emploi"])  # another factor's tool: not queued
     last = db.session.scalar(select(func.max(IndexOutbox.id)))
-    update_factor(db.session, _factor("famille"), "Difficultés familiales et conjugales",
-                  "Relations familiales.", "famille\ncouple")
+    update_factor(
+        db.session,
+        _factor("famille"),
+        "Difficultés familiales et conjugales",
+        "Relations familiales.",
+        "famille\ncouple",
+    )
     db.session.commit()
     uid = app.config["MEILI_INDEX"]
     document = meili_client.request("GET", f"/indexes/{uid}/documents/{tool.id}")
@@ -94,8 +113,11 @@ def test_bad_input_gets_french_messages_per_field_and_nothing_changes(app, make_
         before = _factor("famille")
         original = (before.label, before.description, list(before.synonyms))
         outbox_before = len(db.session.scalars(select(IndexOutbox.id)).all())
-    form = {"label": "   ", "description": "x" * 2001,
-            "synonyms": "couple\nCannabis\ncouple\n" + "a" * 101 + "\n!!!"}
+    form = {
+        "label": "   ",
+        "description": "x" * 2001,
+        "synonyms": "couple\nCannabis\ncouple\n" + "a" * 101 + "\n!!!",
+    }
     answer = client.post("/gestion/facteurs/famille", data=form)
     page = html.unescape(answer.get_data(as_text=True))
     assert answer.status_code == 400
@@ -111,19 +133,33 @@ def test_bad_input_gets_french_messages_per_field_and_nothing_changes(app, make_
         assert (after.label, after.description, list(after.synonyms)) == original
         assert len(db.session.scalars(select(IndexOutbox.id)).all()) == outbox_before
     # a label already worn by another factor
-    answer = client.post("/gestion/facteurs/famille",
-                         data={"label": "addictions (ALCOOL, stupéfiants)", "description": "",
-                               "synonyms": "famille"})
+    answer = client.post(
+        "/gestion/facteurs/famille",
+        data={
+            "label": "addictions (ALCOOL, stupéfiants)",
+            "description": "",
+            "synonyms": "famille",
+        },
+    )
     assert answer.status_code == 400
-    assert "Le facteur « addictions » porte déjà ce libellé." in html.unescape(answer.get_data(as_text=True))
+    assert "Le facteur « addictions » porte déjà ce libellé." in html.unescape(
+        answer.get_data(as_text=True)
+    )
 
 
 def test_service_refuses_an_ambiguous_word_even_the_other_factor_s_label(ctx):
     try:
-        update_factor(db.session, _factor("loisirs"), "Absence de loisirs pro-sociaux", "",
-                      "sport\nproblèmes d'ordre professionnel")
+        update_factor(
+            db.session,
+            _factor("loisirs"),
+            "Absence de loisirs pro-sociaux",
+            "",
+            "sport\nproblèmes d'ordre professionnel",
+        )
     except FactorError as exc:
-        assert "désigne déjà le facteur « Problèmes d'ordre professionnel »" in exc.errors["synonyms"]
+        assert (
+            "désigne déjà le facteur « Problèmes d'ordre professionnel »" in exc.errors["synonyms"]
+        )
     else:
         raise AssertionError("the synonym naming another factor was accepted")
 
@@ -135,12 +171,15 @@ def test_a_label_may_not_be_another_factor_s_synonym(ctx):
     with pytest.raises(FactorError) as refused:
         update_factor(db.session, _factor("emploi"), synonym.capitalize(), "", "")
     assert "désigne déjà le facteur « Addictions" in refused.value.errors["label"]
-    assert db.session.scalar(select(RiskFactor.label).where(RiskFactor.slug == "emploi")) \
+    assert (
+        db.session.scalar(select(RiskFactor.label).where(RiskFactor.slug == "emploi"))
         != synonym.capitalize()
+    )
 
 
 def test_settings_change_is_queued_while_meilisearch_is_down_then_pushed_when_it_is_back(
-        app_factory, make_user, meili_client):
+    app_factory, make_user, meili_client
+):
     down = app_factory(MEILI_URL="http://127.0.0.1:9", MEILI_TIMEOUT=0.3)
     uid = down.config["MEILI_INDEX"]  # a real index, created with the settings of before the edit
     curator = make_user("curator")
@@ -160,9 +199,12 @@ def test_settings_change_is_queued_while_meilisearch_is_down_then_pushed_when_it
 
     up = app_factory(MEILI_INDEX=uid)  # the same index, Meilisearch reachable again
     with up.app_context():
-        db.session.execute(update(IndexOutbox).where(IndexOutbox.kind == "settings")
-                           # due by the database's clock (now() is the test transaction's start)
-                           .values(next_attempt_at=func.now() - timedelta(seconds=1)))
+        db.session.execute(
+            update(IndexOutbox)
+            .where(IndexOutbox.kind == "settings")
+            # due by the database's clock (now() is the test transaction's start)
+            .values(next_attempt_at=func.now() - timedelta(seconds=1))
+        )
         result, _generation = push_outbox(db.session)  # what `romin index worker` does
         db.session.commit()
         assert result.done == 1 and result.error == ""
@@ -184,15 +226,19 @@ def test_the_list_shows_every_factor_to_curators_only(app, make_user):
     assert page.status_code == 200 and text.count("Modifier<span") == 7
     assert "Facteurs de risque" in text and 'href="/gestion/facteurs/addictions"' in text
     assert _signed_in(app, make_user("agent")).get("/gestion/facteurs").status_code == 403
-    assert _signed_in(app, make_user("staff")).get("/gestion/facteurs/addictions").status_code == 403
+    assert (
+        _signed_in(app, make_user("staff")).get("/gestion/facteurs/addictions").status_code == 403
+    )
 
 
-def test_a_synonym_saved_while_the_index_is_rebuilt_is_in_the_new_index(ctx, make_tool,
-                                                                         meili_client):
+def test_a_synonym_saved_while_the_index_is_rebuilt_is_in_the_new_index(
+    ctx, make_tool, meili_client
+):
     """The rebuild builds its new index with the settings read when it started; a settings row
     written meanwhile is queued again once the new index is live (index_admin.rebuild_index),
     and pushed after the rebuild's commit."""
     from app.index_sync.operations import rebuild_index
+
     make_tool(title="Outil reconstruit", risk_factors=["addictions"])
     edited = []
 

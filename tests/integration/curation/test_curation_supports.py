@@ -1,6 +1,7 @@
 """Curators' supports page: upload, replace, reorder and remove, checked by content; a refused
 file, a failed transaction or a removal leaves nothing behind on disk or in the database;
 every change reaches the index through the outbox."""
+
 from __future__ import annotations
 
 import io
@@ -11,9 +12,9 @@ import pytest
 from fpdf import FPDF
 from sqlalchemy import func, select
 
+from app.catalogue import supports as supports_service
 from app.db import db
 from app.models import IndexOutbox, Support, Tool
-from app.catalogue import supports as supports_service
 
 
 def _pdf(text: str = "Fiche de travail") -> bytes:
@@ -29,10 +30,17 @@ def _png() -> bytes:
     import zlib
 
     def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
     raw = b"\x00\xff\x00\x00"
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _docx(extra: dict[str, bytes] | None = None) -> bytes:
@@ -84,15 +92,20 @@ def as_curator(client, curator):
 
 
 def _upload(client, tool, data: bytes, filename: str, title: str = "Fiche d'exercice"):
-    return client.post(f"/gestion/outils/{tool.slug}/supports",
-                       data={"titre": title, "fichier": (io.BytesIO(data), filename)},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/gestion/outils/{tool.slug}/supports",
+        data={"titre": title, "fichier": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )
 
 
 def _supports(app, tool) -> list[Support]:
     with app.app_context():
-        return list(db.session.scalars(select(Support).where(Support.tool_id == tool.id)
-                                       .order_by(Support.position)))
+        return list(
+            db.session.scalars(
+                select(Support).where(Support.tool_id == tool.id).order_by(Support.position)
+            )
+        )
 
 
 def _document(app, meili_client, tool) -> dict:
@@ -100,7 +113,8 @@ def _document(app, meili_client, tool) -> dict:
 
 
 def test_a_curator_uploads_a_pdf_stored_under_a_generated_path_and_indexed(
-        app, as_curator, tool, root, meili_client):
+    app, as_curator, tool, root, meili_client
+):
     response = _upload(as_curator, tool, _pdf(), "../../Fiche d'exercice n°1 (version finale).PDF")
     assert response.status_code == 303
     page = as_curator.get(response.headers["Location"]).get_data(as_text=True)
@@ -115,25 +129,45 @@ def test_a_curator_uploads_a_pdf_stored_under_a_generated_path_and_indexed(
     # reached the index through the outbox, in the same transaction as the row
     assert _document(app, meili_client, tool)["supports_count"] == 1
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(IndexOutbox).where(
-            IndexOutbox.tool_id == tool.id, IndexOutbox.done_at.is_(None))) == 0
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(IndexOutbox)
+                .where(IndexOutbox.tool_id == tool.id, IndexOutbox.done_at.is_(None))
+            )
+            == 0
+        )
     download = as_curator.get(f"/outils/{tool.slug}/supports/{support.id}/{support.filename}")
     assert download.status_code == 200 and download.data.startswith(b"%PDF-")
 
 
-@pytest.mark.parametrize("filename, data, message", [
-    ("fiche.pdf", b"Ceci est un simple texte, pas un PDF.\n" * 20,
-     "n'est pas celui d'un fichier PDF"),
-    ("script.exe", b"MZ\x90\x00" + b"\x00" * 200, "Type de fichier non accepté"),
-    ("vide.pdf", b"", "Le fichier est vide"),
-    ("archive.docx", _docx({"word/media/bombe.bin": b"\x00" * (101 * 1024 * 1024)}),
-     "volume anormal"),
-    ("nombreux.docx", _docx({f"word/part{n}.xml": b"x" for n in range(2001)}), "volume anormal"),
-    ("archive.docx", b"PK\x03\x04" + b"pas une archive" * 10, "endommagé"),
-    ("archive.zip", _zip({"photo.txt": b"texte"}), "ni un DOCX ni un ODT"),
-])
-def test_a_refused_file_is_explained_and_leaves_nothing(app, as_curator, tool, root, meili_client,
-                                                        filename, data, message):
+@pytest.mark.parametrize(
+    "filename, data, message",
+    [
+        (
+            "fiche.pdf",
+            b"Ceci est un simple texte, pas un PDF.\n" * 20,
+            "n'est pas celui d'un fichier PDF",
+        ),
+        ("script.exe", b"MZ\x90\x00" + b"\x00" * 200, "Type de fichier non accepté"),
+        ("vide.pdf", b"", "Le fichier est vide"),
+        (
+            "archive.docx",
+            _docx({"word/media/bombe.bin": b"\x00" * (101 * 1024 * 1024)}),
+            "volume anormal",
+        ),
+        (
+            "nombreux.docx",
+            _docx({f"word/part{n}.xml": b"x" for n in range(2001)}),
+            "volume anormal",
+        ),
+        ("archive.docx", b"PK\x03\x04" + b"pas une archive" * 10, "endommagé"),
+        ("archive.zip", _zip({"photo.txt": b"texte"}), "ni un DOCX ni un ODT"),
+    ],
+)
+def test_a_refused_file_is_explained_and_leaves_nothing(
+    app, as_curator, tool, root, meili_client, filename, data, message
+):
     response = _upload(as_curator, tool, data, filename, title="Mon titre gardé")
     assert response.status_code == 400
     html = response.get_data(as_text=True)
@@ -152,14 +186,21 @@ def test_the_zip_bomb_is_refused_without_being_decompressed(app):
 
 
 def test_accepted_types_are_recognised_by_content_whatever_their_name(app, as_curator, tool):
-    for name, data in (("image.pdf", _png()), ("document.bin", _docx()), ("photo", b"\xff\xd8\xff\xe0" + b"\x00" * 64)):
+    for name, data in (
+        ("image.pdf", _png()),
+        ("document.bin", _docx()),
+        ("photo", b"\xff\xd8\xff\xe0" + b"\x00" * 64),
+    ):
         assert _upload(as_curator, tool, data, name, title=name).status_code == 303
     assert [s.filename for s in _supports(app, tool)] == ["image.png", "document.docx", "photo.jpg"]
 
 
 def test_title_and_file_are_required_with_a_message_each(app, as_curator, tool, root):
-    response = as_curator.post(f"/gestion/outils/{tool.slug}/supports", data={"titre": " "},
-                               content_type="multipart/form-data")
+    response = as_curator.post(
+        f"/gestion/outils/{tool.slug}/supports",
+        data={"titre": " "},
+        content_type="multipart/form-data",
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Indiquez le titre du support" in html and "Choisissez le fichier à envoyer" in html
@@ -174,7 +215,9 @@ def test_an_upload_over_the_request_limit_gets_a_french_message(app_factory, mak
     response = _upload(client, tool, _pdf() + b"%" * (80 * 1024), "gros.pdf")
     html = response.get_data(as_text=True)
     assert response.status_code == 413
-    assert "Le fichier dépasse la taille maximale de 64 ko" in html and 'id="fichier-erreur"' in html
+    assert (
+        "Le fichier dépasse la taille maximale de 64 ko" in html and 'id="fichier-erreur"' in html
+    )
     assert "Ajouter un support" in html  # the page itself, with its form, not a raw error
     assert _files(root) == []
     # only curators get the page (others: the plain French 413 page when the CSRF check reads
@@ -182,7 +225,9 @@ def test_an_upload_over_the_request_limit_gets_a_french_message(app_factory, mak
     other = app.test_client()
     _sign_in(other, make_user("agent"))
     refused = _upload(other, tool, b"%PDF-" + b"x" * (80 * 1024), "gros.pdf")
-    assert refused.status_code in (403, 413) and "Ajouter un support" not in refused.get_data(as_text=True)
+    assert refused.status_code in (403, 413) and "Ajouter un support" not in refused.get_data(
+        as_text=True
+    )
 
 
 def test_over_the_limit_with_the_csrf_check_on_as_in_production(app_factory, make_user, make_tool):
@@ -198,7 +243,9 @@ def test_over_the_limit_with_the_csrf_check_on_as_in_production(app_factory, mak
     other = app.test_client()
     _sign_in(other, make_user("agent"))
     refused = _upload(other, tool, b"%PDF-" + b"x" * (80 * 1024), "gros.pdf")
-    assert refused.status_code == 413 and "Fichier trop volumineux" in refused.get_data(as_text=True)
+    assert refused.status_code == 413 and "Fichier trop volumineux" in refused.get_data(
+        as_text=True
+    )
     assert "Ajouter un support" not in refused.get_data(as_text=True)
 
 
@@ -213,7 +260,8 @@ def test_the_limit_is_shown_in_megabytes(app_factory, make_user, make_tool):
 
 
 def test_a_transaction_that_fails_after_the_file_was_written_removes_it(
-        app, as_curator, tool, root, monkeypatch):
+    app, as_curator, tool, root, monkeypatch
+):
     real = supports_service.upload_support
 
     def written_then_failed(*args, **kwargs):
@@ -230,10 +278,9 @@ def test_a_transaction_that_fails_after_the_file_was_written_removes_it(
 def test_files_follow_savepoints_and_sessions_closed_without_commit(ctx, tool, root):
     session = db.session
     tool_row = session.get(Tool, tool.id)
-    with pytest.raises(RuntimeError):
-        with session.begin_nested():
-            supports_service.upload_support(session, tool_row, "a.pdf", _pdf(), "A")
-            raise RuntimeError
+    with pytest.raises(RuntimeError), session.begin_nested():
+        supports_service.upload_support(session, tool_row, "a.pdf", _pdf(), "A")
+        raise RuntimeError
     assert _files(root) == []
     with session.begin_nested():
         kept = supports_service.upload_support(session, tool_row, "b.pdf", _pdf("b"), "B")
@@ -248,7 +295,8 @@ def test_files_follow_savepoints_and_sessions_closed_without_commit(ctx, tool, r
 
 
 def test_replacing_a_file_keeps_title_and_place_and_deletes_the_old_file_after_commit(
-        app, as_curator, tool, root, meili_client):
+    app, as_curator, tool, root, meili_client
+):
     for n in range(2):
         _upload(as_curator, tool, _pdf(f"v{n}"), f"fiche{n}.pdf", title=f"Fiche {n}")
     first, second = _supports(app, tool)
@@ -256,7 +304,8 @@ def test_replacing_a_file_keeps_title_and_place_and_deletes_the_old_file_after_c
     response = as_curator.post(
         f"/gestion/outils/{tool.slug}/supports/{first.id}/modifier",
         data={"titre": "Fiche 0 révisée", "fichier": (io.BytesIO(_docx()), "Fiche révisée.docx")},
-        content_type="multipart/form-data")
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 303
     replaced, unchanged = _supports(app, tool)
     assert replaced.id == first.id and replaced.position == 0 and unchanged.id == second.id
@@ -268,10 +317,14 @@ def test_replacing_a_file_keeps_title_and_place_and_deletes_the_old_file_after_c
     refused = as_curator.post(
         f"/gestion/outils/{tool.slug}/supports/{first.id}/modifier",
         data={"titre": "Autre titre", "fichier": (io.BytesIO(b"<html>pas un pdf</html>"), "x.pdf")},
-        content_type="multipart/form-data")
+        content_type="multipart/form-data",
+    )
     assert refused.status_code == 400
     html = refused.get_data(as_text=True)
-    assert f'id="fichier-{first.id}-erreur"' in html and "n&#39;est pas celui d&#39;un fichier PDF" in html
+    assert (
+        f'id="fichier-{first.id}-erreur"' in html
+        and "n&#39;est pas celui d&#39;un fichier PDF" in html
+    )
     assert 'value="Autre titre"' in html
     again, _ = _supports(app, tool)
     assert (again.title, again.stored_path) == (replaced.title, replaced.stored_path)
@@ -279,7 +332,8 @@ def test_replacing_a_file_keeps_title_and_place_and_deletes_the_old_file_after_c
 
 
 def test_a_name_taken_at_the_same_moment_is_explained_and_leaves_no_file(
-        app, as_curator, tool, root, monkeypatch):
+    app, as_curator, tool, root, monkeypatch
+):
     """Two uploads of the same name at once: the second one's INSERT breaks the unique
     constraint; its savepoint is rolled back with the file it wrote, and the page says so."""
     _upload(as_curator, tool, _pdf(), "fiche.pdf")
@@ -294,7 +348,8 @@ def test_a_name_taken_at_the_same_moment_is_explained_and_leaves_no_file(
 
 
 def test_a_replacement_rolled_back_keeps_the_old_file_and_drops_the_new(
-        app, as_curator, tool, root, monkeypatch):
+    app, as_curator, tool, root, monkeypatch
+):
     _upload(as_curator, tool, _pdf(), "fiche.pdf")
     [support] = _supports(app, tool)
     real = supports_service.replace_support
@@ -307,7 +362,8 @@ def test_a_replacement_rolled_back_keeps_the_old_file_and_drops_the_new(
     response = as_curator.post(
         f"/gestion/outils/{tool.slug}/supports/{support.id}/modifier",
         data={"titre": support.title, "fichier": (io.BytesIO(_pdf("nouveau")), "nouveau.pdf")},
-        content_type="multipart/form-data")
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 500
     [after] = _supports(app, tool)
     assert after.stored_path == support.stored_path
@@ -319,22 +375,33 @@ def test_reordering_with_up_and_down_buttons(app, as_curator, tool):
         _upload(as_curator, tool, _pdf(name), f"{name}.pdf", title=name.capitalize())
     un, deux, trois = _supports(app, tool)
     base = f"/gestion/outils/{tool.slug}/supports"
-    assert as_curator.post(f"{base}/{trois.id}/deplacer", data={"sens": "monter"}).status_code == 303
+    assert (
+        as_curator.post(f"{base}/{trois.id}/deplacer", data={"sens": "monter"}).status_code == 303
+    )
     assert [s.title for s in _supports(app, tool)] == ["Un", "Trois", "Deux"]
     as_curator.post(f"{base}/{un.id}/deplacer", data={"sens": "descendre"})
     assert [s.title for s in _supports(app, tool)] == ["Trois", "Un", "Deux"]
     assert [s.position for s in _supports(app, tool)] == [0, 1, 2]
-    page = as_curator.post(f"{base}/{trois.id}/deplacer", data={"sens": "monter"}, follow_redirects=True)
+    page = as_curator.post(
+        f"{base}/{trois.id}/deplacer", data={"sens": "monter"}, follow_redirects=True
+    )
     assert "est déjà le premier" in page.get_data(as_text=True)
-    assert as_curator.post(f"{base}/{trois.id}/deplacer", data={"sens": "ailleurs"}).status_code == 400
+    assert (
+        as_curator.post(f"{base}/{trois.id}/deplacer", data={"sens": "ailleurs"}).status_code == 400
+    )
     sheet = as_curator.get(f"/outils/{tool.slug}").get_data(as_text=True)
     assert sheet.index("Trois") < sheet.index(">\n              Un") < sheet.index("Deux")
     manage = as_curator.get(base).get_data(as_text=True)
     # the first cannot move up and the last cannot move down (buttons disabled, no script)
-    assert manage.count('value="monter" disabled') == 1 and manage.count('value="descendre" disabled') == 1
+    assert (
+        manage.count('value="monter" disabled') == 1
+        and manage.count('value="descendre" disabled') == 1
+    )
 
 
-def test_removing_asks_for_confirmation_then_deletes_row_and_file(app, as_curator, tool, root, meili_client):
+def test_removing_asks_for_confirmation_then_deletes_row_and_file(
+    app, as_curator, tool, root, meili_client
+):
     for name in ("un", "deux"):
         _upload(as_curator, tool, _pdf(name), f"{name}.pdf", title=name.capitalize())
     un, deux = _supports(app, tool)
@@ -382,18 +449,21 @@ def test_the_page_needs_a_curator(app, client, tool, make_user):
 
 def _sha(data: bytes) -> str:
     import hashlib
+
     return hashlib.sha256(data).hexdigest()
 
 
 def _link(client, tool) -> str:
     import re
+
     html = client.get(f"/outils/{tool.slug}").get_data(as_text=True)
     [href] = re.findall(rf'href="(/outils/{tool.slug}/supports/[^"]+)"', html)
     return href.replace("&amp;", "&")
 
 
 def test_downloads_stay_out_of_shared_caches_and_a_replaced_file_gets_a_new_link(
-        app, as_curator, tool):
+    app, as_curator, tool
+):
     _upload(as_curator, tool, _pdf("version 1"), "fiche.pdf")
     [support] = _supports(app, tool)
     officer = app.test_client()
@@ -412,7 +482,8 @@ def test_downloads_stay_out_of_shared_caches_and_a_replaced_file_gets_a_new_link
     response = as_curator.post(
         f"/gestion/outils/{tool.slug}/supports/{support.id}/modifier",
         data={"titre": "Fiche d'exercice", "fichier": (io.BytesIO(_pdf("version 2")), "fiche.pdf")},
-        content_type="multipart/form-data")
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 303
     [replaced] = _supports(app, tool)
     assert (replaced.id, replaced.filename) == (support.id, "fiche.pdf")

@@ -1,6 +1,7 @@
 """Back office for tools: list and filters, create and edit every field, preview, workflow with
 who and when, publishing into (and archiving out of) the search index, revisions with a diff and
 restore. Real PostgreSQL, real Meilisearch."""
+
 from __future__ import annotations
 
 import re
@@ -9,9 +10,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from app.curation import tool_views
 from app.db import db
 from app.models import IndexOutbox, Tool, ToolRevision, WorkflowStep
-from app.curation import tool_views
 
 
 @pytest.fixture
@@ -74,8 +75,10 @@ FULL_FORM = {
 
 # -- list ------------------------------------------------------------------------------------
 
-def test_the_list_shows_every_status_with_last_edit_author_and_index_state(app, signed_in,
-                                                                          make_tool):
+
+def test_the_list_shows_every_status_with_last_edit_author_and_index_state(
+    app, signed_in, make_tool
+):
     make_tool(title="Publié et à jour", status="published")
     make_tool(title="Un brouillon", status="draft")
     make_tool(title="En relecture", status="review")
@@ -88,8 +91,10 @@ def test_the_list_shows_every_status_with_last_edit_author_and_index_state(app, 
     response = signed_in.get("/gestion/outils")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    rows = {m[0]: m[1] for m in re.findall(r'<tr>\s*<td><a href="[^"]+">([^<]+)</a></td>(.*?)</tr>',
-                                           html, re.S)}
+    rows = {
+        m[0]: m[1]
+        for m in re.findall(r'<tr>\s*<td><a href="[^"]+">([^<]+)</a></td>(.*?)</tr>', html, re.S)
+    }
     assert "Brouillon" in rows["Un brouillon"] and "hors index" in rows["Un brouillon"]
     assert "En relecture" in rows["En relecture"]
     assert "à jour" in rows["Publié et à jour"]
@@ -118,8 +123,9 @@ def test_the_list_filters_by_status_and_factor_and_searches_titles(app, signed_i
     assert titles("q=_") == set()
 
 
-def test_the_list_paginates_and_bad_filters_get_a_french_message(app, signed_in, make_tool,
-                                                                 monkeypatch):
+def test_the_list_paginates_and_bad_filters_get_a_french_message(
+    app, signed_in, make_tool, monkeypatch
+):
     monkeypatch.setattr(tool_views, "PER_PAGE", 2)
     for n in range(5):
         make_tool(title=f"Outil paginé {n}", status="draft")
@@ -127,29 +133,43 @@ def test_the_list_paginates_and_bad_filters_get_a_french_message(app, signed_in,
     assert "fr-pagination" in html and "page=3" in html and "page 1 sur 3" in html
     last = signed_in.get("/gestion/outils?statut=draft&page=3").get_data(as_text=True)
     assert len(re.findall(r"Outil paginé", last)) == 1
-    for query, message in (("statut=publie", "Statut inconnu"),
-                           ("facteur=x", "Facteur de risque inconnu"),
-                           ("page=0", "Numéro de page invalide")):
+    for query, message in (
+        ("statut=publie", "Statut inconnu"),
+        ("facteur=x", "Facteur de risque inconnu"),
+        ("page=0", "Numéro de page invalide"),
+    ):
         bad = signed_in.get("/gestion/outils?" + query)
         assert bad.status_code == 400 and message in bad.get_data(as_text=True)
 
 
 # -- create and edit ---------------------------------------------------------------------------
 
+
 def test_create_with_errors_gives_a_french_message_per_field_and_keeps_the_values(app, signed_in):
-    form = {"title": "ab", "summary": "", "instructions": "Mes consignes gardées",
-            "minutes_per_session": "beaucoup", "preparation_minutes": "-5",
-            "last_review": "32/13/2024", "stages": ["action"], "kind": "outil",
-            "phase": "intervention", "evidence_level": "0", "references": "Une référence"}
+    form = {
+        "title": "ab",
+        "summary": "",
+        "instructions": "Mes consignes gardées",
+        "minutes_per_session": "beaucoup",
+        "preparation_minutes": "-5",
+        "last_review": "32/13/2024",
+        "stages": ["action"],
+        "kind": "outil",
+        "phase": "intervention",
+        "evidence_level": "0",
+        "references": "Une référence",
+    }
     response = signed_in.post("/gestion/outils/nouveau", data=form)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    for message in ("Le titre doit faire entre 3 et 200 caractères.",
-                    "Le résumé est obligatoire",
-                    "Indiquez au moins un facteur de risque.",
-                    "Durée d&#39;une séance : indiquez un nombre entier de minutes.",
-                    "Temps de préparation : un nombre de minutes entre 0 et 1440.",
-                    "Date de la dernière revue invalide"):
+    for message in (
+        "Le titre doit faire entre 3 et 200 caractères.",
+        "Le résumé est obligatoire",
+        "Indiquez au moins un facteur de risque.",
+        "Durée d&#39;une séance : indiquez un nombre entier de minutes.",
+        "Temps de préparation : un nombre de minutes entre 0 et 1440.",
+        "Date de la dernière revue invalide",
+    ):
         assert message in html, message
     assert "6 champs à corriger" in html
     assert 'value="ab"' in html and "Mes consignes gardées" in html and "Une référence" in html
@@ -167,8 +187,9 @@ def test_an_unknown_choice_gets_a_message_naming_the_list(signed_in):
     assert "Cochez des stades du changement parmi ceux proposés." in html
 
 
-def test_create_saves_every_field_as_a_draft_with_a_first_revision(app, signed_in, curator,
-                                                                   meili_client):
+def test_create_saves_every_field_as_a_draft_with_a_first_revision(
+    app, signed_in, curator, meili_client
+):
     response = signed_in.post("/gestion/outils/nouveau", data={**FULL_FORM, "status": "published"})
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/gestion/outils/jeu-des-valeurs")
@@ -187,7 +208,11 @@ def test_create_saves_every_field_as_a_draft_with_a_first_revision(app, signed_i
     assert tool.references == ["Miller & Rollnick, 2013", "Andrews & Bonta, 2010"]
     assert tool.last_review == date(2025, 3, 15)
     assert (tool.author_name, tool.author_role, tool.author_structure, tool.author_contact) == (
-        "Camille Martin", "CPIP", "SPIP de l'Ain", "spip01@justice.test")
+        "Camille Martin",
+        "CPIP",
+        "SPIP de l'Ain",
+        "spip01@justice.test",
+    )
     with app.app_context():
         revision = db.session.scalar(select(ToolRevision).where(ToolRevision.tool_id == tool.id))
         assert revision.number == 1 and revision.author_id == curator.id
@@ -201,23 +226,36 @@ def test_create_saves_every_field_as_a_draft_with_a_first_revision(app, signed_i
 
 
 def test_edit_shows_every_value_and_saves_the_changes(app, signed_in, make_tool):
-    tool = make_tool(title="Avant modification", status="draft", minutes_per_session=45,
-                     references=["Réf. A"], last_review=date(2024, 1, 2))
+    tool = make_tool(
+        title="Avant modification",
+        status="draft",
+        minutes_per_session=45,
+        references=["Réf. A"],
+        last_review=date(2024, 1, 2),
+    )
     form_html = signed_in.get(f"/gestion/outils/{tool.slug}/modifier").get_data(as_text=True)
     assert 'value="Avant modification"' in form_html and 'value="45"' in form_html
     assert "Réf. A" in form_html and 'value="2024-01-02"' in form_html
-    assert ('id="risk_factors-addictions" name="risk_factors" value="addictions" checked'
-            in form_html)
+    assert (
+        'id="risk_factors-addictions" name="risk_factors" value="addictions" checked' in form_html
+    )
     response = signed_in.post(f"/gestion/outils/{tool.slug}/modifier", data=FULL_FORM)
     assert response.status_code == 303
     edited = _tool(app, tool.slug)  # the address does not change with the title
     assert edited.title == "Jeu des valeurs partagées" and edited.status == "draft"
     assert edited.minutes_per_session == 90 and edited.references[-1] == "Andrews & Bonta, 2010"
     # emptied optional fields become empty, nothing is left behind
-    signed_in.post(f"/gestion/outils/{tool.slug}/modifier",
-                   data={**FULL_FORM, "minutes_per_session": "", "modality": "",
-                         "not_recommended": "",
-                         "references": "", "last_review": ""})
+    signed_in.post(
+        f"/gestion/outils/{tool.slug}/modifier",
+        data={
+            **FULL_FORM,
+            "minutes_per_session": "",
+            "modality": "",
+            "not_recommended": "",
+            "references": "",
+            "last_review": "",
+        },
+    )
     edited = _tool(app, tool.slug)
     assert edited.minutes_per_session is None and edited.modality is None
     assert edited.not_recommended is False and edited.references == []
@@ -226,9 +264,10 @@ def test_edit_shows_every_value_and_saves_the_changes(app, signed_in, make_tool)
 
 def test_an_edit_error_keeps_the_tool_unchanged(app, signed_in, make_tool):
     tool = make_tool(title="Intact", status="draft")
-    response = signed_in.post(f"/gestion/outils/{tool.slug}/modifier",
-                              data={**FULL_FORM, "risk_factors": ["pas-un-facteur"],
-                                    "title": "Changé"})
+    response = signed_in.post(
+        f"/gestion/outils/{tool.slug}/modifier",
+        data={**FULL_FORM, "risk_factors": ["pas-un-facteur"], "title": "Changé"},
+    )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "Facteur de risque inconnu : pas-un-facteur." in html and 'value="Changé"' in html
@@ -236,6 +275,7 @@ def test_an_edit_error_keeps_the_tool_unchanged(app, signed_in, make_tool):
 
 
 # -- preview -------------------------------------------------------------------------------
+
 
 def test_the_preview_is_the_officers_sheet_with_a_banner_for_any_status(app, signed_in, make_tool):
     tool = make_tool(title="Outil en aperçu", status="draft", summary="Un résumé visible.")
@@ -251,15 +291,18 @@ def test_the_preview_is_the_officers_sheet_with_a_banner_for_any_status(app, sig
 
 # -- workflow ------------------------------------------------------------------------------
 
+
 def test_workflow_records_who_and_when_and_only_published_tools_are_searchable(
-        app, signed_in, curator, meili_client):
+    app, signed_in, curator, meili_client
+):
     signed_in.post("/gestion/outils/nouveau", data=FULL_FORM)
     tool = _tool(app, "jeu-des-valeurs")
     officer = app.test_client()
     assert not _searchable(app, officer, "Jeu des valeurs")
 
-    refused = signed_in.post(f"/gestion/outils/{tool.slug}/statut", data={"vers": "published"},
-                             follow_redirects=True).get_data(as_text=True)
+    refused = signed_in.post(
+        f"/gestion/outils/{tool.slug}/statut", data={"vers": "published"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "ne peut pas passer au statut « Publié »" in refused
     assert _tool(app, tool.slug).status == "draft"
 
@@ -273,8 +316,11 @@ def test_workflow_records_who_and_when_and_only_published_tools_are_searchable(
 
     page = signed_in.get(f"/gestion/outils/{tool.slug}").get_data(as_text=True)
     steps = re.findall(r"<tr>\s*<td>(\d\d/\d\d/\d{4} à \d\d:\d\d)</td>\s*<td>([^<]+)", page)
-    assert [s[1].strip() for s in steps] == ["En relecture → Publié", "Brouillon → En relecture",
-                                            "Création (brouillon)"]
+    assert [s[1].strip() for s in steps] == [
+        "En relecture → Publié",
+        "Brouillon → En relecture",
+        "Création (brouillon)",
+    ]
     assert page.count(curator.email) >= 3 and "Prêt" in page
     assert "à jour" in page and "/pilotage/outils/jeu-des-valeurs/statistiques" in page
 
@@ -284,11 +330,15 @@ def test_workflow_records_who_and_when_and_only_published_tools_are_searchable(
     with app.app_context():
         rows = db.session.scalars(select(IndexOutbox).where(IndexOutbox.tool_id == tool.id)).all()
         assert len(rows) >= 4 and all(r.done_at is not None for r in rows)  # each change was queued
-        steps = db.session.scalars(select(WorkflowStep).where(WorkflowStep.tool_id == tool.id)
-                                   .order_by(WorkflowStep.id)).all()
+        steps = db.session.scalars(
+            select(WorkflowStep).where(WorkflowStep.tool_id == tool.id).order_by(WorkflowStep.id)
+        ).all()
         assert [(s.from_status, s.to_status) for s in steps] == [
-            (None, "draft"), ("draft", "review"), ("review", "published"),
-            ("published", "archived")]
+            (None, "draft"),
+            ("draft", "review"),
+            ("review", "published"),
+            ("published", "archived"),
+        ]
         assert all(s.actor_id == curator.id and s.created_at is not None for s in steps)
     signed_in.post(f"/gestion/outils/{tool.slug}/statut", data={"vers": "draft"})
     assert _tool(app, tool.slug).status == "draft"
@@ -297,34 +347,63 @@ def test_workflow_records_who_and_when_and_only_published_tools_are_searchable(
 def test_an_api_status_change_is_a_recorded_step(app, client, make_tool, make_user, token_for):
     tool = make_tool(status="draft")
     api_curator = make_user("curator")
-    response = client.patch(f"/api/v1/tools/{tool.slug}", json={"status": "published"},
-                            headers=token_for(api_curator))
+    response = client.patch(
+        f"/api/v1/tools/{tool.slug}", json={"status": "published"}, headers=token_for(api_curator)
+    )
     assert response.status_code == 200
     with app.app_context():
-        step = db.session.scalars(select(WorkflowStep).where(WorkflowStep.tool_id == tool.id)
-                                  .order_by(WorkflowStep.id.desc())).first()
+        step = db.session.scalars(
+            select(WorkflowStep)
+            .where(WorkflowStep.tool_id == tool.id)
+            .order_by(WorkflowStep.id.desc())
+        ).first()
         assert (step.from_status, step.to_status, step.actor_id, step.source) == (
-            "draft", "published", api_curator.id, "api")
+            "draft",
+            "published",
+            api_curator.id,
+            "api",
+        )
 
 
 # -- revisions -----------------------------------------------------------------------------
 
+
 def test_every_save_records_a_revision_with_a_readable_diff_and_restore(
-        app, signed_in, curator, make_tool, make_user, token_for, client, meili_client):
-    tool = make_tool(title="Outil versionné", status="published", summary="Le résumé de départ.",
-                     instructions="Ligne une.\nLigne deux inchangée.")
-    signed_in.post(f"/gestion/outils/{tool.slug}/modifier", data={
-        **FULL_FORM, "title": "Outil versionné", "summary": "Le résumé retravaillé.",
-        "instructions": "Ligne une modifiée.\nLigne deux inchangée."})
+    app, signed_in, curator, make_tool, make_user, token_for, client, meili_client
+):
+    tool = make_tool(
+        title="Outil versionné",
+        status="published",
+        summary="Le résumé de départ.",
+        instructions="Ligne une.\nLigne deux inchangée.",
+    )
+    signed_in.post(
+        f"/gestion/outils/{tool.slug}/modifier",
+        data={
+            **FULL_FORM,
+            "title": "Outil versionné",
+            "summary": "Le résumé retravaillé.",
+            "instructions": "Ligne une modifiée.\nLigne deux inchangée.",
+        },
+    )
     api_curator = make_user("curator")
-    client.patch(f"/api/v1/tools/{tool.slug}", json={"precautions": "Par l'API."},
-                 headers=token_for(api_curator))
+    client.patch(
+        f"/api/v1/tools/{tool.slug}",
+        json={"precautions": "Par l'API."},
+        headers=token_for(api_curator),
+    )
     # a save that changes nothing records nothing
-    client.patch(f"/api/v1/tools/{tool.slug}", json={"precautions": "Par l'API."},
-                 headers=token_for(api_curator))
+    client.patch(
+        f"/api/v1/tools/{tool.slug}",
+        json={"precautions": "Par l'API."},
+        headers=token_for(api_curator),
+    )
     with app.app_context():
-        revs = db.session.scalars(select(ToolRevision).where(ToolRevision.tool_id == tool.id)
-                                  .order_by(ToolRevision.number)).all()
+        revs = db.session.scalars(
+            select(ToolRevision)
+            .where(ToolRevision.tool_id == tool.id)
+            .order_by(ToolRevision.number)
+        ).all()
         assert [r.number for r in revs] == [1, 2, 3]
         assert [r.author_id for r in revs] == [None, curator.id, api_curator.id]
         assert revs[2].changed_fields == ["precautions"] and revs[2].source == "api"
@@ -350,10 +429,17 @@ def test_every_save_records_a_revision_with_a_readable_diff_and_restore(
     assert back.summary == "Le résumé de départ." and back.precautions == ""
     assert back.risk_factor_slugs == ["addictions"] and back.status == "published"
     with app.app_context():
-        last = db.session.scalars(select(ToolRevision).where(ToolRevision.tool_id == tool.id)
-                                  .order_by(ToolRevision.number.desc())).first()
+        last = db.session.scalars(
+            select(ToolRevision)
+            .where(ToolRevision.tool_id == tool.id)
+            .order_by(ToolRevision.number.desc())
+        ).first()
         assert (last.number, last.restored_from, last.author_id, last.source) == (
-            4, 1, curator.id, "restore")
+            4,
+            1,
+            curator.id,
+            "restore",
+        )
     doc = meili_client.request("GET", f"/indexes/{app.config['MEILI_INDEX']}/documents/{tool.id}")
     assert doc["summary"] == "Le résumé de départ."  # the restore went through the outbox
     page = signed_in.get(f"/gestion/outils/{tool.slug}/historique").get_data(as_text=True)
@@ -369,8 +455,9 @@ def test_unknown_revisions_and_tools_are_404(signed_in, make_tool):
 
 def test_an_unknown_step_is_refused_with_a_french_message(app, signed_in, make_tool):
     tool = make_tool(status="review")
-    html = signed_in.post(f"/gestion/outils/{tool.slug}/statut", data={"vers": "supprime"},
-                          follow_redirects=True).get_data(as_text=True)
+    html = signed_in.post(
+        f"/gestion/outils/{tool.slug}/statut", data={"vers": "supprime"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "Étape inconnue : choisissez l&#39;un des boutons proposés." in html
     assert _tool(app, tool.slug).status == "review"
     page = signed_in.get(f"/gestion/outils/{tool.slug}").get_data(as_text=True)
@@ -380,25 +467,36 @@ def test_an_unknown_step_is_refused_with_a_french_message(app, signed_in, make_t
 
 def test_the_order_risk_factors_are_given_in_is_not_a_change(app, signed_in, make_tool):
     tool = make_tool(status="draft", risk_factors=["addictions", "attitudes"])
-    form = {**FULL_FORM, "title": tool.title, "summary": tool.summary,
-            "risk_factors": ["attitudes", "addictions"]}
+    form = {
+        **FULL_FORM,
+        "title": tool.title,
+        "summary": tool.summary,
+        "risk_factors": ["attitudes", "addictions"],
+    }
     signed_in.post(f"/gestion/outils/{tool.slug}/modifier", data=form)
     with app.app_context():
-        last = db.session.scalars(select(ToolRevision).where(ToolRevision.tool_id == tool.id)
-                                  .order_by(ToolRevision.number.desc())).first()
+        last = db.session.scalars(
+            select(ToolRevision)
+            .where(ToolRevision.tool_id == tool.id)
+            .order_by(ToolRevision.number.desc())
+        ).first()
         assert last.number == 2 and "risk_factors" not in last.changed_fields
         assert last.snapshot["risk_factors"] == ["attitudes", "addictions"]
 
 
 def test_a_save_based_on_an_old_version_is_shown_not_silently_overwritten(
-        app, signed_in, make_tool, make_user, token_for, client):
+    app, signed_in, make_tool, make_user, token_for, client
+):
     tool = make_tool(title="Outil partagé", status="draft")
     form_html = signed_in.get(f"/gestion/outils/{tool.slug}/modifier").get_data(as_text=True)
     base = re.search(r'name="base_revision" value="(\d+)"', form_html).group(1)
     # another curator saves in between (through the API)
     other = make_user("curator")
-    client.patch(f"/api/v1/tools/{tool.slug}", json={"summary": "Le résumé de l'autre curateur."},
-                 headers=token_for(other))
+    client.patch(
+        f"/api/v1/tools/{tool.slug}",
+        json={"summary": "Le résumé de l'autre curateur."},
+        headers=token_for(other),
+    )
     mine = {**FULL_FORM, "title": "Outil partagé", "summary": "Mon résumé.", "base_revision": base}
     response = signed_in.post(f"/gestion/outils/{tool.slug}/modifier", data=mine)
     assert response.status_code == 409
@@ -408,8 +506,12 @@ def test_a_save_based_on_an_old_version_is_shown_not_silently_overwritten(
     assert _tool(app, tool.slug).summary == "Le résumé de l'autre curateur."
     again = re.search(r'name="base_revision" value="(\d+)"', html).group(1)
     assert again == str(int(base) + 1)
-    assert signed_in.post(f"/gestion/outils/{tool.slug}/modifier",
-                          data={**mine, "base_revision": again}).status_code == 303
+    assert (
+        signed_in.post(
+            f"/gestion/outils/{tool.slug}/modifier", data={**mine, "base_revision": again}
+        ).status_code
+        == 303
+    )
     assert _tool(app, tool.slug).summary == "Mon résumé."
 
 
@@ -417,17 +519,21 @@ def test_the_edit_locks_the_tool_before_comparing_versions(app, signed_in, make_
     """Two curators saving from the same version: the second waits on the row lock, then sees
     the first's revision (and gets the conflict page) instead of overwriting it silently."""
     from sqlalchemy import event
+
     tool = make_tool(title="Outil verrouillé", status="draft")
     statements = []
 
     def seen(_conn, _cursor, statement, *_args):
         statements.append(" ".join(statement.split()))
+
     with app.app_context():
         engine = db.session.get_bind()
     event.listen(engine, "before_cursor_execute", seen)
     try:
-        signed_in.post(f"/gestion/outils/{tool.slug}/modifier",
-                       data={**FULL_FORM, "title": "Outil verrouillé", "base_revision": "1"})
+        signed_in.post(
+            f"/gestion/outils/{tool.slug}/modifier",
+            data={**FULL_FORM, "title": "Outil verrouillé", "base_revision": "1"},
+        )
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     locked = next(n for n, s in enumerate(statements) if "FROM tools" in s and "FOR UPDATE" in s)
@@ -439,10 +545,13 @@ def test_a_parked_row_a_later_push_superseded_is_not_a_failure(app, make_tool):
     """Each push sends the tool's current state: once a later row is done, an older parked one
     no longer means the index misses something."""
     from app.models.base import utcnow
+
     tool = make_tool(title="Outil repoussé")
     with app.app_context():
+
         def state():
             return tool_views.index_states(db.session, [db.session.get(Tool, tool.id)])[tool.id]
+
         db.session.add(IndexOutbox(tool_id=tool.id, parked=True, attempts=12, last_error="panne"))
         db.session.flush()
         assert state() == "failed"

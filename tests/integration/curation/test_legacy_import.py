@@ -5,6 +5,7 @@ in the original catalogue and bad ones (broken YAML, no title, unknown factor). 
 it into tmp_path and adds what should not be committed as a binary: a small PDF, a file that is
 not UTF-8.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,20 +15,28 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from app.catalogue.supports import support_path
+from app.curation.legacy_import import import_directory
 from app.db import db
 from app.models import Support, Tool
-from app.curation.legacy_import import import_directory
-from app.catalogue.supports import support_path
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "legacy"
-GOOD = ("balance-decisionnelle", "larbre-des-relations-familiales",
-        "gerer-sa-colere-le-thermometre", "mon-projet-de-loisirs", "les-pensees-qui-piegent")
+GOOD = (
+    "balance-decisionnelle",
+    "larbre-des-relations-familiales",
+    "gerer-sa-colere-le-thermometre",
+    "mon-projet-de-loisirs",
+    "les-pensees-qui-piegent",
+)
 
 
 def tiny_pdf() -> bytes:
     """A valid one-page PDF, built by hand so that the repository holds no binary."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>"]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+    ]
     out, offsets = b"%PDF-1.4\n", []
     for number, body in enumerate(objects, 1):
         offsets.append(len(out))
@@ -82,7 +91,10 @@ def test_good_files_are_created_with_their_fields_mapped(ctx, legacy_dir):
     assert balance.protective_factors == "Soutien familial, projet professionnel"
     assert balance.instructions.startswith("## Déroulé")
     assert (balance.author_name, balance.author_role, balance.author_contact) == (
-        "Camille Martin", "CPIP, SPIP de l'Ain", "")
+        "Camille Martin",
+        "CPIP, SPIP de l'Ain",
+        "",
+    )
     assert balance.created_at.isoformat() == "2023-01-25T12:17:49.484000+00:00"
     assert (balance.status, balance.evidence_level) == ("draft", 0)
 
@@ -113,7 +125,8 @@ def test_good_files_are_created_with_their_fields_mapped(ctx, legacy_dir):
     for slug in GOOD:
         assert f"→ {slug}" in "\n".join(report.lines())
     assert line_for(report, "balance-decisionnelle.md") == (
-        "OK créé balance-decisionnelle.md → balance-decisionnelle")
+        "OK créé balance-decisionnelle.md → balance-decisionnelle"
+    )
 
 
 def test_bad_files_are_reported_with_a_reason_and_skipped(ctx, legacy_dir):
@@ -133,7 +146,8 @@ def test_bad_files_are_reported_with_a_reason_and_skipped(ctx, legacy_dir):
     assert tool("fiche-enregistree-en-latin-1") is None
     assert tool_count() == len(GOOD)
     assert report.lines()[-1].startswith(
-        "9 fichier(s) : 5 créé(s), 0 mis à jour, 0 inchangé(s), 4 en erreur")
+        "9 fichier(s) : 5 créé(s), 0 mis à jour, 0 inchangé(s), 4 en erreur"
+    )
 
 
 def test_running_again_updates_instead_of_duplicating(ctx, legacy_dir):
@@ -145,16 +159,22 @@ def test_running_again_updates_instead_of_duplicating(ctx, legacy_dir):
     assert tool_count() == count
     assert db.session.scalar(select(func.count()).select_from(Support)) == supports
     assert line_for(again, "balance-decisionnelle.md") == (
-        "OK inchangé balance-decisionnelle.md → balance-decisionnelle")
+        "OK inchangé balance-decisionnelle.md → balance-decisionnelle"
+    )
     assert again.count("inchangé") == len(GOOD) and again.count("créé") == 0
 
     edited = legacy_dir / "projet-loisirs.md"
     summary = "resume: Retrouver des activités qui font du bien.\n"
-    edited.write_text(edited.read_text(encoding="utf-8").replace(
-        "facteurs_risques:", summary + "facteurs_risques:"), encoding="utf-8")
+    edited.write_text(
+        edited.read_text(encoding="utf-8").replace(
+            "facteurs_risques:", summary + "facteurs_risques:"
+        ),
+        encoding="utf-8",
+    )
     third = run(legacy_dir)
     assert line_for(third, "projet-loisirs.md") == (
-        "OK mis à jour projet-loisirs.md → mon-projet-de-loisirs")
+        "OK mis à jour projet-loisirs.md → mon-projet-de-loisirs"
+    )
     assert tool("mon-projet-de-loisirs").summary == "Retrouver des activités qui font du bien."
     assert tool_count() == count
 
@@ -182,7 +202,8 @@ def test_a_support_found_beside_the_files_is_stored(ctx, legacy_dir):
     lines = report.lines()
     copied = lines[lines.index("OK créé balance-decisionnelle.md → balance-decisionnelle") + 1]
     assert copied.startswith(
-        "  support copié : /media/uploads/balance-decisionnelle.pdf → balance-decisionnelle.pdf")
+        "  support copié : /media/uploads/balance-decisionnelle.pdf → balance-decisionnelle.pdf"
+    )
 
 
 def test_a_missing_support_is_reported_and_the_tool_imported(ctx, legacy_dir):
@@ -193,7 +214,8 @@ def test_a_missing_support_is_reported_and_the_tool_imported(ctx, legacy_dir):
     index = lines.index("OK créé genogramme.md → larbre-des-relations-familiales")
     missing = lines[index + 1]
     assert missing.startswith(
-        "  support manquant : /media/uploads/genogramme-vierge.pdf (cherché dans ")
+        "  support manquant : /media/uploads/genogramme-vierge.pdf (cherché dans "
+    )
     assert str(legacy_dir / "media" / "uploads" / "genogramme-vierge.pdf") in missing
     assert str(legacy_dir / "uploads" / "genogramme-vierge.pdf") in missing
     assert "1 support(s) copié(s), 1 manquant(s)" in lines[-1]
@@ -206,7 +228,8 @@ def test_a_rejected_or_outside_support_never_blocks_the_tool(ctx, legacy_dir, tm
     (legacy_dir / "supports-douteux.md").write_text(
         "---\ntitre: Supports douteux\nfacteurs_risques: Emploi\nsupports:\n"
         "  - /media/uploads/faux.pdf\n  - /media/uploads/../../../secret.pdf\n---\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
 
     report = run(legacy_dir)
 
@@ -221,7 +244,8 @@ def test_a_rejected_or_outside_support_never_blocks_the_tool(ctx, legacy_dir, tm
 def test_two_files_with_the_same_title_never_overwrite_each_other(ctx, legacy_dir):
     (legacy_dir / "zz-copie.md").write_text(
         "---\ntitre: Balance décisionnelle\nfacteurs_risques: Emploi\n---\nUne copie.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
 
     report = run(legacy_dir)
 
@@ -250,30 +274,48 @@ def test_the_command_publishes_on_request_and_succeeds_when_all_files_pass(app, 
     assert result.exit_code == 0, result.output
     again = app.test_cli_runner().invoke(args=["import-legacy", "--publish", str(legacy_dir)])
     assert again.exit_code == 0, again.output
-    assert "OK inchangé balance-decisionnelle.md → balance-decisionnelle" \
-        in again.stdout.splitlines()
+    assert (
+        "OK inchangé balance-decisionnelle.md → balance-decisionnelle" in again.stdout.splitlines()
+    )
     with app.app_context():
         statuses = db.session.scalars(select(Tool.status)).all()
         assert statuses == ["published"] * len(GOOD)
 
 
-@pytest.mark.parametrize("value, slugs, unknown", [
-    ("Addictions (alcool, stupéfiants)", ["addictions"], []),
-    ("ADDICTIONS  (Alcool , Stupéfiant)", ["addictions"], []),
-    ("Adictions (alcool, stupéfiants)", ["addictions"], []),  # a typo in a single label
-    ("Attitudes & croyances favorisant la délinquance", ["attitudes"], []),
-    ("Problèmes familiaux/conjugaux, Problèmes d’ordre professionnel", ["famille", "emploi"], []),
-    ("Addictions (alcool, stupéfiants), Traits de personnalité antisociale",
-     ["addictions", "personnalite"], []),
-    (["Entourage social facilitant la commission d'infraction", "loisirs"],
-     ["entourage", "loisirs"], []),
-    ("emploi; famille", ["emploi", "famille"], []),
-    ("Santé mentale", [], ["Santé mentale"]),
-    ("Addictions (alcool, stupéfiants), Soutien familial", ["addictions"], ["Soutien familial"]),
-])
+@pytest.mark.parametrize(
+    "value, slugs, unknown",
+    [
+        ("Addictions (alcool, stupéfiants)", ["addictions"], []),
+        ("ADDICTIONS  (Alcool , Stupéfiant)", ["addictions"], []),
+        ("Adictions (alcool, stupéfiants)", ["addictions"], []),  # a typo in a single label
+        ("Attitudes & croyances favorisant la délinquance", ["attitudes"], []),
+        (
+            "Problèmes familiaux/conjugaux, Problèmes d’ordre professionnel",
+            ["famille", "emploi"],
+            [],
+        ),
+        (
+            "Addictions (alcool, stupéfiants), Traits de personnalité antisociale",
+            ["addictions", "personnalite"],
+            [],
+        ),
+        (
+            ["Entourage social facilitant la commission d'infraction", "loisirs"],
+            ["entourage", "loisirs"],
+            [],
+        ),
+        ("emploi; famille", ["emploi", "famille"], []),
+        ("Santé mentale", [], ["Santé mentale"]),
+        (
+            "Addictions (alcool, stupéfiants), Soutien familial",
+            ["addictions"],
+            ["Soutien familial"],
+        ),
+    ],
+)
 def test_risk_factor_labels_are_matched_tolerantly_but_never_guessed(ctx, value, slugs, unknown):
-    from app.models import RiskFactor
     from app.curation.legacy_import import FactorVocabulary, factor_slugs
+    from app.models import RiskFactor
 
     vocabulary = FactorVocabulary.load(db.session.scalars(select(RiskFactor)))
     assert factor_slugs(value, vocabulary) == (slugs, unknown)

@@ -1,14 +1,17 @@
 """Comment moderation: officers report, curators hide (with a reason) or restore; the author
 still sees a hidden comment, marked, and its rating keeps counting."""
+
 from __future__ import annotations
+
+from datetime import UTC
 
 import pytest
 from sqlalchemy import select
 
 from app.db import db
+from app.feedback.ratings import rate
 from app.models import Feedback
 from app.models.moderation import CommentDecision, CommentReport
-from app.feedback.ratings import rate
 
 COMMENT = "Très utile en entretien individuel pour ouvrir la discussion sur la consommation."
 
@@ -27,8 +30,12 @@ def _client_for(app, user):
 
 @pytest.fixture
 def people(make_user):
-    return {"author": make_user("agent"), "reader": make_user("agent"), "other": make_user("agent"),
-            "curator": make_user("curator")}
+    return {
+        "author": make_user("agent"),
+        "reader": make_user("agent"),
+        "other": make_user("agent"),
+        "curator": make_user("curator"),
+    }
 
 
 @pytest.fixture
@@ -37,8 +44,14 @@ def commented(app, make_tool, people):
     tool = make_tool(title="Entretien motivationnel")
     with app.app_context():
         from app.models import Tool, User
-        feedback = rate(db.session, db.session.get(Tool, tool.id), db.session.get(User, people["author"].id),
-                        rating=4, comment=COMMENT)
+
+        feedback = rate(
+            db.session,
+            db.session.get(Tool, tool.id),
+            db.session.get(User, people["author"].id),
+            rating=4,
+            comment=COMMENT,
+        )
         db.session.commit()
         return tool, feedback.id
 
@@ -58,7 +71,13 @@ def _report(client, tool, feedback_id, reason=""):
 def test_the_comment_form_reminds_officers_to_write_nothing_identifying(app, commented, people):
     tool, _ = commented
     html = _client_for(app, people["reader"]).get(f"/outils/{tool.slug}").get_data(as_text=True)
-    for words in ("identifier une personne", "ni nom", "date de naissance", "numéro d&#39;écrou", "adresse"):
+    for words in (
+        "identifier une personne",
+        "ni nom",
+        "date de naissance",
+        "numéro d&#39;écrou",
+        "adresse",
+    ):
         assert words in html
 
 
@@ -67,27 +86,37 @@ def test_an_officer_reports_a_comment_once(app, commented, people):
     reader = _client_for(app, people["reader"])
     sheet = reader.get(f"/outils/{tool.slug}").get_data(as_text=True)
     assert f'action="/outils/{tool.slug}/avis/{feedback_id}/signaler"' in sheet
-    assert 'for="motif-%d"' % feedback_id in sheet
+    assert f'for="motif-{feedback_id}"' in sheet
     response = _report(reader, tool, feedback_id, "  Cite un prénom  ")
     assert response.status_code == 303
-    assert "est signalé aux référents" in reader.get(response.headers["Location"]).get_data(as_text=True)
+    assert "est signalé aux référents" in reader.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
     again = _report(reader, tool, feedback_id, "encore")
     assert "déjà signalé" in reader.get(again.headers["Location"]).get_data(as_text=True)
     [report] = _rows(app, CommentReport, feedback_id=feedback_id)
     assert report.reporter_id == people["reader"].id and report.reason == "Cite un prénom"
-    assert "Vous avez signalé ce commentaire" in reader.get(f"/outils/{tool.slug}").get_data(as_text=True)
+    assert "Vous avez signalé ce commentaire" in reader.get(f"/outils/{tool.slug}").get_data(
+        as_text=True
+    )
     # reporting needs a signed-in officer; one's own comment is edited, not reported
     assert _report(app.test_client(), tool, feedback_id).status_code == 302
     author = _client_for(app, people["author"])
     own = _report(author, tool, feedback_id, "moi")
     assert own.status_code == 303
-    assert "signaler votre propre commentaire" in author.get(own.headers["Location"]).get_data(as_text=True)
+    assert "signaler votre propre commentaire" in author.get(own.headers["Location"]).get_data(
+        as_text=True
+    )
     long = _report(_client_for(app, people["other"]), tool, feedback_id, "x" * 501)
-    assert long.status_code == 400 and "Le motif dépasse 500 caractères" in long.get_data(as_text=True)
+    assert long.status_code == 400 and "Le motif dépasse 500 caractères" in long.get_data(
+        as_text=True
+    )
     assert len(_rows(app, CommentReport, feedback_id=feedback_id)) == 1
 
 
-def test_curators_hide_with_a_required_reason_and_the_author_still_sees_it(app, commented, people, meili_client):
+def test_curators_hide_with_a_required_reason_and_the_author_still_sees_it(
+    app, commented, people, meili_client
+):
     tool, feedback_id = commented
     _report(_client_for(app, people["reader"]), tool, feedback_id, "Cite un prénom")
     _report(_client_for(app, people["other"]), tool, feedback_id)
@@ -99,18 +128,24 @@ def test_curators_hide_with_a_required_reason_and_the_author_still_sees_it(app, 
     refused = curator.post(f"/gestion/commentaires/{feedback_id}/masquer", data={"motif": "   "})
     assert refused.status_code == 400
     html = refused.get_data(as_text=True)
-    assert "Indiquez le motif du masquage" in html and f'id="motif-hide-{feedback_id}-erreur"' in html
+    assert (
+        "Indiquez le motif du masquage" in html and f'id="motif-hide-{feedback_id}-erreur"' in html
+    )
     assert _rows(app, CommentDecision, feedback_id=feedback_id) == []
 
     index = app.config["MEILI_INDEX"]
     before = meili_client.request("GET", f"/indexes/{index}/documents/{tool.id}")
-    hidden = curator.post(f"/gestion/commentaires/{feedback_id}/masquer",
-                          data={"motif": "Le commentaire donne le prénom d'une personne suivie."})
+    hidden = curator.post(
+        f"/gestion/commentaires/{feedback_id}/masquer",
+        data={"motif": "Le commentaire donne le prénom d'une personne suivie."},
+    )
     assert hidden.status_code == 303
     [decision] = _rows(app, CommentDecision, feedback_id=feedback_id)
     assert (decision.action, decision.decided_by_id) == ("hide", people["curator"].id)
     assert decision.decided_at is not None
-    assert all(r.decision_id == decision.id for r in _rows(app, CommentReport, feedback_id=feedback_id))
+    assert all(
+        r.decision_id == decision.id for r in _rows(app, CommentReport, feedback_id=feedback_id)
+    )
     after = curator.get("/gestion/commentaires").get_data(as_text=True)
     assert "Commentaires signalés à examiner (0)" in after and "Commentaires masqués (1)" in after
     assert people["curator"].email in after
@@ -126,24 +161,44 @@ def test_curators_hide_with_a_required_reason_and_the_author_still_sees_it(app, 
     assert len(_rows(app, Feedback, id=feedback_id)) == 1
     # nothing in the search document depends on comments: the rating is unchanged in the index
     now = meili_client.request("GET", f"/indexes/{index}/documents/{tool.id}")
-    assert (now["rating_count"], now["rating_average"]) == (before["rating_count"], before["rating_average"]) == (1, 4.0)
+    assert (
+        (now["rating_count"], now["rating_average"])
+        == (before["rating_count"], before["rating_average"])
+        == (1, 4.0)
+    )
     # a hidden comment cannot be reported
     assert _report(_client_for(app, people["reader"]), tool, feedback_id).status_code == 404
 
 
-def test_a_hidden_comment_stays_hidden_when_its_author_edits_it_until_restored(app, commented, people):
+def test_a_hidden_comment_stays_hidden_when_its_author_edits_it_until_restored(
+    app, commented, people
+):
     tool, feedback_id = commented
     curator = _client_for(app, people["curator"])
     curator.post(f"/gestion/commentaires/{feedback_id}/masquer", data={"motif": "Nom cité."})
     author = _client_for(app, people["author"])
-    author.post(f"/outils/{tool.slug}/avis", data={"rating": "5", "comment": "Version corrigée, sans nom."})
+    author.post(
+        f"/outils/{tool.slug}/avis", data={"rating": "5", "comment": "Version corrigée, sans nom."}
+    )
     reader = _client_for(app, people["reader"])
     assert "Version corrigée" not in reader.get(f"/outils/{tool.slug}").get_data(as_text=True)
-    assert "Modifié par son auteur depuis" in curator.get("/gestion/commentaires").get_data(as_text=True)
-    assert curator.post(f"/gestion/commentaires/{feedback_id}/retablir", data={"motif": ""}).status_code == 303
+    assert "Modifié par son auteur depuis" in curator.get("/gestion/commentaires").get_data(
+        as_text=True
+    )
+    assert (
+        curator.post(
+            f"/gestion/commentaires/{feedback_id}/retablir", data={"motif": ""}
+        ).status_code
+        == 303
+    )
     assert "Version corrigée" in reader.get(f"/outils/{tool.slug}").get_data(as_text=True)
-    assert "Masqué par la modération" not in author.get(f"/outils/{tool.slug}").get_data(as_text=True)
-    assert [d.action for d in _rows(app, CommentDecision, feedback_id=feedback_id)] == ["hide", "show"]
+    assert "Masqué par la modération" not in author.get(f"/outils/{tool.slug}").get_data(
+        as_text=True
+    )
+    assert [d.action for d in _rows(app, CommentDecision, feedback_id=feedback_id)] == [
+        "hide",
+        "show",
+    ]
     assert "Commentaires masqués (0)" in curator.get("/gestion/commentaires").get_data(as_text=True)
 
 
@@ -152,11 +207,17 @@ def test_leaving_a_reported_comment_visible_closes_its_reports(app, commented, p
     reader = _client_for(app, people["reader"])
     _report(reader, tool, feedback_id, "Je ne suis pas d'accord")
     curator = _client_for(app, people["curator"])
-    assert curator.post(f"/gestion/commentaires/{feedback_id}/retablir",
-                        data={"motif": "Avis légitime"}).status_code == 303
+    assert (
+        curator.post(
+            f"/gestion/commentaires/{feedback_id}/retablir", data={"motif": "Avis légitime"}
+        ).status_code
+        == 303
+    )
     [report] = _rows(app, CommentReport, feedback_id=feedback_id)
     assert report.decision_id is not None
-    assert "Aucun signalement en attente" in curator.get("/gestion/commentaires").get_data(as_text=True)
+    assert "Aucun signalement en attente" in curator.get("/gestion/commentaires").get_data(
+        as_text=True
+    )
     assert COMMENT in reader.get(f"/outils/{tool.slug}").get_data(as_text=True)
 
 
@@ -165,7 +226,10 @@ def test_moderation_pages_need_a_curator(app, commented, people):
     assert app.test_client().get("/gestion/commentaires").status_code == 302
     agent = _client_for(app, people["reader"])
     assert agent.get("/gestion/commentaires").status_code == 403
-    assert agent.post(f"/gestion/commentaires/{feedback_id}/masquer", data={"motif": "x"}).status_code == 403
+    assert (
+        agent.post(f"/gestion/commentaires/{feedback_id}/masquer", data={"motif": "x"}).status_code
+        == 403
+    )
     assert _rows(app, CommentDecision, feedback_id=feedback_id) == []
 
 
@@ -183,8 +247,12 @@ def test_an_officer_may_report_again_once_a_decision_closed_the_report(app, comm
     assert len(_rows(app, CommentReport, feedback_id=feedback_id)) == 1
 
     curator = _client_for(app, people["curator"])
-    assert curator.post(f"/gestion/commentaires/{feedback_id}/retablir",
-                        data={"motif": "Rien d'identifiant"}).status_code == 303
+    assert (
+        curator.post(
+            f"/gestion/commentaires/{feedback_id}/retablir", data={"motif": "Rien d'identifiant"}
+        ).status_code
+        == 303
+    )
     # examined: the sheet offers the form again, and a new report is a new open report
     after = reader.get(f"/outils/{tool.slug}").get_data(as_text=True)
     assert form in after and "Vous avez signalé ce commentaire" not in after
@@ -203,16 +271,19 @@ def test_an_officer_may_report_again_once_a_decision_closed_the_report(app, comm
 
 def test_moderation_dates_are_paris_dates(app, commented, people):
     """23:30 UTC on 27 November is already 28 November, 00:30, in Paris."""
-    from datetime import datetime, timezone
+    from datetime import datetime
+
     from sqlalchemy import update
+
     tool, feedback_id = commented
     _report(_client_for(app, people["reader"]), tool, feedback_id, "Cite un prénom")
     curator = _client_for(app, people["curator"])
-    late = datetime(2026, 11, 27, 23, 30, tzinfo=timezone.utc)
+    late = datetime(2026, 11, 27, 23, 30, tzinfo=UTC)
     with app.app_context():
         db.session.execute(update(CommentReport).values(created_at=late))
-        db.session.execute(update(Feedback).where(Feedback.id == feedback_id)
-                           .values(updated_at=late))
+        db.session.execute(
+            update(Feedback).where(Feedback.id == feedback_id).values(updated_at=late)
+        )
         db.session.commit()
     queue = curator.get("/gestion/commentaires").get_data(as_text=True)
     assert "depuis le 28/11/2026" in queue and "28/11/2026 à 00:30 : Cite un prénom" in queue

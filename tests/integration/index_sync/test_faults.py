@@ -7,6 +7,7 @@ These tests commit for real, so each one gets a database of its own (created, mi
 dropped here) and, when it kills a service, a Meilisearch or a PostgreSQL of its own. The
 shared dev services are never stopped.
 """
+
 from __future__ import annotations
 
 import random
@@ -15,19 +16,20 @@ import time
 import uuid
 
 import pytest
+from private_services import PrivateMeili, PrivatePostgres, app_config, dedicated_database, migrate
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
-from app.factory import create_app
+from app.catalogue.risk_factors import ensure_risk_factors
+from app.catalogue.service import save_tool
 from app.db import db
+from app.factory import create_app
 from app.index_sync.documents import published_batches
+from app.index_sync.outbox import pending_summary
 from app.index_sync.push import push_outbox
 from app.models import IndexOutbox, Tool
-from app.catalogue.service import save_tool
-from app.index_sync.outbox import pending_summary
-from app.catalogue.risk_factors import ensure_risk_factors
 from indexer.client import MeiliClient, MeiliError, MeiliUnavailable
 from indexer.reconcile import indexed_hashes
-from private_services import PrivateMeili, PrivatePostgres, app_config, dedicated_database, migrate
 
 FACTORS = ["addictions", "emploi", "famille", "loisirs"]
 
@@ -52,8 +54,11 @@ def make_app(monkeypatch, tmp_path):
     apps = []
 
     def make(database_url, meili_url, meili_key, **overrides):
-        app = create_app(app_config(database_url, meili_url, meili_key,
-                                    f"faults_{uuid.uuid4().hex[:8]}", **overrides))
+        app = create_app(
+            app_config(
+                database_url, meili_url, meili_key, f"faults_{uuid.uuid4().hex[:8]}", **overrides
+            )
+        )
         apps.append(app)
         return app
 
@@ -66,10 +71,18 @@ def make_app(monkeypatch, tmp_path):
 
 
 def _tool_data(n: int, **extra) -> dict:
-    data = {"title": f"Outil {n}", "summary": f"Résumé de l'outil {n}.",
-            "risk_factors": [FACTORS[n % len(FACTORS)]], "status": "published", "kind": "outil",
-            "stages": ["contemplation"], "modality": "individuelle", "sessions": "1",
-            "setting": ["ouvert"], "evidence_level": n % 5}
+    data = {
+        "title": f"Outil {n}",
+        "summary": f"Résumé de l'outil {n}.",
+        "risk_factors": [FACTORS[n % len(FACTORS)]],
+        "status": "published",
+        "kind": "outil",
+        "stages": ["contemplation"],
+        "modality": "individuelle",
+        "sessions": "1",
+        "setting": ["ouvert"],
+        "evidence_level": n % 5,
+    }
     data.update(extra)
     return data
 
@@ -80,7 +93,9 @@ def _seed(app, count: int) -> list[int]:
         db.session.commit()
         ids = []
         for start in range(0, count, 100):
-            tools = [save_tool(db.session, _tool_data(n)) for n in range(start, min(count, start + 100))]
+            tools = [
+                save_tool(db.session, _tool_data(n)) for n in range(start, min(count, start + 100))
+            ]
             db.session.commit()
             ids += [t.id for t in tools]
         return ids
@@ -89,7 +104,11 @@ def _seed(app, count: int) -> list[int]:
 def _expected(app) -> dict[int, str]:
     """What the index must hold: every published tool's id and content hash, built now."""
     with app.app_context():
-        return {doc["id"]: doc["content_hash"] for batch in published_batches(db.session) for doc in batch}
+        return {
+            doc["id"]: doc["content_hash"]
+            for batch in published_batches(db.session)
+            for doc in batch
+        }
 
 
 def _indexed(app, client: MeiliClient) -> dict[int, str]:
@@ -128,7 +147,9 @@ def _edit(session, tool: Tool, version: int, rng: random.Random) -> None:
         tool.status = "published"
 
 
-def test_meilisearch_killed_mid_sync_then_restarted_ends_equal_to_postgresql(database, meili, make_app):
+def test_meilisearch_killed_mid_sync_then_restarted_ends_equal_to_postgresql(
+    database, meili, make_app
+):
     app = make_app(database, meili.url, meili.key)
     ids = _seed(app, 300)
     client = MeiliClient(meili.url, meili.key)
@@ -178,8 +199,9 @@ def test_meilisearch_killed_mid_sync_then_restarted_ends_equal_to_postgresql(dat
         committed.wait(1)
     meili.kill()
     with app.app_context():
-        done_at_kill = db.session.scalar(select(func.count()).select_from(IndexOutbox)
-                                         .where(IndexOutbox.done_at.is_not(None)))
+        done_at_kill = db.session.scalar(
+            select(func.count()).select_from(IndexOutbox).where(IndexOutbox.done_at.is_not(None))
+        )
     editing.join(120)
     stop_worker.set()
     draining.join(30)
@@ -201,7 +223,9 @@ def test_meilisearch_killed_mid_sync_then_restarted_ends_equal_to_postgresql(dat
     assert result.exit_code == 0 and "0 document(s) renvoyé(s), 0 supprimé(s)" in result.output
 
 
-def test_a_rolled_back_edit_never_reaches_the_index_even_with_a_worker_running(database, make_app, service_env):
+def test_a_rolled_back_edit_never_reaches_the_index_even_with_a_worker_running(
+    database, make_app, service_env
+):
     app = make_app(database, service_env["MEILI_URL"], service_env.get("MEILI_MASTER_KEY", ""))
     client = MeiliClient(service_env["MEILI_URL"], service_env.get("MEILI_MASTER_KEY"))
     try:
@@ -216,17 +240,21 @@ def test_a_rolled_back_edit_never_reaches_the_index_even_with_a_worker_running(d
             tool = db.session.get(Tool, ids[1])
             tool.title = "Jamais validé (refusé par la base)"
             tool.evidence_level = 9
-            with pytest.raises(Exception):
+            with pytest.raises(IntegrityError):
                 db.session.commit()
             db.session.rollback()
             # a later, valid edit of another tool commits normally
             db.session.get(Tool, ids[2]).title = "Validé"
             db.session.commit()
-            rows = db.session.scalars(select(IndexOutbox.tool_id).where(IndexOutbox.tool_id.in_(ids[:3]))).all()
+            rows = db.session.scalars(
+                select(IndexOutbox.tool_id).where(IndexOutbox.tool_id.in_(ids[:3]))
+            ).all()
         assert rows.count(ids[0]) == 1 and rows.count(ids[1]) == 1  # their creation only
         _drain_with_the_worker(app)
         uid = app.config["MEILI_INDEX"]
-        titles = {i: client.request("GET", f"/indexes/{uid}/documents/{i}")["title"] for i in ids[:3]}
+        titles = {
+            i: client.request("GET", f"/indexes/{uid}/documents/{i}")["title"] for i in ids[:3]
+        }
         assert titles == {ids[0]: "Outil 0", ids[1]: "Outil 1", ids[2]: "Validé"}
         assert _indexed(app, client) == _expected(app)
     finally:
@@ -254,6 +282,7 @@ def test_duplicate_and_out_of_order_rows_converge_with_two_workers(database, mak
             assert pending_summary(db.session)["pending"] >= len(ids) * 5
         # two workers at once, claiming with SKIP LOCKED, in small batches so they interleave
         from app.index_sync import outbox
+
         errors = []
 
         def worker():
@@ -285,6 +314,7 @@ def test_duplicate_and_out_of_order_rows_converge_with_two_workers(database, mak
 def test_a_rebuild_running_while_curators_edit_loses_no_edit(database, make_app, service_env):
     """The back office's background rebuild, with edits committed all along."""
     from app.index_sync import rebuild_jobs as index_jobs
+
     app = make_app(database, service_env["MEILI_URL"], service_env.get("MEILI_MASTER_KEY", ""))
     client = MeiliClient(service_env["MEILI_URL"], service_env.get("MEILI_MASTER_KEY"))
     try:
@@ -297,6 +327,7 @@ def test_a_rebuild_running_while_curators_edit_loses_no_edit(database, make_app,
         edits = 0
         with app.app_context():
             from app.models import IndexJob
+
             version = 0
             while True:
                 version += 1
@@ -304,8 +335,11 @@ def test_a_rebuild_running_while_curators_edit_loses_no_edit(database, make_app,
                     _edit(db.session, db.session.get(Tool, tool_id), version, rng)
                 db.session.commit()
                 edits += 10
-                job = db.session.scalar(select(IndexJob).where(IndexJob.id == job_id)
-                                        .execution_options(populate_existing=True))
+                job = db.session.scalar(
+                    select(IndexJob)
+                    .where(IndexJob.id == job_id)
+                    .execution_options(populate_existing=True)
+                )
                 if job.state != "running":
                     break
                 db.session.rollback()
@@ -319,14 +353,16 @@ def test_a_rebuild_running_while_curators_edit_loses_no_edit(database, make_app,
         client.request("DELETE", f"/indexes/{app.config['MEILI_INDEX']}")
 
 
-def test_a_rebuild_failing_after_the_swap_loses_no_edit(database, make_app, service_env,
-                                                        monkeypatch):
+def test_a_rebuild_failing_after_the_swap_loses_no_edit(
+    database, make_app, service_env, monkeypatch
+):
     """An edit lands on the old index while the rebuild runs; after the swap, Meilisearch goes
     away (the old index's deletion fails, so does the push after commit). The edit is queued
     again, not lost: the worker brings it to the new live index. The job says what happened."""
-    from app.models import IndexJob
     from app.index_sync import operations as index_admin
     from app.index_sync import rebuild_jobs as index_jobs
+    from app.models import IndexJob
+
     app = make_app(database, service_env["MEILI_URL"], service_env.get("MEILI_MASTER_KEY", ""))
     uid = app.config["MEILI_INDEX"]
     client = MeiliClient(service_env["MEILI_URL"], service_env.get("MEILI_MASTER_KEY"))
@@ -335,8 +371,9 @@ def test_a_rebuild_failing_after_the_swap_loses_no_edit(database, make_app, serv
 
     def request(self, method, path, json=None, timeout=None):
         if broken.is_set() and (
-                (method == "DELETE" and path.startswith(f"/indexes/{uid}__build_"))
-                or (method in ("POST", "PUT") and path.startswith(f"/indexes/{uid}/documents"))):
+            (method == "DELETE" and path.startswith(f"/indexes/{uid}__build_"))
+            or (method in ("POST", "PUT") and path.startswith(f"/indexes/{uid}/documents"))
+        ):
             raise MeiliUnavailable("Meilisearch injoignable : panne simulée")
         return real_request(self, method, path, json=json, timeout=timeout)
 
@@ -350,8 +387,12 @@ def test_a_rebuild_failing_after_the_swap_loses_no_edit(database, make_app, serv
             tool = other.get(Tool, ids[0])
             tool.title = "Modifié pendant la reconstruction"
             other.commit()
-            edited["row"] = other.scalar(select(IndexOutbox).where(IndexOutbox.tool_id == ids[0])
-                                         .order_by(IndexOutbox.id.desc()).limit(1))
+            edited["row"] = other.scalar(
+                select(IndexOutbox)
+                .where(IndexOutbox.tool_id == ids[0])
+                .order_by(IndexOutbox.id.desc())
+                .limit(1)
+            )
         broken.set()
 
     try:
@@ -370,15 +411,20 @@ def test_a_rebuild_failing_after_the_swap_loses_no_edit(database, make_app, serv
             assert "Le nouvel index est en service" in job.error
             assert "remises en file d'indexation" in job.error
             assert "précédent reste en service" not in job.error
-            queued = db.session.scalars(select(IndexOutbox.tool_id).where(
-                IndexOutbox.done_at.is_(None), IndexOutbox.id > edited["row"].id)).all()
+            queued = db.session.scalars(
+                select(IndexOutbox.tool_id).where(
+                    IndexOutbox.done_at.is_(None), IndexOutbox.id > edited["row"].id
+                )
+            ).all()
         assert ids[0] in queued  # queued again after the swap, still pending
         broken.clear()
         # the new live index was built before the edit: it misses it until the queue drains
         assert client.request("GET", f"/indexes/{uid}/documents/{ids[0]}")["title"] == "Outil 0"
         _drain_with_the_worker(app)
-        assert (client.request("GET", f"/indexes/{uid}/documents/{ids[0]}")["title"]
-                == "Modifié pendant la reconstruction")
+        assert (
+            client.request("GET", f"/indexes/{uid}/documents/{ids[0]}")["title"]
+            == "Modifié pendant la reconstruction"
+        )
         assert _indexed(app, client) == _expected(app)
     finally:
         broken.clear()
@@ -389,9 +435,11 @@ def test_a_rebuild_failing_after_the_swap_loses_no_edit(database, make_app, serv
 
 # -- point 11: down, then back, under the same running app ------------------------------------
 
+
 def _agent_token(app) -> dict:
     from app.accounts.auth import create_token
     from app.accounts.service import create_user
+
     with app.app_context():
         user = create_user(db.session, f"agent-{uuid.uuid4().hex[:6]}@justice.test", "agent", None)
         raw = create_token(user)
@@ -431,7 +479,9 @@ def test_meilisearch_down_then_back_resumes_without_restarting_the_app(database,
     meili.start()  # the same app object, nothing restarted or reconfigured
     back = api()
     assert back["degraded"] is False and back["total"] == 3
-    assert "Service dégradé" not in client.get("/recherche?facteur=addictions").get_data(as_text=True)
+    assert "Service dégradé" not in client.get("/recherche?facteur=addictions").get_data(
+        as_text=True
+    )
     _drain_with_the_worker(app)
     titles = [h["title"] for h in api()["hits"]]
     assert "Modifié pendant la panne" in titles and api()["degraded"] is False
@@ -446,10 +496,16 @@ def private_postgres():
     server.destroy()
 
 
-def test_postgresql_down_is_a_french_503_then_service_resumes_by_itself(private_postgres, make_app, service_env):
+def test_postgresql_down_is_a_french_503_then_service_resumes_by_itself(
+    private_postgres, make_app, service_env
+):
     migrate(private_postgres.url)
-    app = make_app(private_postgres.url, service_env["MEILI_URL"], service_env.get("MEILI_MASTER_KEY", ""),
-                   SEARCH_GENERATION_LISTENER=True)
+    app = make_app(
+        private_postgres.url,
+        service_env["MEILI_URL"],
+        service_env.get("MEILI_MASTER_KEY", ""),
+        SEARCH_GENERATION_LISTENER=True,
+    )
     meili_client = MeiliClient(service_env["MEILI_URL"], service_env.get("MEILI_MASTER_KEY"))
     try:
         _seed(app, 6)
@@ -458,7 +514,9 @@ def test_postgresql_down_is_a_french_503_then_service_resumes_by_itself(private_
         pages = ("/recherche?facteur=addictions", "/")
         for path in pages:
             assert client.get(path).status_code == 200
-        assert client.get("/api/v1/search?risk_factor=addictions", headers=headers).status_code == 200
+        assert (
+            client.get("/api/v1/search?risk_factor=addictions", headers=headers).status_code == 200
+        )
 
         private_postgres.stop("immediate")
         for path in pages:

@@ -1,5 +1,6 @@
 """The index health page: figures from PostgreSQL and the index, parked entries retried, and a
 rebuild started as a background job whose progress lives in PostgreSQL; one at a time."""
+
 from __future__ import annotations
 
 import os
@@ -9,16 +10,16 @@ import threading
 import time
 from datetime import timedelta
 
+from private_services import app_config, dedicated_database
 from sqlalchemy import select, update
 
-from app.factory import create_app
+from app.catalogue.service import save_tool
 from app.db import db
+from app.factory import create_app
+from app.index_sync import outbox
+from app.index_sync import rebuild_jobs as index_jobs
 from app.models import IndexJob, IndexOutbox
 from app.models.base import utcnow
-from app.index_sync import rebuild_jobs as index_jobs
-from app.index_sync import outbox
-from app.catalogue.service import save_tool
-from private_services import app_config, dedicated_database
 
 
 def _signed_in(app, user):
@@ -29,7 +30,12 @@ def _signed_in(app, user):
 
 
 def _tool(**extra):
-    data = {"title": "Outil suivi", "summary": "s", "risk_factors": ["famille"], "status": "published"}
+    data = {
+        "title": "Outil suivi",
+        "summary": "s",
+        "risk_factors": ["famille"],
+        "status": "published",
+    }
     data.update(extra)
     return data
 
@@ -39,17 +45,28 @@ def _park(app, title):
     with app.app_context():
         tool = save_tool(db.session, _tool(title=title))
         db.session.commit()
-        db.session.execute(update(IndexOutbox).where(IndexOutbox.tool_id == tool.id).values(
-            parked=True, attempts=outbox.MAX_ATTEMPTS,
-            last_error="Meilisearch injoignable : ConnectionError"))
+        db.session.execute(
+            update(IndexOutbox)
+            .where(IndexOutbox.tool_id == tool.id)
+            .values(
+                parked=True,
+                attempts=outbox.MAX_ATTEMPTS,
+                last_error="Meilisearch injoignable : ConnectionError",
+            )
+        )
         db.session.commit()
-        return tool.id, db.session.scalar(select(IndexOutbox.id).where(IndexOutbox.tool_id == tool.id))
+        return tool.id, db.session.scalar(
+            select(IndexOutbox.id).where(IndexOutbox.tool_id == tool.id)
+        )
 
 
 def _row(app, row_id):
     with app.app_context():
-        return db.session.scalar(select(IndexOutbox).where(IndexOutbox.id == row_id)
-                                 .execution_options(populate_existing=True))
+        return db.session.scalar(
+            select(IndexOutbox)
+            .where(IndexOutbox.id == row_id)
+            .execution_options(populate_existing=True)
+        )
 
 
 def test_the_page_shows_the_database_against_the_index(app, make_tool, make_user, meili_client):
@@ -112,9 +129,11 @@ def test_retry_all_and_a_retry_that_fails_again(app_factory, make_user):
     assert all(not _row(down, r).parked and _row(down, r).attempts == 1 for r in rows)
     # nothing to retry, or a bad choice: a message, never an error page
     assert "Aucune entrée parquée à réessayer" in curator.post(
-        "/gestion/index/reessayer", data={"entree": "toutes"}, follow_redirects=True).get_data(as_text=True)
+        "/gestion/index/reessayer", data={"entree": "toutes"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "Choisissez l&#39;entrée à réessayer" in curator.post(
-        "/gestion/index/reessayer", data={"entree": "n'importe"}, follow_redirects=True).get_data(as_text=True)
+        "/gestion/index/reessayer", data={"entree": "n'importe"}, follow_redirects=True
+    ).get_data(as_text=True)
 
 
 def test_a_rebuild_job_records_who_when_and_its_progress(app, make_tool, make_user, meili_client):
@@ -148,8 +167,17 @@ def test_one_rebuild_at_a_time_and_a_dead_one_does_not_block(app, make_user):
     curator = _signed_in(app, make_user("curator"))
     with app.app_context():
         # a rebuild running in another process, alive: its heartbeat is fresh
-        db.session.add(IndexJob(kind="rebuild", state="running", started_by_label="autre.curateur@justice.test",
-                                host="autre-machine", pid=1, total=10, done=4))
+        db.session.add(
+            IndexJob(
+                kind="rebuild",
+                state="running",
+                started_by_label="autre.curateur@justice.test",
+                host="autre-machine",
+                pid=1,
+                total=10,
+                done=4,
+            )
+        )
         db.session.commit()
     response = curator.post("/gestion/index/reconstruction", follow_redirects=True)
     html = response.get_data(as_text=True)
@@ -163,11 +191,16 @@ def test_one_rebuild_at_a_time_and_a_dead_one_does_not_block(app, make_user):
     assert "?vu=" in refresh and refresh != "/gestion/index"
     with app.app_context():
         # ... whose process then died: no heartbeat for longer than the limit
-        db.session.execute(update(IndexJob).where(IndexJob.state == "running")
-                           .values(heartbeat_at=utcnow() - timedelta(minutes=5)))
+        db.session.execute(
+            update(IndexJob)
+            .where(IndexJob.state == "running")
+            .values(heartbeat_at=utcnow() - timedelta(minutes=5))
+        )
         db.session.commit()
     html = curator.get("/gestion/index").get_data(as_text=True)
-    assert "Reconstruction en cours" not in html and "processus qui menait la reconstruction" in html
+    assert (
+        "Reconstruction en cours" not in html and "processus qui menait la reconstruction" in html
+    )
     assert "Interrompue" in html and "Dernier signe de vie" in html
     with app.app_context():  # the GET only showed it: nothing written
         assert db.session.scalars(select(IndexJob.state)).all() == ["running"]
@@ -184,8 +217,15 @@ def test_one_rebuild_at_a_time_and_a_dead_one_does_not_block(app, make_user):
 def _dead_job(app):
     """A job left running by a process on another machine that stopped beating long ago."""
     with app.app_context():
-        job = IndexJob(kind="rebuild", state="running", started_by_label="x", host="autre-machine",
-                       pid=1, total=1, heartbeat_at=utcnow() - timedelta(minutes=5))
+        job = IndexJob(
+            kind="rebuild",
+            state="running",
+            started_by_label="x",
+            host="autre-machine",
+            pid=1,
+            total=1,
+            heartbeat_at=utcnow() - timedelta(minutes=5),
+        )
         db.session.add(job)
         db.session.commit()
         return job.id
@@ -193,8 +233,11 @@ def _dead_job(app):
 
 def _state(app, job_id):
     with app.app_context():
-        return db.session.scalar(select(IndexJob.state).where(IndexJob.id == job_id)
-                                 .execution_options(populate_existing=True))
+        return db.session.scalar(
+            select(IndexJob.state)
+            .where(IndexJob.id == job_id)
+            .execution_options(populate_existing=True)
+        )
 
 
 def test_a_stale_job_is_closed_by_a_post_or_the_status_command_never_by_a_get(app, make_user):
@@ -214,19 +257,26 @@ def test_a_stale_job_is_closed_by_a_post_or_the_status_command_never_by_a_get(ap
 
 
 def test_a_job_of_this_process_whose_thread_is_gone_is_stale_at_once(ctx):
-    db.session.add(IndexJob(kind="rebuild", state="running", host=socket.gethostname(),
-                            pid=os.getpid(), total=1))
+    db.session.add(
+        IndexJob(
+            kind="rebuild", state="running", host=socket.gethostname(), pid=os.getpid(), total=1
+        )
+    )
     db.session.commit()
     assert index_jobs.close_stale(db.session, timedelta(hours=1)) == 1
 
 
 def test_a_job_of_a_dead_process_on_this_host_is_stale_at_once(ctx):
     import subprocess
+
     gone = subprocess.Popen(["true"])
     gone.wait()
-    db.session.add(IndexJob(kind="rebuild", state="running", host=socket.gethostname(),
-                            pid=gone.pid, total=1))
-    alive = IndexJob(kind="other", state="running", host=socket.gethostname(), pid=os.getppid(), total=1)
+    db.session.add(
+        IndexJob(kind="rebuild", state="running", host=socket.gethostname(), pid=gone.pid, total=1)
+    )
+    alive = IndexJob(
+        kind="other", state="running", host=socket.gethostname(), pid=os.getppid(), total=1
+    )
     db.session.add(alive)
     db.session.commit()
     assert index_jobs.close_stale(db.session, timedelta(hours=1)) == 1
@@ -242,7 +292,9 @@ def test_romin_index_status_prints_the_same_figures(app, make_tool):
         db.session.add(IndexOutbox(tool_id=123456, parked=True, attempts=12, last_error="refusé"))
         db.session.commit()
     output = runner.invoke(args=["index", "status"]).output
-    assert "Outils publiés (PostgreSQL) : 1" in output and "Documents dans l'index     : 1" in output
+    assert (
+        "Outils publiés (PostgreSQL) : 1" in output and "Documents dans l'index     : 1" in output
+    )
     assert "Dernière reconstruction    : réussie" in output and "romin index rebuild" in output
     assert "1 parquée(s)" in output and "Outil n° 123456 (supprimé), 12 essai(s) — refusé" in output
 
@@ -251,6 +303,7 @@ def test_the_rebuild_runs_in_the_background_and_its_progress_is_seen(service_env
     """A real thread on a real database: the request answers at once, the page follows."""
     from app.index_sync import operations as index_admin
     from indexer.client import MeiliClient
+
     real_batches = index_admin.published_batches
     reached, release = threading.Event(), threading.Event()
 
@@ -275,13 +328,15 @@ def test_the_rebuild_runs_in_the_background_and_its_progress_is_seen(service_env
     monkeypatch.setattr(index_jobs, "PROGRESS_WRITE_SECONDS", 0)
     with dedicated_database(service_env["DATABASE_URL"], "romin_h4_health") as url:
         uid = "test_bg_" + os.urandom(4).hex()
-        app = create_app(app_config(url, service_env["MEILI_URL"], service_env.get("MEILI_MASTER_KEY", ""),
-                                    uid))
+        app = create_app(
+            app_config(url, service_env["MEILI_URL"], service_env.get("MEILI_MASTER_KEY", ""), uid)
+        )
         meili = MeiliClient(service_env["MEILI_URL"], service_env.get("MEILI_MASTER_KEY"))
         try:
             with app.app_context():
                 from app.accounts.service import create_user
                 from app.catalogue.risk_factors import ensure_risk_factors
+
                 ensure_risk_factors(db.session)
                 db.session.commit()
                 for n in range(30):
@@ -290,6 +345,7 @@ def test_the_rebuild_runs_in_the_background_and_its_progress_is_seen(service_env
                 user = create_user(db.session, "curatrice@justice.test", "curator", None)
                 db.session.commit()
             curator = _signed_in(app, user)
+
             def running():
                 with app.app_context():
                     return db.session.scalar(select(IndexJob).where(IndexJob.state == "running"))
@@ -302,7 +358,9 @@ def test_the_rebuild_runs_in_the_background_and_its_progress_is_seen(service_env
             html = curator.get("/gestion/index").get_data(as_text=True)
             assert "Reconstruction en cours" in html and "sur 30" in html
             # a second click while it runs is refused in French
-            again = curator.post("/gestion/index/reconstruction", follow_redirects=True).get_data(as_text=True)
+            again = curator.post("/gestion/index/reconstruction", follow_redirects=True).get_data(
+                as_text=True
+            )
             assert "déjà en cours" in again
             first_beat = running().heartbeat_at
             # alive: its heartbeat moves while it waits (polled, not timed)
@@ -313,6 +371,7 @@ def test_the_rebuild_runs_in_the_background_and_its_progress_is_seen(service_env
                 with app.app_context():
                     found = db.session.get(IndexJob, job.id)
                     return found if found.state != "running" else None
+
             job = wait_until(finished, "the end of the rebuild")
             assert job.state == "succeeded" and job.done == job.total == 30
             html = curator.get("/gestion/index").get_data(as_text=True)

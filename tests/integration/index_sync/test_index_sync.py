@@ -1,4 +1,5 @@
 """Edits reach the index after commit, never before, never for a rollback; failures are seen."""
+
 from __future__ import annotations
 
 import time
@@ -6,14 +7,14 @@ import time
 import pytest
 from sqlalchemy import func, select, update
 
+from app.catalogue.service import save_tool
 from app.db import db
 from app.index_sync.documents import published_batches, settings_for
+from app.index_sync.operations import rebuild_index
 from app.index_sync.push import push_outbox
+from app.index_sync.status import index_status
 from app.models import IndexOutbox, IndexState
 from app.models.base import utcnow
-from app.catalogue.service import save_tool
-from app.index_sync.operations import rebuild_index
-from app.index_sync.status import index_status
 from indexer import sync
 from indexer.client import MeiliClient, MeiliError, MeiliUnavailable
 from indexer.sync import upsert
@@ -25,8 +26,12 @@ def _indexed_ids(app, meili_client):
 
 
 def _tool(**extra):
-    data = {"title": "Outil synchronisé", "summary": "s", "risk_factors": ["emploi"],
-            "status": "published"}
+    data = {
+        "title": "Outil synchronisé",
+        "summary": "s",
+        "risk_factors": ["emploi"],
+        "status": "published",
+    }
     data.update(extra)
     return data
 
@@ -92,8 +97,11 @@ def test_rebuild_swaps_a_complete_index_with_only_published_tools(ctx, meili_cli
     assert settings["rankingRules"][-1] == "score:desc"
     status = index_status(db.session)
     assert status["published"] == status["indexed"] == 3 and status["last_rebuild_at"]
-    leftovers = [i["uid"] for i in meili_client.request("GET", "/indexes?limit=1000")["results"]
-                 if i["uid"].startswith(ctx.config["MEILI_INDEX"] + "__build")]
+    leftovers = [
+        i["uid"]
+        for i in meili_client.request("GET", "/indexes?limit=1000")["results"]
+        if i["uid"].startswith(ctx.config["MEILI_INDEX"] + "__build")
+    ]
     assert leftovers == []
 
 
@@ -101,19 +109,31 @@ def test_every_document_carries_every_score_field(ctx, meili_client):
     save_tool(db.session, _tool(risk_factors=["emploi"]))
     db.session.commit()
     doc = meili_client.search(ctx.config["MEILI_INDEX"], {"q": "", "limit": 1})["hits"][0]
-    for slug in ("attitudes", "personnalite", "entourage", "loisirs", "famille", "emploi", "addictions"):
+    for slug in (
+        "attitudes",
+        "personnalite",
+        "entourage",
+        "loisirs",
+        "famille",
+        "emploi",
+        "addictions",
+    ):
         assert isinstance(doc[f"score_{slug}"], float)
     assert doc["content_hash"]
 
 
 def test_reconcile_repairs_missing_stale_and_extra_documents(ctx, meili_client):
     from app.index_sync.operations import reconcile_index
+
     uid = ctx.config["MEILI_INDEX"]
     kept, missing, stale = (save_tool(db.session, _tool(title=f"Outil {n}")) for n in range(3))
     db.session.commit()
     meili_client.run("POST", f"/indexes/{uid}/documents/delete-batch", [missing.id])
-    meili_client.run("PUT", f"/indexes/{uid}/documents", [{"id": stale.id, "title": "périmé",
-                                                           "content_hash": "x"}])
+    meili_client.run(
+        "PUT",
+        f"/indexes/{uid}/documents",
+        [{"id": stale.id, "title": "périmé", "content_hash": "x"}],
+    )
     meili_client.run("POST", f"/indexes/{uid}/documents", [{"id": 999_999_999, "title": "fantôme"}])
     repair = reconcile_index(db.session)
     db.session.commit()
@@ -139,8 +159,11 @@ class _FailingClient(MeiliClient):
 
 
 def _builds(uid, meili_client):
-    return [i["uid"] for i in meili_client.request("GET", "/indexes?limit=1000")["results"]
-            if i["uid"].startswith(uid + "__build_")]
+    return [
+        i["uid"]
+        for i in meili_client.request("GET", "/indexes?limit=1000")["results"]
+        if i["uid"].startswith(uid + "__build_")
+    ]
 
 
 def test_a_rebuild_failing_before_the_swap_says_so_and_leaves_the_live_index(ctx, meili_client):
@@ -177,8 +200,10 @@ def test_a_rebuild_failing_after_the_swap_says_so(ctx, meili_client):
 
 
 def test_after_the_swap_the_edits_made_meanwhile_are_queued_again_even_on_failure(
-        ctx, meili_client, monkeypatch):
+    ctx, meili_client, monkeypatch
+):
     from app.index_sync import operations as index_admin
+
     uid = ctx.config["MEILI_INDEX"]
     tool = save_tool(db.session, _tool(title="Avant"))
     db.session.commit()
@@ -195,8 +220,9 @@ def test_after_the_swap_the_edits_made_meanwhile_are_queued_again_even_on_failur
             yield [dict(doc, title="Avant") for doc in batch]
 
     monkeypatch.setattr(index_admin, "published_batches", batches_read_before_the_edit)
-    monkeypatch.setattr(index_admin, "meili",
-                        lambda: _FailingClient(meili_client, "DELETE", "__build_"))
+    monkeypatch.setattr(
+        index_admin, "meili", lambda: _FailingClient(meili_client, "DELETE", "__build_")
+    )
     try:
         with pytest.raises(MeiliError) as info:
             rebuild_index(db.session)
@@ -206,10 +232,15 @@ def test_after_the_swap_the_edits_made_meanwhile_are_queued_again_even_on_failur
         db.session.info["romin_sync"] = False  # ...queued again, for the worker here
         db.session.commit()
         db.session.info["romin_sync"] = True
-        queued = db.session.execute(select(IndexOutbox.id, IndexOutbox.kind, IndexOutbox.tool_id)
-                                    .where(IndexOutbox.done_at.is_(None))).all()
-        assert sorted((r.kind, r.tool_id or 0) for r in queued) == [("settings", 0),
-                                                                    ("tool", tool.id)]
+        queued = db.session.execute(
+            select(IndexOutbox.id, IndexOutbox.kind, IndexOutbox.tool_id).where(
+                IndexOutbox.done_at.is_(None)
+            )
+        ).all()
+        assert sorted((r.kind, r.tool_id or 0) for r in queued) == [
+            ("settings", 0),
+            ("tool", tool.id),
+        ]
         # (now() is frozen in this test's outer transaction: the rows are named, not "due")
         result, _generation = push_outbox(db.session, [r.id for r in queued])
         db.session.commit()
@@ -223,6 +254,7 @@ def test_after_the_swap_the_edits_made_meanwhile_are_queued_again_even_on_failur
 
 def test_failure_messages_say_whether_the_new_index_is_live():
     from app.index_sync.rebuild_jobs import failure_message
+
     before = failure_message("panne", False, False)
     assert "L'index précédent reste en service" in before
     after = failure_message("panne", True, True)

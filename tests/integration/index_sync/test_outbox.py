@@ -1,5 +1,6 @@
 """The transactional outbox: written with the change, drained once Meilisearch confirms, retried
 with backoff, parked when it keeps failing; duplicates and out-of-order rows converge."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,24 +8,34 @@ from datetime import timedelta
 from sqlalchemy import create_engine, select, text, update
 from sqlalchemy.orm import Session
 
+from app.catalogue.service import save_tool
 from app.db import db
+from app.index_sync import outbox
 from app.index_sync.push import sync_tools
 from app.models import IndexOutbox, Tool
 from app.models.base import utcnow
-from app.index_sync import outbox
-from app.catalogue.service import save_tool
 
 
 def _tool(**extra):
-    data = {"title": "Outil en file", "summary": "s", "risk_factors": ["famille"], "status": "published"}
+    data = {
+        "title": "Outil en file",
+        "summary": "s",
+        "risk_factors": ["famille"],
+        "status": "published",
+    }
     data.update(extra)
     return data
 
 
 def _rows(tool_id):
-    return list(db.session.scalars(select(IndexOutbox).where(IndexOutbox.tool_id == tool_id)
-                                   .order_by(IndexOutbox.id)
-                                   .execution_options(populate_existing=True)))
+    return list(
+        db.session.scalars(
+            select(IndexOutbox)
+            .where(IndexOutbox.tool_id == tool_id)
+            .order_by(IndexOutbox.id)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def _document(app, meili_client, tool_id):
@@ -48,7 +59,9 @@ def test_a_rolled_back_edit_writes_no_outbox_row(ctx):
     assert len(_rows(tool.id)) == 1
 
 
-def test_meilisearch_down_keeps_the_rows_queued_then_the_worker_pushes_them(app_factory, meili_client):
+def test_meilisearch_down_keeps_the_rows_queued_then_the_worker_pushes_them(
+    app_factory, meili_client
+):
     down = app_factory(MEILI_URL="http://127.0.0.1:9", MEILI_TIMEOUT=0.3)
     with down.app_context():
         tool = save_tool(db.session, _tool(title="Écrit pendant la panne"))
@@ -61,8 +74,11 @@ def test_meilisearch_down_keeps_the_rows_queued_then_the_worker_pushes_them(app_
         assert outbox.drain(db.session, sync_tools).done == 0
     up = app_factory()
     with up.app_context():
-        db.session.execute(update(IndexOutbox).where(IndexOutbox.tool_id == tool.id)
-                           .values(next_attempt_at=utcnow() - timedelta(hours=1)))
+        db.session.execute(
+            update(IndexOutbox)
+            .where(IndexOutbox.tool_id == tool.id)
+            .values(next_attempt_at=utcnow() - timedelta(hours=1))
+        )
         result = outbox.drain(db.session, sync_tools)
         db.session.commit()
         assert result.done == 1 and _rows(tool.id)[0].done_at is not None
@@ -75,8 +91,11 @@ def test_a_row_that_keeps_failing_is_parked_with_its_error(app_factory):
         tool = save_tool(db.session, _tool())
         db.session.commit()
         for _ in range(outbox.MAX_ATTEMPTS):
-            db.session.execute(update(IndexOutbox).where(IndexOutbox.tool_id == tool.id)
-                               .values(next_attempt_at=utcnow() - timedelta(hours=1)))
+            db.session.execute(
+                update(IndexOutbox)
+                .where(IndexOutbox.tool_id == tool.id)
+                .values(next_attempt_at=utcnow() - timedelta(hours=1))
+            )
             outbox.drain(db.session, sync_tools)
         row = _rows(tool.id)[0]
         assert row.parked and row.attempts == outbox.MAX_ATTEMPTS and row.last_error
@@ -127,11 +146,16 @@ def test_the_worker_command_drains_and_reports(app_factory):
     with down.app_context():
         tool = save_tool(db.session, _tool(title="Pour le worker"))
         db.session.commit()
-        db.session.execute(update(IndexOutbox).where(IndexOutbox.tool_id == tool.id)
-                           .values(next_attempt_at=utcnow() - timedelta(hours=1)))
+        db.session.execute(
+            update(IndexOutbox)
+            .where(IndexOutbox.tool_id == tool.id)
+            .values(next_attempt_at=utcnow() - timedelta(hours=1))
+        )
         db.session.commit()
     up = app_factory()
-    result = up.test_cli_runner().invoke(args=["index", "worker", "--once", "--reconcile-every", "0"])
+    result = up.test_cli_runner().invoke(
+        args=["index", "worker", "--once", "--reconcile-every", "0"]
+    )
     assert result.exit_code == 0, result.output
     with up.app_context():
         assert _rows(tool.id)[0].done_at is not None
@@ -142,6 +166,7 @@ def test_the_worker_command_drains_and_reports(app_factory):
 
 def test_an_edit_made_while_a_rebuild_runs_is_not_lost(ctx, meili_client, monkeypatch):
     from app.index_sync import operations as index_admin
+
     tool = save_tool(db.session, _tool(title="Avant la reconstruction"))
     db.session.commit()
     real_batches = index_admin.published_batches
@@ -149,8 +174,11 @@ def test_an_edit_made_while_a_rebuild_runs_is_not_lost(ctx, meili_client, monkey
     def batches_then_an_edit(session):
         snapshot = list(real_batches(session))  # read before the edit, as a long rebuild would
         with ctx.app_context():  # a curator's request, committed while the rebuild goes on
-            save_tool(db.session, {"title": "Modifié pendant la reconstruction"},
-                      db.session.get(Tool, tool.id))
+            save_tool(
+                db.session,
+                {"title": "Modifié pendant la reconstruction"},
+                db.session.get(Tool, tool.id),
+            )
             db.session.commit()
         yield from snapshot
 

@@ -3,6 +3,7 @@
 Through the pages and the API, on real PostgreSQL and Meilisearch: after a save, the order the
 search serves follows the new weights.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,16 +13,22 @@ import pytest
 from sqlalchemy import event, func, select, update
 
 from app.db import db
-from app.models import RankingWeightsVersion, Tool
 from app.feedback import ratings as feedback_service
+from app.models import RankingWeightsVersion, Tool
 from app.pilotage import weights as service
 from app.search.service import search
 from indexer.search import SearchQuery
 from ranking import DEFAULT_WEIGHTS, Weights
 
 PASSWORD = "un mot de passe solide"
-EVIDENCE_ONLY = {"rating": "0", "evidence": "1", "usage": "0", "freshness": "0",
-                 "prior_strength": "5", "factor_prior_strength": "3"}
+EVIDENCE_ONLY = {
+    "rating": "0",
+    "evidence": "1",
+    "usage": "0",
+    "freshness": "0",
+    "prior_strength": "5",
+    "factor_prior_strength": "3",
+}
 RATINGS_ONLY = {**EVIDENCE_ONLY, "rating": "1", "evidence": "0"}
 BY_EVIDENCE = ["Preuve forte", "Preuve moyenne", "Preuve faible"]
 BY_RATINGS = list(reversed(BY_EVIDENCE))
@@ -72,23 +79,29 @@ def stored_scores(app) -> dict[str, dict]:
 
 def versions(app) -> list[RankingWeightsVersion]:
     with app.app_context():
-        return list(db.session.scalars(select(RankingWeightsVersion).order_by(RankingWeightsVersion.id)))
+        return list(
+            db.session.scalars(select(RankingWeightsVersion).order_by(RankingWeightsVersion.id))
+        )
 
 
 def index_scores(app, meili_client) -> dict[int, float]:
     uid = app.config["MEILI_INDEX"]
-    docs = meili_client.request("POST", f"/indexes/{uid}/documents/fetch",
-                                {"limit": 1000, "fields": ["id", "score"]})["results"]
+    docs = meili_client.request(
+        "POST", f"/indexes/{uid}/documents/fetch", {"limit": 1000, "fields": ["id", "score"]}
+    )["results"]
     return {doc["id"]: doc["score"] for doc in docs}
 
 
 # -- saving, history, rollback, through the pages ---------------------------------------------
 
 
-def test_saving_weights_versions_them_and_the_search_follows(app, staff_client, catalogue, meili_client):
+def test_saving_weights_versions_them_and_the_search_follows(
+    app, staff_client, catalogue, meili_client
+):
     before = stored_scores(app)
-    response = staff_client.post("/pilotage/classement",
-                                 data={**EVIDENCE_ONLY, "note": "Priorité aux preuves"})
+    response = staff_client.post(
+        "/pilotage/classement", data={**EVIDENCE_ONLY, "note": "Priorité aux preuves"}
+    )
     assert response.status_code == 303
     page = staff_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Nouveaux poids enregistrés" in page and "la recherche suit" in page
@@ -106,8 +119,10 @@ def test_saving_weights_versions_them_and_the_search_follows(app, staff_client, 
     assert search_titles(app) == BY_EVIDENCE
     # every published tool's document carries the new score
     with app.app_context():
-        published = {t.id: t.scores["_"] for t in db.session.scalars(
-            select(Tool).where(Tool.status == "published"))}
+        published = {
+            t.id: t.scores["_"]
+            for t in db.session.scalars(select(Tool).where(Tool.status == "published"))
+        }
     assert index_scores(app, meili_client) == published
 
     staff_client.post("/pilotage/classement", data={**RATINGS_ONLY, "note": "Priorité aux avis"})
@@ -119,8 +134,10 @@ def test_saving_weights_versions_them_and_the_search_follows(app, staff_client, 
     assert 'name="csrf_token"' in history
 
     evidence_version = saved[-1].id
-    response = staff_client.post(f"/pilotage/classement/historique/{evidence_version}/retablir",
-                                 data={f"note-{evidence_version}": "Retour aux preuves"})
+    response = staff_client.post(
+        f"/pilotage/classement/historique/{evidence_version}/retablir",
+        data={f"note-{evidence_version}": "Retour aux preuves"},
+    )
     assert response.status_code == 303
     restored = versions(app)[-1]
     assert restored.values == saved[-1].values and restored.rolled_back_from == evidence_version
@@ -131,21 +148,33 @@ def test_saving_weights_versions_them_and_the_search_follows(app, staff_client, 
 def test_rollback_needs_a_note_and_an_existing_version(app, staff_client, catalogue):
     staff_client.post("/pilotage/classement", data={**EVIDENCE_ONLY, "note": "Preuves"})
     first = versions(app)[0].id
-    response = staff_client.post(f"/pilotage/classement/historique/{first}/retablir",
-                                 data={f"note-{first}": "  "})
+    response = staff_client.post(
+        f"/pilotage/classement/historique/{first}/retablir", data={f"note-{first}": "  "}
+    )
     assert response.status_code == 400
     assert "Expliquez en quelques mots" in response.get_data(as_text=True)
     assert len(versions(app)) == 2
-    assert staff_client.post("/pilotage/classement/historique/999999/retablir",
-                             data={"note": "x"}).status_code == 404
+    assert (
+        staff_client.post(
+            "/pilotage/classement/historique/999999/retablir", data={"note": "x"}
+        ).status_code
+        == 404
+    )
 
 
 def test_the_page_explains_each_weight_with_its_bounds(staff_client):
     html = unescape(staff_client.get("/pilotage/classement").get_data(as_text=True))
-    for label in ("Poids des avis des agents", "Poids du niveau de preuve", "Poids de l'expérience partagée",
-                  "Poids de la fraîcheur", "Prudence envers les notes peu nombreuses"):
+    for label in (
+        "Poids des avis des agents",
+        "Poids du niveau de preuve",
+        "Poids de l'expérience partagée",
+        "Poids de la fraîcheur",
+        "Prudence envers les notes peu nombreuses",
+    ):
         assert label in html
-    assert "Entre 0 (les avis ne comptent pas) et 1." in html and "Entre 1 et 50 avis fictifs" in html
+    assert (
+        "Entre 0 (les avis ne comptent pas) et 1." in html and "Entre 1 et 50 avis fictifs" in html
+    )
     assert "Valeur actuelle : 0,6." in html  # the rating weight's default
     assert 'name="csrf_token"' in html and "Prévisualiser" in html and "Enregistrer" in html
     assert 'href="/pilotage/classement"' in html  # the staff's nav link
@@ -154,14 +183,16 @@ def test_the_page_explains_each_weight_with_its_bounds(staff_client):
 def test_preview_shows_moves_and_breakdowns_and_writes_nothing(app, staff_client, catalogue):
     staff_client.post("/pilotage/classement", data={**RATINGS_ONLY, "note": "Avis d'abord"})
     count, scores = len(versions(app)), stored_scores(app)
-    response = staff_client.post("/pilotage/classement/apercu",
-                                 data={**EVIDENCE_ONLY, "facteur": "addictions", "note": "brouillon"})
+    response = staff_client.post(
+        "/pilotage/classement/apercu",
+        data={**EVIDENCE_ONLY, "facteur": "addictions", "note": "brouillon"},
+    )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "Aujourd'hui" in unescape(html)
     assert "Avec les nouveaux poids" in html
-    before_table = html[html.index('id="apercu-avant"'):html.index('id="apercu-apres"')]
-    after_table = html[html.index('id="apercu-apres"'):]
+    before_table = html[html.index('id="apercu-avant"') : html.index('id="apercu-apres"')]
+    after_table = html[html.index('id="apercu-apres"') :]
     assert [t for t in re.findall(r">(Preuve \w+)</a>", before_table)] == BY_RATINGS
     assert [t for t in re.findall(r">(Preuve \w+)</a>", after_table)] == BY_EVIDENCE
     assert "▲ monte de 2" in after_table and "▼ descend de 2" in after_table
@@ -180,6 +211,7 @@ def test_preview_counts_queries_not_tools(app, make_tool):
 
             def listener(_conn, _cursor, statement, *_args):
                 statements.append(statement)
+
             event.listen(engine, "before_cursor_execute", listener)
             try:
                 service.preview(db.session, "addictions", Weights(evidence=1, rating=0))
@@ -195,8 +227,16 @@ def test_preview_counts_queries_not_tools(app, make_tool):
 
 
 def test_page_validation_messages_per_field(app, staff_client, catalogue):
-    response = staff_client.post("/pilotage/classement", data={
-        **EVIDENCE_ONLY, "rating": "2", "evidence": "beaucoup", "prior_strength": "", "note": ""})
+    response = staff_client.post(
+        "/pilotage/classement",
+        data={
+            **EVIDENCE_ONLY,
+            "rating": "2",
+            "evidence": "beaucoup",
+            "prior_strength": "",
+            "note": "",
+        },
+    )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "La valeur doit être comprise entre 0 et 1 (vous avez saisi 2)." in html
@@ -208,14 +248,25 @@ def test_page_validation_messages_per_field(app, staff_client, catalogue):
 
     all_zero = {**EVIDENCE_ONLY, "evidence": "0", "note": "Rien"}
     response = staff_client.post("/pilotage/classement", data=all_zero)
-    assert response.status_code == 400 and "tous les outils seraient à égalité" in response.get_data(as_text=True)
+    assert (
+        response.status_code == 400
+        and "tous les outils seraient à égalité" in response.get_data(as_text=True)
+    )
 
-    response = staff_client.post("/pilotage/classement/apercu", data={**EVIDENCE_ONLY, "facteur": "inconnu"})
-    assert response.status_code == 400 and "Choisissez le facteur de risque" in response.get_data(as_text=True)
+    response = staff_client.post(
+        "/pilotage/classement/apercu", data={**EVIDENCE_ONLY, "facteur": "inconnu"}
+    )
+    assert response.status_code == 400 and "Choisissez le facteur de risque" in response.get_data(
+        as_text=True
+    )
 
     # a decimal comma is a number
-    assert staff_client.post("/pilotage/classement", data={
-        **EVIDENCE_ONLY, "rating": "0,25", "note": "Virgule"}).status_code == 303
+    assert (
+        staff_client.post(
+            "/pilotage/classement", data={**EVIDENCE_ONLY, "rating": "0,25", "note": "Virgule"}
+        ).status_code
+        == 303
+    )
     assert Weights.from_dict(versions(app)[-1].values).rating == 0.25
 
 
@@ -224,16 +275,25 @@ def test_other_roles_get_403_on_the_pages(client, make_user, role):
     _login(client, make_user(role, password=PASSWORD))
     assert client.get("/pilotage/classement").status_code == 403
     assert client.get("/pilotage/classement/historique").status_code == 403
-    assert client.post("/pilotage/classement", data={**EVIDENCE_ONLY, "note": "x"}).status_code == 403
+    assert (
+        client.post("/pilotage/classement", data={**EVIDENCE_ONLY, "note": "x"}).status_code == 403
+    )
     assert client.post("/pilotage/classement/apercu", data=EVIDENCE_ONLY).status_code == 403
-    assert client.post("/pilotage/classement/historique/1/retablir", data={"note": "x"}).status_code == 403
+    assert (
+        client.post("/pilotage/classement/historique/1/retablir", data={"note": "x"}).status_code
+        == 403
+    )
     assert 'href="/pilotage/classement"' not in client.get("/recherche").get_data(as_text=True)
 
 
 def test_anonymous_is_sent_to_the_login_page(client):
-    for method, path in (("GET", "/pilotage/classement"), ("GET", "/pilotage/classement/historique"),
-                         ("POST", "/pilotage/classement"), ("POST", "/pilotage/classement/apercu"),
-                         ("POST", "/pilotage/classement/historique/1/retablir")):
+    for method, path in (
+        ("GET", "/pilotage/classement"),
+        ("GET", "/pilotage/classement/historique"),
+        ("POST", "/pilotage/classement"),
+        ("POST", "/pilotage/classement/apercu"),
+        ("POST", "/pilotage/classement/historique/1/retablir"),
+    ):
         response = client.open(path, method=method, data={})
         assert response.status_code == 302 and "/connexion" in response.headers["Location"]
 
@@ -241,7 +301,10 @@ def test_anonymous_is_sent_to_the_login_page(client):
 def test_admins_may_tune_the_ranking_too(client, make_user, catalogue):
     _login(client, make_user("admin", password=PASSWORD))
     assert client.get("/pilotage/classement").status_code == 200
-    assert client.post("/pilotage/classement", data={**EVIDENCE_ONLY, "note": "Admin"}).status_code == 303
+    assert (
+        client.post("/pilotage/classement", data={**EVIDENCE_ONLY, "note": "Admin"}).status_code
+        == 303
+    )
 
 
 def test_forms_carry_a_csrf_token_that_is_checked(app_factory, make_user):
@@ -250,14 +313,24 @@ def test_forms_carry_a_csrf_token_that_is_checked(app_factory, make_user):
     login_page = client.get("/connexion").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', login_page).group(1)
     staff = make_user("staff", password=PASSWORD)
-    assert client.post("/connexion", data={"email": staff.email, "password": PASSWORD,
-                                           "csrf_token": token}).status_code == 303
+    assert (
+        client.post(
+            "/connexion", data={"email": staff.email, "password": PASSWORD, "csrf_token": token}
+        ).status_code
+        == 303
+    )
     page = client.get("/pilotage/classement").get_data(as_text=True)
     assert page.count('name="csrf_token"') >= 2  # sign-out and the weights form
-    assert client.post("/pilotage/classement", data={**EVIDENCE_ONLY, "note": "x"}).status_code == 400
+    assert (
+        client.post("/pilotage/classement", data={**EVIDENCE_ONLY, "note": "x"}).status_code == 400
+    )
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    assert client.post("/pilotage/classement",
-                       data={**EVIDENCE_ONLY, "note": "x", "csrf_token": token}).status_code == 303
+    assert (
+        client.post(
+            "/pilotage/classement", data={**EVIDENCE_ONLY, "note": "x", "csrf_token": token}
+        ).status_code
+        == 303
+    )
 
 
 # -- the API ---------------------------------------------------------------------------------
@@ -275,8 +348,11 @@ def test_api_reads_the_weights_for_anyone_signed_in(client, make_user, token_for
 
 def test_api_put_saves_and_the_search_api_follows(app, client, make_user, token_for, catalogue):
     headers = token_for(make_user("staff"))
-    response = client.put("/api/v1/ranking/weights", headers=headers,
-                          json={"weights": {"rating": 0, "evidence": 1}, "note": "Preuves"})
+    response = client.put(
+        "/api/v1/ranking/weights",
+        headers=headers,
+        json={"weights": {"rating": 0, "evidence": 1}, "note": "Preuves"},
+    )
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["weights"]["evidence"] == 1.0 and body["weights"]["rating"] == 0.0
@@ -285,31 +361,66 @@ def test_api_put_saves_and_the_search_api_follows(app, client, make_user, token_
     hits = client.get("/api/v1/search?risk_factor=addictions", headers=headers).get_json()["hits"]
     assert [h["title"] for h in hits] == BY_EVIDENCE
 
-    client.put("/api/v1/ranking/weights", headers=headers,
-               json={"weights": {"rating": 1, "evidence": 0}, "note": "Avis"})
+    client.put(
+        "/api/v1/ranking/weights",
+        headers=headers,
+        json={"weights": {"rating": 1, "evidence": 0}, "note": "Avis"},
+    )
     hits = client.get("/api/v1/search?risk_factor=addictions", headers=headers).get_json()["hits"]
     assert [h["title"] for h in hits] == BY_RATINGS
 
 
-@pytest.mark.parametrize("body, errors", [
-    ({"weights": {"evidence": 1.5}, "note": "x"},
-     {"weights": {"evidence": ["La valeur doit être comprise entre 0 et 1 (vous avez saisi 1,5)."]}}),
-    ({"weights": {"popularite": 1}, "note": "x"}, {"weights": {"popularite": [(
-        "Poids inconnu. Poids possibles : rating, evidence, usage, freshness, prior_strength, "
-        "factor_prior_strength.")]}}),
-    ({"weights": {"evidence": 1}}, {"note": ["Expliquez en quelques mots la raison de ce changement."]}),
-    ({"weights": {"evidence": "x"}, "note": ""}, {
-        "weights": {"evidence": ["Saisissez un nombre entre 0 et 1 (par exemple 0,5)."]},
-        "note": ["Expliquez en quelques mots la raison de ce changement."]}),
-    ({"weights": {"evidence": True}, "note": "x"},
-     {"weights": {"evidence": ["Saisissez un nombre entre 0 et 1 (par exemple 0,5)."]}}),
-    ({"note": "x"}, {"weights": ["Donnez les poids à modifier (objet nom → valeur)."]}),
-    ({"weights": [1, 2], "note": "x"},
-     {"weights": {"_schema": ["Les poids doivent être donnés sous la forme nom → valeur."]}}),
-    ({"weights": {"evidence": 1}, "note": "x", "extra": 1}, {"extra": ["Champ inconnu."]}),
-])
+@pytest.mark.parametrize(
+    "body, errors",
+    [
+        (
+            {"weights": {"evidence": 1.5}, "note": "x"},
+            {
+                "weights": {
+                    "evidence": ["La valeur doit être comprise entre 0 et 1 (vous avez saisi 1,5)."]
+                }
+            },
+        ),
+        (
+            {"weights": {"popularite": 1}, "note": "x"},
+            {
+                "weights": {
+                    "popularite": [
+                        (
+                            "Poids inconnu. Poids possibles : rating, evidence, usage, freshness, prior_strength, "
+                            "factor_prior_strength."
+                        )
+                    ]
+                }
+            },
+        ),
+        (
+            {"weights": {"evidence": 1}},
+            {"note": ["Expliquez en quelques mots la raison de ce changement."]},
+        ),
+        (
+            {"weights": {"evidence": "x"}, "note": ""},
+            {
+                "weights": {"evidence": ["Saisissez un nombre entre 0 et 1 (par exemple 0,5)."]},
+                "note": ["Expliquez en quelques mots la raison de ce changement."],
+            },
+        ),
+        (
+            {"weights": {"evidence": True}, "note": "x"},
+            {"weights": {"evidence": ["Saisissez un nombre entre 0 et 1 (par exemple 0,5)."]}},
+        ),
+        ({"note": "x"}, {"weights": ["Donnez les poids à modifier (objet nom → valeur)."]}),
+        (
+            {"weights": [1, 2], "note": "x"},
+            {"weights": {"_schema": ["Les poids doivent être donnés sous la forme nom → valeur."]}},
+        ),
+        ({"weights": {"evidence": 1}, "note": "x", "extra": 1}, {"extra": ["Champ inconnu."]}),
+    ],
+)
 def test_api_put_validation_errors_per_field(app, client, make_user, token_for, body, errors):
-    response = client.put("/api/v1/ranking/weights", headers=token_for(make_user("staff")), json=body)
+    response = client.put(
+        "/api/v1/ranking/weights", headers=token_for(make_user("staff")), json=body
+    )
     assert response.status_code == 422
     assert response.get_json()["errors"]["json"] == errors
     assert versions(app) == []
@@ -320,47 +431,77 @@ def test_api_roles(client, make_user, token_for):
     for role in ("agent", "curator"):
         headers = token_for(make_user(role))
         assert client.put("/api/v1/ranking/weights", headers=headers, json=body).status_code == 403
-        assert client.post("/api/v1/ranking/preview", headers=headers,
-                           json={"risk_factor": "addictions"}).status_code == 403
+        assert (
+            client.post(
+                "/api/v1/ranking/preview", headers=headers, json={"risk_factor": "addictions"}
+            ).status_code
+            == 403
+        )
     assert client.put("/api/v1/ranking/weights", json=body).status_code == 401
-    assert client.post("/api/v1/ranking/preview", json={"risk_factor": "addictions"}).status_code == 401
-    assert client.put("/api/v1/ranking/weights", headers=token_for(make_user("admin")),
-                      json=body).status_code == 200
+    assert (
+        client.post("/api/v1/ranking/preview", json={"risk_factor": "addictions"}).status_code
+        == 401
+    )
+    assert (
+        client.put(
+            "/api/v1/ranking/weights", headers=token_for(make_user("admin")), json=body
+        ).status_code
+        == 200
+    )
 
 
 def test_api_preview(app, client, make_user, token_for, catalogue):
     headers = token_for(make_user("staff"))
-    client.put("/api/v1/ranking/weights", headers=headers,
-               json={"weights": {"rating": 1, "evidence": 0}, "note": "Avis"})
+    client.put(
+        "/api/v1/ranking/weights",
+        headers=headers,
+        json={"weights": {"rating": 1, "evidence": 0}, "note": "Avis"},
+    )
     count, scores = len(versions(app)), stored_scores(app)
-    response = client.post("/api/v1/ranking/preview", headers=headers,
-                           json={"risk_factor": "addictions", "weights": {"rating": 0, "evidence": 1}})
+    response = client.post(
+        "/api/v1/ranking/preview",
+        headers=headers,
+        json={"risk_factor": "addictions", "weights": {"rating": 0, "evidence": 1}},
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert [r["title"] for r in body["before"]] == BY_RATINGS
     assert [r["title"] for r in body["after"]] == BY_EVIDENCE
     assert [(r["rank"], r["move"], r["other_rank"]) for r in body["after"]] == [
-        (1, "up", 3), (2, "same", 2), (3, "down", 1)]
+        (1, "up", 3),
+        (2, "same", 2),
+        (3, "down", 1),
+    ]
     first = body["after"][0]
     assert first["breakdown"]["evidence"] == {"signal": 1.0, "contribution": 1.0}
     assert first["score"] == pytest.approx(2.0)
     assert body["total"] == 3 and len(versions(app)) == count and stored_scores(app) == scores
 
-    bad = client.post("/api/v1/ranking/preview", headers=headers,
-                      json={"risk_factor": "inconnu", "weights": {"usage": -1}})
+    bad = client.post(
+        "/api/v1/ranking/preview",
+        headers=headers,
+        json={"risk_factor": "inconnu", "weights": {"usage": -1}},
+    )
     assert bad.status_code == 422
     assert bad.get_json()["errors"]["json"] == {
         "risk_factor": ["Facteur de risque inconnu."],
-        "weights": {"usage": ["La valeur doit être comprise entre 0 et 1 (vous avez saisi -1)."]}}
+        "weights": {"usage": ["La valeur doit être comprise entre 0 et 1 (vous avez saisi -1)."]},
+    }
     assert client.post("/api/v1/ranking/preview", headers=headers, json={}).status_code == 422
-    assert client.post("/api/v1/ranking/preview", headers=headers, data="pas du json",
-                       content_type="application/json").status_code in (400, 422)
+    assert client.post(
+        "/api/v1/ranking/preview",
+        headers=headers,
+        data="pas du json",
+        content_type="application/json",
+    ).status_code in (400, 422)
 
 
 # -- the service -----------------------------------------------------------------------------
 
 
-def test_recompute_goes_through_every_tool_in_batches(app, catalogue, make_tool, make_user, meili_client):
+def test_recompute_goes_through_every_tool_in_batches(
+    app, catalogue, make_tool, make_user, meili_client
+):
     for n in range(5):
         make_tool(title=f"En plus {n}", evidence_level=n % 5)
     with app.app_context():
@@ -371,6 +512,7 @@ def test_recompute_goes_through_every_tool_in_batches(app, catalogue, make_tool,
         def count(_conn, _cursor, statement, *_args):
             if statement.lstrip().upper().startswith("SELECT") and "FROM tools" in statement:
                 selects.append(statement)
+
         event.listen(engine, "before_cursor_execute", count)
         try:
             service.BATCH_SIZE, old = 3, service.BATCH_SIZE
@@ -385,18 +527,27 @@ def test_recompute_goes_through_every_tool_in_batches(app, catalogue, make_tool,
     # 10 tools in batches of 3: 4 batches and the empty read that ends the loop
     assert len([s for s in selects if "tools.id >" in s]) == -(-total // 3) + 1
     with app.app_context():
-        published = {t.id: t.scores["_"] for t in db.session.scalars(
-            select(Tool).where(Tool.status == "published"))}
-        assert all(score == pytest.approx(1 + t_level / 4) for score, t_level in zip(
-            published.values(), [db.session.get(Tool, i).evidence_level for i in published]))
+        published = {
+            t.id: t.scores["_"]
+            for t in db.session.scalars(select(Tool).where(Tool.status == "published"))
+        }
+        assert all(
+            score == pytest.approx(1 + t_level / 4)
+            for score, t_level in zip(
+                published.values(), [db.session.get(Tool, i).evidence_level for i in published]
+            )
+        )
     assert index_scores(app, meili_client) == published
 
 
-def test_a_save_pushes_scores_only_and_the_index_stays_whole(app, catalogue, make_user, meili_client):
+def test_a_save_pushes_scores_only_and_the_index_stays_whole(
+    app, catalogue, make_user, meili_client
+):
     """New weights reach the index as partial documents (scores and content hash): the rest of
     each document is kept, reconcile finds nothing to repair, and a published tool the index
     had lost is sent whole."""
     from app.index_sync.operations import reconcile_index
+
     uid = app.config["MEILI_INDEX"]
     lost = catalogue["middle"].id
     meili_client.run("POST", f"/indexes/{uid}/documents/delete-batch", [lost])
@@ -404,8 +555,12 @@ def test_a_save_pushes_scores_only_and_the_index_stays_whole(app, catalogue, mak
         staff = db.session.merge(make_user("staff"))
         service.save_weights(db.session, {"rating": 0, "evidence": 1}, "Partiel", staff)
         db.session.commit()
-    docs = {d["id"]: d for d in meili_client.request(
-        "POST", f"/indexes/{uid}/documents/fetch", {"limit": 1000})["results"]}
+    docs = {
+        d["id"]: d
+        for d in meili_client.request("POST", f"/indexes/{uid}/documents/fetch", {"limit": 1000})[
+            "results"
+        ]
+    }
     assert docs[lost]["title"] == "Preuve moyenne"  # sent whole, not as a stub of scores
     assert docs[catalogue["strong"].id]["title"] == "Preuve forte"
     assert docs[catalogue["strong"].id]["score"] == pytest.approx(2.0)
@@ -416,10 +571,12 @@ def test_a_save_pushes_scores_only_and_the_index_stays_whole(app, catalogue, mak
 
 
 def test_a_tool_unpublished_during_a_scores_push_does_not_come_back_bare(
-        app, catalogue, make_user, meili_client, monkeypatch):
+    app, catalogue, make_user, meili_client, monkeypatch
+):
     """Partial documents upsert: a tool unpublished (and deleted from the index) after the push
     read the index, but before its update, must not come back as a document of scores only."""
     from indexer import sync
+
     uid = app.config["MEILI_INDEX"]
     gone = catalogue["weak"].id
     send = sync.upsert_batches
@@ -432,11 +589,16 @@ def test_a_tool_unpublished_during_a_scores_push_does_not_come_back_bare(
                 other.commit()
             meili_client.run("POST", f"/indexes/{uid}/documents/delete-batch", [gone])
         return send(client, index, batches, *args, **kwargs)
+
     monkeypatch.setattr(sync, "upsert_batches", unpublished_meanwhile)
     with app.app_context():
         staff = db.session.merge(make_user("staff"))
         service.save_weights(db.session, {"rating": 0, "evidence": 1}, "Course", staff)
         db.session.commit()
-    ids = {d["id"] for d in meili_client.request(
-        "POST", f"/indexes/{uid}/documents/fetch", {"limit": 1000, "fields": ["id"]})["results"]}
+    ids = {
+        d["id"]
+        for d in meili_client.request(
+            "POST", f"/indexes/{uid}/documents/fetch", {"limit": 1000, "fields": ["id"]}
+        )["results"]
+    }
     assert gone not in ids and catalogue["strong"].id in ids

@@ -11,13 +11,12 @@ import pytest
 from fpdf import FPDF
 from sqlalchemy import func, insert, select, update
 
+from app.catalogue.supports import add_support
 from app.db import db
+from app.feedback.ratings import rate
 from app.models import User
 from app.models.usage import UsageDaily, UsageEvent
-from app.pilotage import stats
-from app.pilotage import usage
-from app.feedback.ratings import rate
-from app.catalogue.supports import add_support
+from app.pilotage import stats, usage
 
 PASSWORD = "un mot de passe solide"
 
@@ -230,7 +229,9 @@ def known(app, make_tool, make_user):
         feedback = rate(db.session, db.session.merge(a), db.session.merge(rater), rating=4)
         feedback.updated_at = _at(d2)
         # a demonstration rating is not an officer's: B still counts as never rated
-        demo = rate(db.session, db.session.merge(b), db.session.merge(rater), rating=1, is_demo=True)
+        demo = rate(
+            db.session, db.session.merge(b), db.session.merge(rater), rating=1, is_demo=True
+        )
         demo.updated_at = _at(d2)
         db.session.commit()
     rows = (
@@ -331,9 +332,18 @@ def test_a_year_of_statistics_renders_per_week(app, staff_client, make_user, kno
 
 def _daily_rows() -> list:
     """Every daily roll-up row, in a stable order (within an app context)."""
-    return sorted(db.session.execute(select(
-        UsageDaily.day, UsageDaily.kind, UsageDaily.risk_factor, UsageDaily.tool_id,
-        UsageDaily.count)).all(), key=str)
+    return sorted(
+        db.session.execute(
+            select(
+                UsageDaily.day,
+                UsageDaily.kind,
+                UsageDaily.risk_factor,
+                UsageDaily.tool_id,
+                UsageDaily.count,
+            )
+        ).all(),
+        key=str,
+    )
 
 
 def test_rollup_gives_the_same_figures_and_is_idempotent(app, known):
@@ -411,7 +421,9 @@ def test_the_dashboard_page(app, staff_client, known):
     coverage = _table(html, "couverture")
     assert coverage.count(">lacune</span>") == 7 * 5 - 3
     assert "0 — lacune" in html  # in the chart, in words
-    assert re.search(r"Outil B</a></th>\s*<td[^>]*>4</td>", _table(html, "telecharges-jamais-notes"))
+    assert re.search(
+        r"Outil B</a></th>\s*<td[^>]*>4</td>", _table(html, "telecharges-jamais-notes")
+    )
     assert "Outil A" not in _table(html, "telecharges-jamais-notes")
     assert "jonglage" in _table(html, "recherches-sans-resultat")
     assert 'href="/pilotage/statistiques/couverture.csv?du=' in html

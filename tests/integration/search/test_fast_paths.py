@@ -1,4 +1,5 @@
 """The search API's fast paths: in-memory index generation (NOTIFY) and verified-token cache."""
+
 from __future__ import annotations
 
 import psycopg
@@ -28,6 +29,7 @@ def test_an_unreachable_database_means_no_generation_from_memory():
 def test_bump_increments_the_generation(ctx):
     from app.db import db
     from app.index_sync.generation import bump_generation, current_generation
+
     before = current_generation(db.session)
     bump_generation(db.session)
     assert current_generation(db.session) == before + 1
@@ -35,6 +37,7 @@ def test_bump_increments_the_generation(ctx):
 
 def test_verified_tokens_are_cached_then_rechecked(app_factory, make_user, token_for):
     from app.accounts import auth
+
     app = app_factory(API_TOKEN_CACHE_SECONDS=60)
     with app.app_context():
         user = make_user("agent")
@@ -48,6 +51,7 @@ def test_verified_tokens_are_cached_then_rechecked(app_factory, make_user, token
     with app.app_context():
         from app.db import db
         from app.models import ApiToken
+
         db.session.query(ApiToken).delete()
         db.session.commit()
     assert client.get("/api/v1/risk-factors", headers=headers).status_code == 401

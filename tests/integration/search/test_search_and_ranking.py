@@ -1,4 +1,5 @@
 """A CPIP's query on real PostgreSQL and Meilisearch: best first, facets, typos, pagination."""
+
 from __future__ import annotations
 
 import pytest
@@ -49,7 +50,11 @@ def test_ratings_for_a_factor_reorder_that_factor(make_tool, make_user):
 def test_typed_factor_names_and_typos_resolve_to_the_factor(make_tool):
     make_tool(title="Pour l'alcool", risk_factors=["addictions"])
     make_tool(title="Pour la colère", risk_factors=["personnalite"])
-    for typed, slug in (("alcol", "addictions"), ("adiction", "addictions"), ("colere", "personnalite")):
+    for typed, slug in (
+        ("alcol", "addictions"),
+        ("adiction", "addictions"),
+        ("colere", "personnalite"),
+    ):
         answer = search(db.session, SearchQuery(text=typed))
         assert answer.resolved_factor == slug and answer.typed_text == typed
         assert answer.result.total == 1
@@ -72,8 +77,9 @@ def test_facets_count_and_refine(make_tool):
     answer = search(db.session, SearchQuery(factor="addictions"))
     assert answer.result.facets["stages"] == {"action": 2, "maintien": 1, "contemplation": 1}
     assert answer.result.facets["modality"] == {"individuelle": 2, "collective": 1}
-    refined = search(db.session, SearchQuery(factor="addictions", facets={"stages": "action"},
-                                             min_evidence=3))
+    refined = search(
+        db.session, SearchQuery(factor="addictions", facets={"stages": "action"}, min_evidence=3)
+    )
     assert titles(refined) == ["Un"]
 
 
@@ -96,12 +102,21 @@ def test_filter_values_with_quotes_cannot_break_out(make_tool):
 
 def test_meilisearch_down_answers_from_postgresql_in_the_same_order(app_factory):
     from app.catalogue.service import save_tool
+
     app = app_factory()
     with app.app_context():
         for level in (1, 3, 2):
-            save_tool(db.session, {"title": f"Niveau {level}", "summary": "s", "status": "published",
-                                   "risk_factors": ["addictions"], "evidence_level": level,
-                                   "stages": ["action"]})
+            save_tool(
+                db.session,
+                {
+                    "title": f"Niveau {level}",
+                    "summary": "s",
+                    "status": "published",
+                    "risk_factors": ["addictions"],
+                    "evidence_level": level,
+                    "stages": ["action"],
+                },
+            )
         db.session.commit()
         normal = search(db.session, SearchQuery(factor="addictions"))
     down = app_factory(MEILI_URL="http://127.0.0.1:9", MEILI_TIMEOUT=0.5)
@@ -110,5 +125,15 @@ def test_meilisearch_down_answers_from_postgresql_in_the_same_order(app_factory)
     assert degraded.degraded and not normal.degraded
     assert titles(degraded) == titles(normal) == ["Niveau 3", "Niveau 2", "Niveau 1"]
     assert [h["score"] for h in degraded.result.hits] == [h["score"] for h in normal.result.hits]
-    for facet in ("stages", "modality", "sessions", "kind", "evidence_level", "setting", "risk_factors"):
-        assert degraded.result.facets[facet] == {str(k): v for k, v in normal.result.facets[facet].items()}
+    for facet in (
+        "stages",
+        "modality",
+        "sessions",
+        "kind",
+        "evidence_level",
+        "setting",
+        "risk_factors",
+    ):
+        assert degraded.result.facets[facet] == {
+            str(k): v for k, v in normal.result.facets[facet].items()
+        }

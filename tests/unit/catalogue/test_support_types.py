@@ -18,7 +18,9 @@ def test_types_are_detected_by_content():
     assert detect_type(b"%PDF-1.4 ...") == "pdf"
     assert detect_type(b"\x89PNG\r\n\x1a\n....") == "png"
     assert detect_type(b"\xff\xd8\xff\xe0....") == "jpg"
-    assert detect_type(_zip({"[Content_Types].xml": b"<x/>", "word/document.xml": b"<x/>"})) == "docx"
+    assert (
+        detect_type(_zip({"[Content_Types].xml": b"<x/>", "word/document.xml": b"<x/>"})) == "docx"
+    )
     assert detect_type(_zip({"mimetype": b"application/vnd.oasis.opendocument.text"})) == "odt"
 
 

@@ -2,8 +2,12 @@ from app.core.markdown import render
 
 
 def test_markdown_is_rendered_and_sanitised():
-    html = str(render("### Étapes\n\n1. Un\n2. Deux\n\n<script>alert(1)</script>\n\n"
-                      "[lien](javascript:alert(1)) <img src=x onerror=alert(1)>"))
+    html = str(
+        render(
+            "### Étapes\n\n1. Un\n2. Deux\n\n<script>alert(1)</script>\n\n"
+            "[lien](javascript:alert(1)) <img src=x onerror=alert(1)>"
+        )
+    )
     assert "<h3>Étapes</h3>" in html
     assert "<ol>" in html
     assert "<script" not in html and "onerror" not in html and "javascript:" not in html

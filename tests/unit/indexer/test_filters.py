@@ -10,6 +10,7 @@ def test_values_are_quoted_and_escaped():
 
 def test_attribute_names_are_checked():
     import pytest
+
     with pytest.raises(ValueError):
         equals("kind = 1 OR x", "a")
 
@@ -22,8 +23,18 @@ def test_combinations():
 
 
 def test_factor_query_sorts_by_the_factor_score_and_asks_every_facet():
-    body = search_body(SearchQuery(factor="addictions", facets={"stages": "action"}, page=2, per_page=10))
+    body = search_body(
+        SearchQuery(factor="addictions", facets={"stages": "action"}, page=2, per_page=10)
+    )
     assert body["sort"][0] == "score_addictions:desc"
     assert body["filter"] == '(risk_factors = "addictions") AND (stages = "action")'
     assert body["page"] == 2 and body["hitsPerPage"] == 10
-    assert {"risk_factors", "stages", "modality", "sessions", "kind", "evidence_level", "setting"} <= set(body["facets"])
+    assert {
+        "risk_factors",
+        "stages",
+        "modality",
+        "sessions",
+        "kind",
+        "evidence_level",
+        "setting",
+    } <= set(body["facets"])

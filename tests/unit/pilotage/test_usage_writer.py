@@ -1,4 +1,5 @@
 """The usage writer thread batches rows and never grows without bound (fake session: unit test)."""
+
 import threading
 import time
 
