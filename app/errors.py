@@ -8,6 +8,7 @@ from flask import Flask, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.core.refusals import Refused
 from app.db import db
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ MESSAGES = {
     404: ("Page introuvable", "La page demandée n'existe pas ou a été déplacée."),
     405: ("Méthode non autorisée", "Cette action n'est pas possible sur cette page."),
     413: ("Fichier trop volumineux", "Le fichier envoyé dépasse la taille autorisée."),
+    422: ("Données refusées", "Les informations envoyées ont été refusées."),
     500: (
         "Erreur inattendue",
         "Une erreur est survenue de notre côté. Réessayez dans quelques instants.",
@@ -46,6 +48,16 @@ def render_error(code: int, detail: str | None = None):
 
 
 def init_app(app: Flask) -> None:
+    @app.errorhandler(Refused)
+    def _refused(exc: Refused):
+        """A refusal no page caught: 422 with the same messages (per field under /api, as
+        flask-smorest's validation errors; in one sentence on a page)."""
+        _reset_session()
+        if _wants_json():
+            return jsonify({"code": 422, "status": "Unprocessable Entity",
+                            "message": "Données invalides.", "errors": {"json": exc.errors}}), 422
+        return render_error(422, exc.text())
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if _wants_json():

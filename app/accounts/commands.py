@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from app.core.commands import commit, fail, prompt_password
+from app.core.commands import commit, fail, fail_refused, prompt_password
 from app.core.vocabulary import ROLES
 from app.db import db
 
@@ -38,7 +38,7 @@ def register(cli: click.Group) -> None:
         try:
             user = create_user(db.session, email, role, password, name, service)
         except AccountError as exc:
-            fail(str(exc))
+            fail_refused(exc)
         commit()
         click.echo(f"Compte créé : {user.email} ({user.role}).")
         if no_password:

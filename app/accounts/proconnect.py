@@ -33,6 +33,8 @@ from joserfc.errors import (
 )
 from joserfc.jwk import KeySet
 
+from app.core.refusals import Refused
+
 log = logging.getLogger(__name__)
 
 NAME = "proconnect"
@@ -53,7 +55,7 @@ _CLAIM_MESSAGES = {
 }
 
 
-class ProConnectRefusal(Exception):
+class ProConnectRefusal(Refused):
     """A refused sign-in: `message` is French and shown as is; `reason` is logged (nothing
     personal)."""
 

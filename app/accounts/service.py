@@ -7,6 +7,7 @@ import logging
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.core.refusals import Refused
 from app.accounts.auth import hash_password
 from app.core.vocabulary import ROLES
 from app.db import like_pattern
@@ -16,8 +17,8 @@ from app.models.base import utcnow
 log = logging.getLogger(__name__)
 
 
-class AccountError(ValueError):
-    pass
+class AccountError(Refused):
+    """An account change refused (an e-mail already used, an unknown role), in French."""
 
 
 def find_user(session: Session, email: str) -> User | None:
@@ -56,8 +57,9 @@ def create_user(
 # -- ProConnect sign-in ----------------------------------------------------------------------
 
 
-class SignInRefused(Exception):
-    """ProConnect said who the person is, and ROMIN does not let them in (French message)."""
+class SignInRefused(Refused):
+    """ProConnect said who the person is, and ROMIN does not let them in (French message;
+    `reason` is a short code for the logs)."""
 
     def __init__(self, message: str, reason: str):
         super().__init__(message)

@@ -8,6 +8,7 @@ import unicodedata
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.core.refusals import Refused
 from app.catalogue import revisions, workflow
 from app.catalogue.fields import EDITABLE_FIELDS
 from app.catalogue.scores import refresh_scores
@@ -15,12 +16,8 @@ from app.models import RiskFactor, Tool, ToolRevision, User
 from app.models.base import utcnow
 
 
-class CatalogueError(ValueError):
-    """A change the catalogue refuses, with a message per field (in French)."""
-
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
-        self.errors = errors
+class CatalogueError(Refused):
+    """A change the catalogue refuses, with messages per field (in French)."""
 
 
 def slugify(text: str, max_length: int = 100) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 from werkzeug.utils import secure_filename
 
+from app.core.refusals import Refused
 from app.catalogue.service import slugify
 from app.models import Support, Tool
 
@@ -48,7 +49,7 @@ ACCEPTED = "Types acceptés : PDF, DOCX, ODT, PNG ou JPEG."
 DAMAGED = "Le document est endommagé (archive illisible) : il est refusé."
 
 
-class SupportRejected(ValueError):
+class SupportRejected(Refused):
     """A file refused, with a message in French for the person who sent it."""
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.core.refusals import Refused
 from app.core import vocabulary as v
 from app.models import Tool, WorkflowStep
 
@@ -34,7 +35,7 @@ TRANSITIONS: dict[str, list[tuple[str, str]]] = {
 NOTE_MAX = 500
 
 
-class WorkflowError(ValueError):
+class WorkflowError(Refused):
     """A step the workflow refuses, with a French message for the curator."""
 
 

@@ -9,12 +9,18 @@ from typing import NoReturn
 
 import click
 
+from app.core.refusals import Refused
 from app.db import db
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
     click.secho(message, fg="red", err=True)
     sys.exit(code)
+
+
+def fail_refused(refusal: Refused, code: int = 1) -> NoReturn:
+    """A service's refusal, one message per line, and the command's exit code."""
+    fail("\n".join(refusal.lines()), code)
 
 
 def commit() -> None:

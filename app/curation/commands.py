@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.core.commands import fail
+from app.core.commands import fail, fail_refused
 from app.db import db
 
 
@@ -127,12 +127,12 @@ def register(cli: click.Group) -> None:
         except UnicodeDecodeError:
             fail("Fichier refusé, rien n'a été importé : il n'est pas en UTF-8.")
         except InvalidCatalogue as exc:
-            fail("\n".join(exc.lines()))
+            fail_refused(exc)
         try:
             checked = check_catalogue(db.session, data)
         except InvalidCatalogue as exc:
             db.session.rollback()
-            fail("\n".join(exc.lines()))
+            fail_refused(exc)
         try:
             with click.progressbar(
                 length=len(checked.tools), label="Import", show_pos=True, file=sys.stderr

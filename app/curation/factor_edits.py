@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.core.refusals import Refused
 from app.catalogue.resolver import normalise
 from app.catalogue.risk_factors import all_factors
 from app.models import RiskFactor, Tool, tool_risk_factors
@@ -24,12 +25,8 @@ SYNONYM_MAX = 100  # each synonym is String(100)
 SYNONYMS_MAX_COUNT = 60
 
 
-class FactorError(ValueError):
-    """A factor refused, with one French message per field (label, description, synonyms)."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+class FactorError(Refused):
+    """A factor refused, with French messages per field (label, description, synonyms)."""
 
 
 @dataclass

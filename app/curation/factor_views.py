@@ -58,7 +58,7 @@ def factor_save(slug: str):
         )
     except service.FactorError as exc:
         db.rollback()
-        return _render_edit(factor, values, exc.errors, status=400)
+        return _render_edit(factor, values, exc.flat(), status=400)
     label = factor.label
     if not changed:
         flash(f"Facteur « {label} » : aucune modification.", "info")

@@ -23,6 +23,7 @@ from flask import current_app
 from marshmallow import ValidationError, fields, validate
 from sqlalchemy.orm import Session
 
+from app.core.refusals import Refused
 from app.catalogue.resolver import FactorTerms, factor_terms, normalise, resolve
 from app.catalogue.risk_factors import all_factors, ensure_risk_factors
 from app.catalogue.schemas import ToolInSchema
@@ -58,7 +59,7 @@ MODALITY_HINT = "Individuelle, Collective ou Individuelle et collective"
 SESSIONS_HINT = "1, Entre 2 et 5, Entre 6 et 10 ou Plus de 10"
 
 
-class LegacyFileError(ValueError):
+class LegacyFileError(Refused):
     """A file that cannot be imported, with the reason in French."""
 
 

@@ -40,6 +40,7 @@ from sqlalchemy import ARRAY, Boolean, Date, DateTime, Integer, String, Text, se
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
+from app.core.refusals import WHOLE, Refused
 from app.catalogue import revisions, workflow
 from app.catalogue.risk_factors import all_factors
 from app.catalogue.schemas import ToolInSchema
@@ -132,18 +133,18 @@ def dumps(catalogue: dict) -> str:
 # -- validation -----------------------------------------------------------------------------
 
 
-class InvalidCatalogue(ValueError):
-    """The file cannot be imported; `errors` are French sentences, each naming where it is."""
+class InvalidCatalogue(Refused):
+    """The file cannot be imported: French sentences, each naming where it is (`problems`)."""
 
-    def __init__(self, errors: list[str]):
-        super().__init__(f"{len(errors)} erreur(s)")
-        self.errors = errors
+    def __init__(self, problems: list[str]):
+        super().__init__({WHOLE: problems})
+        self.problems = problems
 
     def lines(self) -> list[str]:
-        shown = [f"  - {e}" for e in self.errors[:MAX_ERRORS_SHOWN]]
-        if len(self.errors) > MAX_ERRORS_SHOWN:
-            shown.append(f"  … et {len(self.errors) - MAX_ERRORS_SHOWN} autre(s) erreur(s).")
-        return [f"Fichier refusé, rien n'a été importé ({len(self.errors)} erreur(s)) :", *shown]
+        shown = [f"  - {e}" for e in self.problems[:MAX_ERRORS_SHOWN]]
+        if len(self.problems) > MAX_ERRORS_SHOWN:
+            shown.append(f"  … et {len(self.problems) - MAX_ERRORS_SHOWN} autre(s) erreur(s).")
+        return [f"Fichier refusé, rien n'a été importé ({len(self.problems)} erreur(s)) :", *shown]
 
 
 def loads(text: str) -> dict:

@@ -16,16 +16,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from app.core.refusals import Refused
 from app.models import Feedback, Tool, User
 from app.models.moderation import REASON_MAX, CommentDecision, CommentReport
 
 HIDE, SHOW = "hide", "show"
 
 
-class ModerationError(ValueError):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(str(errors))
-        self.errors = errors
+class ModerationError(Refused):
+    """A report or a moderation decision refused (its reason, in French)."""
 
 
 def _reason(reason: str | None, required: bool, what: str) -> str:

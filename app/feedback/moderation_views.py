@@ -42,7 +42,7 @@ def report(slug: str, feedback_id: int):
     except service.ModerationError as exc:
         return render_sheet(
             tool,
-            report_errors={feedback.id: exc.errors["reason"]},
+            report_errors={feedback.id: exc.flat()["reason"]},
             report_form={feedback.id: reason},
             status=400,
         )
@@ -106,7 +106,7 @@ def _decide(feedback_id: int, action: str, done: str):
         service.decide(db.session, feedback, current_user(), action, reason)
     except service.ModerationError as exc:
         return _render(
-            errors={(feedback.id, action): exc.errors["reason"]},
+            errors={(feedback.id, action): exc.flat()["reason"]},
             form={(feedback.id, action): reason},
             status=400,
         )

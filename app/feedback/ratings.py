@@ -5,15 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.core.refusals import Refused
 from app.catalogue.scores import refresh_scores
 from app.models import Feedback, Tool, User
 from app.models.base import utcnow
 
 
-class FeedbackError(ValueError):
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__(str(errors))
-        self.errors = errors
+class FeedbackError(Refused):
+    """A rating refused, with French messages per field."""
 
 
 def rate(

@@ -57,7 +57,7 @@ def give_feedback(slug: str) -> Response | tuple[str, int]:
         )
     except ratings.FeedbackError as exc:
         return render_sheet(
-            tool, 400, errors={k: " ".join(m) for k, m in exc.errors.items()}, form=request.form
+            tool, 400, errors=exc.flat(), form=request.form
         )
     signals.feedback_given.send(tool, risk_factor=data.get("risk_factor"))
     flash_saved(

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -105,7 +106,11 @@ class Support(Base):
     """A downloadable file of a tool. The bytes live on disk under a generated path."""
 
     __tablename__ = "supports"
-    __table_args__ = (UniqueConstraint("tool_id", "filename", name="uq_supports_tool_filename"),)
+    __table_args__ = (
+        UniqueConstraint("tool_id", "filename", name="uq_supports_tool_filename"),
+        # a tool's supports in their order (migration 0006; the models had lost it)
+        Index("ix_supports_tool_position", "tool_id", "position"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tool_id: Mapped[int] = mapped_column(ForeignKey("tools.id", ondelete="CASCADE"), index=True)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import click
 from flask import current_app
 
-from app.core.commands import commit, fail
+from app.core.commands import commit, fail, fail_refused
 from app.db import db
 
 
@@ -44,7 +44,7 @@ def register(cli: click.Group) -> None:
         try:
             days = days_to_roll(db.session, through, depuis)
         except RollupError as exc:
-            fail(str(exc))
+            fail_refused(exc)
         with click.progressbar(length=len(days), label="Agrégats quotidiens", show_pos=True) as bar:
             written = rollup(db.session, through, depuis, progress=bar.update, commit=commit)
         commit()

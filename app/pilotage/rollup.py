@@ -16,14 +16,15 @@ from datetime import date, timedelta
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from app.core.refusals import Refused
 from app.models.usage import UsageDaily, UsageDailyFactor, UsageDailyTool, UsageEvent
 from app.pilotage.stats import TZ, event_day, local_midnight, rolled_through
 
 DELETE_BATCH = 50_000
 
 
-class RollupError(ValueError):
-    pass
+class RollupError(Refused):
+    """A roll-up refused (a day not yet over, a period out of range), in French."""
 
 
 def first_event_day(session: Session) -> date | None:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
+from app.core.refusals import Refused
 from app.catalogue.scores import (
     catalogue_mean,
     current_weights,
@@ -121,12 +122,8 @@ SHORT_LABELS = {
 # -- validation ------------------------------------------------------------------------------
 
 
-class WeightsError(ValueError):
-    """Invalid input: messages per field ("_schema" for the whole set), in French."""
-
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__(str(errors))
-        self.errors = errors
+class WeightsError(Refused):
+    """Invalid weights: messages per field ("_schema" for the whole set), in French."""
 
 
 def parse_number(raw) -> float | None:

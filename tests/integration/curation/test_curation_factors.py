@@ -158,7 +158,7 @@ def test_service_refuses_an_ambiguous_word_even_the_other_factor_s_label(ctx):
         )
     except FactorError as exc:
         assert (
-            "désigne déjà le facteur « Problèmes d'ordre professionnel »" in exc.errors["synonyms"]
+            "désigne déjà le facteur « Problèmes d'ordre professionnel »" in exc.flat()["synonyms"]
         )
     else:
         raise AssertionError("the synonym naming another factor was accepted")
@@ -170,7 +170,7 @@ def test_a_label_may_not_be_another_factor_s_synonym(ctx):
     synonym = _factor("addictions").synonyms[0]
     with pytest.raises(FactorError) as refused:
         update_factor(db.session, _factor("emploi"), synonym.capitalize(), "", "")
-    assert "désigne déjà le facteur « Addictions" in refused.value.errors["label"]
+    assert "désigne déjà le facteur « Addictions" in refused.value.flat()["label"]
     assert (
         db.session.scalar(select(RiskFactor.label).where(RiskFactor.slug == "emploi"))
         != synonym.capitalize()
