@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Flask, abort, current_app, send_from_directory
+from flask import Blueprint, Flask, Response, abort, current_app, send_from_directory
 
 from app.accounts.auth import public
 
@@ -14,7 +14,7 @@ _STATIC = Path(__file__).resolve().parent / "static"
 
 @bp.get("/dsfr/<path:filename>")
 @public
-def dsfr(filename: str):
+def dsfr(filename: str) -> Response:
     directory = Path(current_app.config["DSFR_DIR"])
     if not directory.is_dir():
         abort(404)
@@ -23,7 +23,7 @@ def dsfr(filename: str):
 
 @bp.get("/static/<path:filename>")
 @public
-def static(filename: str):
+def static(filename: str) -> Response:
     return send_from_directory(_STATIC, filename, max_age=3600)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,7 +19,7 @@ def _bool(name: str, default: bool = False) -> bool:
 class Config:
     """Values read when the app is created, so tests can inject their own."""
 
-    def __init__(self, **overrides):
+    def __init__(self, **overrides: Any) -> None:
         env = os.environ
         self.SECRET_KEY = env.get("SECRET_KEY", "")
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL", "")
@@ -126,5 +127,5 @@ class Config:
                 "https:// de ROMIN enregistrée chez ProConnect."
             )
 
-    def as_mapping(self) -> dict:
+    def as_mapping(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if k.isupper()}

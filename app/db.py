@@ -7,15 +7,16 @@ Tests bind the session to a connection inside an outer transaction, so each test
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from flask import Flask, Response, g, has_app_context
-from sqlalchemy import ARRAY, any_, cast, create_engine
+from sqlalchemy import ARRAY, ColumnElement, any_, cast, create_engine
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
 
 
-def among(column, ids):
+def among(column: QueryableAttribute[Any], ids: Iterable[int]) -> ColumnElement[bool]:
     """`column = ANY(array)`: one parameter however many ids (an IN list of 10,000 parameters
     costs more to render than to run)."""
     return column == any_(cast(list(ids), ARRAY(column.type)))
@@ -28,7 +29,7 @@ class RominSession(Session):
 class Database:
     def __init__(self) -> None:
         self.engine: Engine | None = None
-        self.session_factory: sessionmaker | None = None
+        self.session_factory: sessionmaker[RominSession] | None = None
 
     def init_app(self, app: Flask) -> None:
         url = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -48,6 +49,8 @@ class Database:
     def session(self) -> Session:
         """The session of the current app context (a request or a CLI command)."""
         if "db_session" not in g:
+            if self.session_factory is None:
+                raise RuntimeError("db.init_app(app) was not called")
             g.db_session = self.session_factory()
         return g.db_session
 

@@ -26,15 +26,15 @@ def alembic_config() -> AlembicConfig:
 
 def register(cli: click.Group) -> None:
     @cli.group("db", help="Base de données.")
-    def db_group():
+    def db_group() -> None:
         pass
 
     @db_group.command("upgrade", help="Applique les migrations (sans effet si la base est à jour).")
-    def upgrade():
+    def upgrade() -> None:
         command.upgrade(alembic_config(), "head")
         click.echo("Base de données à jour.")
 
     @db_group.command("revision", help="Crée une migration à partir des modèles (développement).")
     @click.option("-m", "--message", required=True)
-    def revision(message: str):
+    def revision(message: str) -> None:
         command.revision(alembic_config(), message=message, autogenerate=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -40,7 +41,7 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def render_error(code: int, detail: str | None = None):
+def render_error(code: int, detail: str | None = None) -> tuple[Response | str, int]:
     title, message = MESSAGES.get(code, MESSAGES[500])
     if _wants_json():
         return jsonify({"code": code, "status": title, "message": detail or message}), code
@@ -49,17 +50,23 @@ def render_error(code: int, detail: str | None = None):
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(Refused)
-    def _refused(exc: Refused):
+    def _refused(exc: Refused) -> tuple[Response | str, int]:
         """A refusal no page caught: 422 with the same messages (per field under /api, as
         flask-smorest's validation errors; in one sentence on a page)."""
         _reset_session()
         if _wants_json():
-            return jsonify({"code": 422, "status": "Unprocessable Entity",
-                            "message": "Données invalides.", "errors": {"json": exc.errors}}), 422
+            return jsonify(
+                {
+                    "code": 422,
+                    "status": "Unprocessable Entity",
+                    "message": "Données invalides.",
+                    "errors": {"json": exc.errors},
+                }
+            ), 422
         return render_error(422, exc.text())
 
     @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):
+    def _http(exc: HTTPException) -> ResponseReturnValue:
         if _wants_json():
             # flask-smorest's JSON errors, with the messages per field
             return app.extensions["romin_api"].handle_http_exception(exc)
@@ -74,13 +81,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
-    def _database_down(exc):
+    def _database_down(exc: DBAPIError) -> tuple[Response | str, int]:
         log.error("database unavailable: %s", type(exc).__name__)
         _reset_session()
         return render_error(503)
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
+    def _unexpected(exc: Exception) -> tuple[Response | str, int]:
         log.exception("unexpected error on %s %s", request.method, request.url_rule)
         _reset_session()
         return render_error(500)

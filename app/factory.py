@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from typing import Any
 
 from flask import Flask, Response
 from flask_smorest import Api
@@ -27,7 +28,7 @@ from app.search import registration as search
 FEATURES = (accounts, catalogue, index_sync, search, feedback, curation, pilotage)
 
 
-def create_app(config: Config | dict | None = None) -> Flask:
+def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     if isinstance(config, dict):
         config = Config(**config)
     config = config or Config()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 from sqlalchemy import text
 
 from app.accounts.auth import public
@@ -14,7 +14,7 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 @public
-def healthz():
+def healthz() -> tuple[Response, int]:
     """200 while the database answers (search degrades on its own); 503 otherwise."""
     try:
         db.session.execute(text("SELECT 1"))

@@ -18,7 +18,7 @@ import requests
 class MeiliError(RuntimeError):
     """Meilisearch refused a request or a task failed: always surfaced, never swallowed."""
 
-    def __init__(self, message: str, code: str = "", task: dict | None = None):
+    def __init__(self, message: str, code: str = "", task: dict[str, Any] | None = None):
         super().__init__(message)
         self.code = code
         self.task = task
@@ -71,7 +71,9 @@ class MeiliClient:
 
     # -- tasks ----------------------------------------------------------------------------
 
-    def wait_task(self, task_uid: int, timeout: float = 120.0, poll: float = 0.02) -> dict:
+    def wait_task(
+        self, task_uid: int, timeout: float = 120.0, poll: float = 0.02
+    ) -> dict[str, Any]:
         """Wait until Meilisearch has applied a task; raise MeiliError if it failed.
 
         A 202 only means the task was accepted: its outcome is read here.
@@ -99,7 +101,9 @@ class MeiliClient:
             time.sleep(delay)
             delay = min(delay * 1.5, 0.05)  # a rebuild's tail waits on this
 
-    def run(self, method: str, path: str, json: Any = None, timeout: float = 600.0) -> dict:
+    def run(
+        self, method: str, path: str, json: Any = None, timeout: float = 600.0
+    ) -> dict[str, Any]:
         """Send a request that enqueues a task and wait for its outcome."""
         accepted = self.request(method, path, json=json, timeout=max(self.timeout, 60.0))
         return self.wait_task(accepted["taskUid"], timeout=timeout)
@@ -112,7 +116,7 @@ class MeiliClient:
         except MeiliError:
             return False
 
-    def get_index(self, uid: str) -> dict | None:
+    def get_index(self, uid: str) -> dict[str, Any] | None:
         try:
             return self.request("GET", f"/indexes/{uid}")
         except MeiliError as exc:
@@ -120,5 +124,5 @@ class MeiliClient:
                 return None
             raise
 
-    def search(self, uid: str, body: dict) -> dict:
+    def search(self, uid: str, body: dict[str, Any]) -> dict[str, Any]:
         return self.request("POST", f"/indexes/{uid}/search", json=body)

@@ -7,11 +7,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from indexer.settings import SCORE_PREFIX, score_field
 
 # The instructions are long; searching their start covers what matters and keeps indexing fast.
 INSTRUCTIONS_INDEXED_CHARS = 4000
+
+# A search document as Meilisearch stores it: JSON values by field name.
+Document = dict[str, Any]
 
 
 @dataclass
@@ -45,12 +49,12 @@ class ToolData:
     updated_at: datetime | None = None
 
 
-def build_document(tool: ToolData, all_factors: Sequence[str]) -> dict:
+def build_document(tool: ToolData, all_factors: Sequence[str]) -> Document:
     """Search document of a published tool, with its content hash (for reconcile).
 
     `all_factors`: every risk factor slug, so that every document carries every score field.
     """
-    doc = {
+    doc: Document = {
         "id": tool.id,
         "slug": tool.slug,
         "title": tool.title,
@@ -100,15 +104,15 @@ def score_fields(scores: dict[str, float], all_factors: Sequence[str]) -> dict[s
 
 def score_update(
     tool_id: int, base_hash: str, scores: dict[str, float], all_factors: Sequence[str]
-) -> dict:
+) -> Document:
     """A partial document for a change of scores only (new ranking weights): the score fields
     and the content hash the full document would have, given the indexed rest (`base_hash`)."""
-    doc = {"id": tool_id, **score_fields(scores, all_factors)}
+    doc: Document = {"id": tool_id, **score_fields(scores, all_factors)}
     doc["content_hash"] = _combined_hash(base_hash, doc)
     return doc
 
 
-def content_hash(doc: dict) -> str:
+def content_hash(doc: Document) -> str:
     """The hash of a whole document, as stored in it (reconcile compares the index's with it)."""
     return _combined_hash(_base_hash(doc), doc)
 
@@ -117,7 +121,7 @@ def _is_score(name: str) -> bool:
     return name == "score" or name.startswith(SCORE_PREFIX)
 
 
-def _base_hash(doc: dict) -> str:
+def _base_hash(doc: Document) -> str:
     """Hash of every field but the scores and the hashes."""
     body = {
         k: v for k, v in doc.items() if k not in ("content_hash", "base_hash") and not _is_score(k)
@@ -127,7 +131,7 @@ def _base_hash(doc: dict) -> str:
     ).hexdigest()[:32]
 
 
-def _combined_hash(base_hash: str, doc: dict) -> str:
+def _combined_hash(base_hash: str, doc: Document) -> str:
     """The content hash: the rest's hash (`base_hash`) combined with the score fields, so a
     scores-only update can compute it without the rest of the document."""
     scores = {k: v for k, v in doc.items() if _is_score(k)}

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from indexer import sync
 from indexer.client import MeiliClient
+from indexer.documents import Document
 
 
 @dataclass
@@ -31,7 +32,7 @@ def plan(indexed: dict[int, str], expected: dict[int, str]) -> tuple[list[int], 
     return to_send, to_delete
 
 
-def reconcile(client: MeiliClient, uid: str, batches: Iterable[list[dict]]) -> Repair:
+def reconcile(client: MeiliClient, uid: str, batches: Iterable[list[Document]]) -> Repair:
     """`batches`: the documents every published tool should have (the one document builder's)."""
     indexed = indexed_hashes(client, uid)
     expected: dict[int, str] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from indexer import filters
 from indexer.client import MeiliClient
@@ -52,14 +53,14 @@ class SearchQuery:
 
 @dataclass
 class SearchResult:
-    hits: list[dict]
+    hits: list[dict[str, Any]]
     total: int
     facets: dict[str, dict[str, int]]
     page: int
     per_page: int
 
 
-def search_body(query: SearchQuery) -> dict:
+def search_body(query: SearchQuery) -> dict[str, Any]:
     """The POST body for a query: the filter's values are quoted and escaped."""
     conditions = []
     if query.factor:
@@ -71,7 +72,7 @@ def search_body(query: SearchQuery) -> dict:
             conditions.append(filters.equals(attribute, value))
     if query.min_evidence:
         conditions.append(filters.at_least("evidence_level", query.min_evidence))
-    body = {
+    body: dict[str, Any] = {
         "q": query.text,
         "facets": list(SIDEBAR_FACETS),
         "page": query.page,

@@ -14,6 +14,8 @@ Choices, with the measurements behind them in bench/ (10,000 tools, this machine
 
 from __future__ import annotations
 
+from typing import Any
+
 FACETS = (
     "risk_factors",
     "stages",
@@ -84,7 +86,7 @@ def synonym_map(factors: list[tuple[str, str, list[str]]]) -> dict[str, list[str
     return mapping
 
 
-def index_settings(factors: list[tuple[str, str, list[str]]]) -> dict:
+def index_settings(factors: list[tuple[str, str, list[str]]]) -> dict[str, Any]:
     """All settings of the tools index. `factors`: (slug, label, synonyms) of every risk factor."""
     return {
         "searchableAttributes": [

@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from indexer.client import MeiliClient, MeiliError
+from indexer.documents import Document
 
 BATCH_SIZE = 1000
 
 
-def ensure_index(client: MeiliClient, uid: str, settings: dict) -> None:
+def ensure_index(client: MeiliClient, uid: str, settings: dict[str, Any]) -> None:
     """Create the index if missing and push its settings (settings before documents)."""
     if client.get_index(uid) is None:
         client.run("POST", "/indexes", {"uid": uid, "primaryKey": "id"})
     client.run("PATCH", f"/indexes/{uid}/settings", settings)
 
 
-def push_settings(client: MeiliClient, uid: str, settings: dict) -> None:
+def push_settings(client: MeiliClient, uid: str, settings: dict[str, Any]) -> None:
     client.run("PATCH", f"/indexes/{uid}/settings", settings)
 
 
-def upsert(client: MeiliClient, uid: str, documents: list[dict]) -> None:
+def upsert(client: MeiliClient, uid: str, documents: list[Document]) -> None:
     """Add or replace documents and wait until Meilisearch has applied them."""
     if documents:
         client.run("POST", f"/indexes/{uid}/documents?primaryKey=id", documents)
@@ -42,11 +44,9 @@ def document_count(client: MeiliClient, uid: str) -> int | None:
         raise
 
 
-def indexed_values(
-    client: MeiliClient, uid: str, field: str, page: int = 1000
-) -> dict[int, object]:
+def indexed_values(client: MeiliClient, uid: str, field: str, page: int = 1000) -> dict[int, Any]:
     """Every document's id and one field (None when the document lacks it), page by page."""
-    values: dict[int, object] = {}
+    values: dict[int, Any] = {}
     offset = 0
     while True:
         answer = client.request(
@@ -64,7 +64,7 @@ def indexed_values(
 def upsert_batches(
     client: MeiliClient,
     uid: str,
-    batches: Iterable[list[dict]],
+    batches: Iterable[list[Document]],
     progress: Callable[[int], None] = lambda n: None,
     *,
     partial: bool = False,
@@ -98,8 +98,8 @@ def upsert_batches(
 def rebuild(
     client: MeiliClient,
     live_uid: str,
-    settings: dict,
-    batches: Iterable[list[dict]],
+    settings: dict[str, Any],
+    batches: Iterable[list[Document]],
     progress: Callable[[int], None] = lambda n: None,
 ) -> int:
     """Build a fresh index beside the live one, then swap it in atomically.
@@ -139,7 +139,7 @@ def rebuild(
                 client.request("DELETE", f"/indexes/{new_uid}")
             except MeiliError:
                 pass
-        exc.swapped = swapped
+        vars(exc)["swapped"] = swapped  # on any exception, whatever its class
         raise
     return total
 

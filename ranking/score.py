@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from ranking.signals import (
     RatingStats,
@@ -92,22 +92,20 @@ def tool_scores(
     smoothed rating, itself smoothed toward the catalogue mean: feedback given for a factor
     counts most for that factor, and a factor without its own feedback inherits the tool's.
     """
-    common = dict(
+    score = partial(
+        score_tool,
         evidence_level=evidence_level,
         not_recommended=not_recommended,
-        weights=weights,
         last_review=last_review,
         today=today or date.today(),
     )
-    scores = {GLOBAL_KEY: score_tool(ratings=overall, prior_mean=prior_mean, **common).score}
+    scores = {GLOBAL_KEY: score(ratings=overall, prior_mean=prior_mean, weights=weights).score}
     tool_mean = smoothed_rating(overall, prior_mean, weights.prior_strength)
     factor_weights = _factor_weights(weights)
     usage = usage_signal(overall.count)  # counts all of the tool's ratings, not only a factor's
     for factor in factors:
         stats = per_factor.get(factor, RatingStats())
-        breakdown = score_tool(
-            ratings=stats, prior_mean=tool_mean, **{**common, "weights": factor_weights}
-        )
+        breakdown = score(ratings=stats, prior_mean=tool_mean, weights=factor_weights)
         signals = {**breakdown.signals, "usage": usage}
         scores[factor] = combine(signals, not_recommended, weights).score
     return scores

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 
 
@@ -18,7 +19,7 @@ class Weights:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict | None) -> Weights:
+    def from_dict(cls, values: Mapping[str, float] | None) -> Weights:
         """Build from stored values, ignoring unknown keys and keeping defaults for missing ones."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: float(v) for k, v in (values or {}).items() if k in known})

@@ -4,8 +4,9 @@ grant the other roles here, and deactivate or reactivate accounts."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
-from app.accounts.auth import current_user, role_required
+from app.accounts.auth import current_user, role_required, signed_in_user
 from app.accounts.blueprint import bp
 from app.accounts.service import AccountError, count_accounts, list_accounts, set_active, set_role
 from app.core.dates import fr_datetime
@@ -28,7 +29,12 @@ def _query() -> str:
     return request.values.get("q", "").strip()[:100]
 
 
-def _page(errors: dict | None = None, submitted: dict | None = None, status: int = 200):
+FormValues = dict[tuple[int, str], str]  # (account id, "role" or "status") → text
+
+
+def _page(
+    errors: FormValues | None = None, submitted: FormValues | None = None, status: int = 200
+) -> tuple[str, int]:
     """The list, one page; `errors` and `submitted` are keyed by (account id, "role" or
     "status")."""
     query, page, page_error = _query(), requested_page(request.args.get("page")), None
@@ -66,7 +72,7 @@ def _page(errors: dict | None = None, submitted: dict | None = None, status: int
     ), status
 
 
-def _back():
+def _back() -> Response:
     """To the list, on the page and with the search the form was sent from."""
     page = requested_page(request.args.get("page"))
     return redirect(
@@ -84,17 +90,17 @@ def _account(user_id: int) -> User:
 
 @bp.get("/admin/comptes")
 @role_required("admin")
-def accounts():
+def accounts() -> tuple[str, int]:
     return _page()
 
 
 @bp.post("/admin/comptes/<int:user_id>/role")
 @role_required("admin")
-def change_role(user_id: int):
+def change_role(user_id: int) -> Response | tuple[str, int]:
     user = _account(user_id)
     role = request.form.get("role", "")
     try:
-        set_role(db.session, current_user(), user, role)
+        set_role(db.session, signed_in_user(), user, role)
     except AccountError as exc:
         return _page(
             errors={(user.id, "role"): str(exc)}, submitted={(user.id, "role"): role}, status=400
@@ -105,7 +111,7 @@ def change_role(user_id: int):
 
 @bp.post("/admin/comptes/<int:user_id>/statut")
 @role_required("admin")
-def change_status(user_id: int):
+def change_status(user_id: int) -> Response | tuple[str, int]:
     user = _account(user_id)
     action = request.form.get("action", "")
     if action not in ("desactiver", "reactiver"):
@@ -114,7 +120,7 @@ def change_status(user_id: int):
             status=400,
         )
     try:
-        set_active(db.session, current_user(), user, action == "reactiver")
+        set_active(db.session, signed_in_user(), user, action == "reactiver")
     except AccountError as exc:
         return _page(errors={(user.id, "status"): str(exc)}, status=400)
     flash(f"Le compte {user.email} est {'réactivé' if user.is_active else 'désactivé'}.", "success")

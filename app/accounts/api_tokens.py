@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 
 from flask import g
-from flask_smorest import abort
 
-from app.accounts.auth import bearer_user, has_role
+from app.accounts.auth import Guarded, P, R, bearer_user, declare_role, has_role
+from app.core.api import abort
 
 
-def token_required(role: str = "agent"):
-    def decorator(view):
+def token_required(role: str = "agent") -> Callable[[Callable[P, R]], Guarded[P, R]]:
+    def decorator(view: Callable[P, R]) -> Guarded[P, R]:
         @wraps(view)
-        def wrapped(*args, **kwargs):
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             user = bearer_user()
             if user is None:
                 abort(
@@ -26,7 +27,6 @@ def token_required(role: str = "agent"):
             g.api_user = user
             return view(*args, **kwargs)
 
-        wrapped.required_role = role
-        return wrapped
+        return declare_role(wrapped, role)
 
     return decorator

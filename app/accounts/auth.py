@@ -9,13 +9,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from functools import wraps
+from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response
 
 from app.db import db
 from app.models import ApiToken, User
@@ -23,6 +26,10 @@ from app.models.index_state import generation_query
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "romin_"
+
+P = ParamSpec("P")
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 
 ROLE_INCLUDES = {
     "agent": {"agent"},
@@ -75,12 +82,34 @@ def logout() -> None:
     g.user = None
 
 
-def role_required(role: str):
+def signed_in_user() -> User:
+    """The user of a page behind `role_required`, who is signed in there by construction."""
+    user = current_user()
+    if user is None:  # only a page without role_required gets here
+        abort(401)
+    return user
+
+
+class Guarded(Protocol[P, R_co]):
+    """A view that declares its least role (None: public): a test checks every route has one."""
+
+    required_role: str | None
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R_co: ...
+
+
+def declare_role(view: Callable[P, R], role: str | None) -> Guarded[P, R]:
+    guarded = cast("Guarded[P, R]", view)  # a function takes attributes; its type does not say
+    guarded.required_role = role
+    return guarded
+
+
+def role_required(role: str) -> Callable[[Callable[P, R]], Guarded[P, R | Response]]:
     """Page decorator: anonymous → login page; signed in without the role → 403."""
 
-    def decorator(view):
+    def decorator(view: Callable[P, R]) -> Guarded[P, R | Response]:
         @wraps(view)
-        def wrapped(*args, **kwargs):
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R | Response:
             user = current_user()
             if user is None:
                 return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
@@ -88,16 +117,14 @@ def role_required(role: str):
                 abort(403)
             return view(*args, **kwargs)
 
-        wrapped.required_role = role
-        return wrapped
+        return declare_role(wrapped, role)
 
     return decorator
 
 
-def public(view):
+def public(view: Callable[P, R]) -> Guarded[P, R]:
     """Marks a page readable without signing in (the catalogue holds nothing personal)."""
-    view.required_role = None
-    return view
+    return declare_role(view, None)
 
 
 # -- API tokens --------------------------------------------------------------------------
@@ -164,7 +191,7 @@ def bearer_user() -> User | None:
 
 def init_app(app: Flask) -> None:
     @app.context_processor
-    def _inject_user():
+    def _inject_user() -> dict[str, Any]:
         try:
             user = current_user()
         except SQLAlchemyError:  # the database is down: the 503 page still renders

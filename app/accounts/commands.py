@@ -11,7 +11,7 @@ from app.db import db
 
 def register(cli: click.Group) -> None:
     @cli.group("user", help="Comptes.")
-    def user_group():
+    def user_group() -> None:
         pass
 
     @user_group.command(
@@ -31,7 +31,7 @@ def register(cli: click.Group) -> None:
         is_flag=True,
         help="Compte sans mot de passe : pour ProConnect (ou pour des jetons d'API).",
     )
-    def create(email: str, role: str, name: str, service: str, no_password: bool):
+    def create(email: str, role: str, name: str, service: str, no_password: bool) -> None:
         from app.accounts.service import AccountError, create_user
 
         password = None if no_password else prompt_password()
@@ -45,12 +45,12 @@ def register(cli: click.Group) -> None:
             click.echo("Il sera lié au compte ProConnect de cette adresse à sa première connexion.")
 
     @cli.group("token", help="Jetons d'API personnels.")
-    def token_group():
+    def token_group() -> None:
         pass
 
     @token_group.command("create", help="Crée un jeton d'API et l'affiche une seule fois.")
     @click.argument("email")
-    def token_create(email: str):
+    def token_create(email: str) -> None:
         from app.accounts.auth import create_token
         from app.accounts.service import find_user
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import current_app
 
 from app.accounts.auth import has_role
+from app.models import User
 
 # (label, endpoint, least role), in the order they are shown.
 ENTRIES: list[tuple[str, str, str]] = [
@@ -17,7 +18,7 @@ ENTRIES: list[tuple[str, str, str]] = [
 ]
 
 
-def visible_entries(user) -> list[tuple[str, str]]:
+def visible_entries(user: User | None) -> list[tuple[str, str]]:
     """(label, endpoint) of the entries this user may open, among those that exist."""
     return [
         (label, endpoint)

@@ -15,12 +15,14 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
-from authlib.integrations.flask_client import OAuth
+from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
 from authlib.oidc.core import CodeIDToken
 from flask import Flask, current_app
 from joserfc import jwt
@@ -32,6 +34,7 @@ from joserfc.errors import (
     MissingClaimError,
 )
 from joserfc.jwk import KeySet
+from werkzeug.wrappers import Response
 
 from app.core.refusals import Refused
 
@@ -86,7 +89,7 @@ def clock() -> int:
 class _IDToken(CodeIDToken):
     """Authlib's ID-token checks, on ROMIN's clock."""
 
-    def validate(self, now=None, leeway=0):
+    def validate(self, now: int | None = None, leeway: int = 0) -> None:
         super().validate(now=clock(), leeway=leeway)
 
 
@@ -114,7 +117,7 @@ def init_app(app: Flask) -> None:
     app.extensions[_ORIGINS] = {_origin(app.config["PROCONNECT_ISSUER"])}
 
     @app.after_request
-    def _let_forms_reach_the_provider(response):
+    def _let_forms_reach_the_provider(response: Response) -> Response:
         """The sign-in button and the sign-out form answer with a redirect to ProConnect, and
         browsers apply CSP `form-action` to a form's redirects: name the provider's origins
         there. (Runs after the app's security headers: after_request hooks run last-added first.)"""
@@ -142,11 +145,11 @@ def _acr_values() -> list[str]:
     return [v for v in raw.replace(",", " ").split() if v]
 
 
-def _client():
+def _client() -> FlaskOAuth2App:
     return current_app.extensions[_EXTENSION]
 
 
-def _metadata(client) -> dict:
+def _metadata(client: FlaskOAuth2App) -> dict[str, Any]:
     """The discovery document, whose issuer must be the configured one (OpenID Discovery §4.3)."""
     try:
         metadata = client.load_server_metadata()
@@ -179,11 +182,11 @@ def _unreachable(step: str, exc: Exception) -> ProConnectRefusal:
     )
 
 
-def authorize_redirect(redirect_uri: str):
+def authorize_redirect(redirect_uri: str) -> Response:
     """Redirect to ProConnect with a fresh state, nonce (and PKCE verifier) kept in the session."""
     client = _client()
     _metadata(client)
-    extra = {}
+    extra: dict[str, str] = {}
     acr_values = _acr_values()
     if acr_values:
         # ProConnect's way of asking for a level (claims parameter, essential acr).
@@ -195,8 +198,8 @@ def authorize_redirect(redirect_uri: str):
     )
 
 
-def _claims_options(metadata: dict) -> dict:
-    options = {
+def _claims_options(metadata: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    options: dict[str, dict[str, Any]] = {
         "iss": {"essential": True, "value": metadata["issuer"]},
         "aud": {"essential": True, "value": current_app.config["PROCONNECT_CLIENT_ID"]},
         "sub": {"essential": True},
@@ -207,7 +210,7 @@ def _claims_options(metadata: dict) -> dict:
     return options
 
 
-def finish(args) -> Identity:
+def finish(args: Mapping[str, str]) -> Identity:
     """Check the provider's answer on the redirect URI and return who signed in."""
     client = _client()
     metadata = _metadata(client)
@@ -273,7 +276,9 @@ def finish(args) -> Identity:
     )
 
 
-def _userinfo(client, metadata: dict, token: dict) -> dict:
+def _userinfo(
+    client: FlaskOAuth2App, metadata: dict[str, Any], token: dict[str, Any]
+) -> dict[str, Any]:
     """The userinfo answer: plain JSON, or (ProConnect) a JWT signed with the provider's keys."""
     try:
         response = client.get(metadata["userinfo_endpoint"], token=token)
@@ -298,7 +303,7 @@ def _userinfo(client, metadata: dict, token: dict) -> dict:
                 KeySet.import_key_set(client.fetch_jwk_set(force=True)),
                 algorithms=algs,
             )
-        options = {
+        options: dict[str, jwt.ClaimsOption] = {
             "iss": {"value": metadata["issuer"]},
             "aud": {"value": current_app.config["PROCONNECT_CLIENT_ID"]},
         }
@@ -313,7 +318,7 @@ def _userinfo(client, metadata: dict, token: dict) -> dict:
     return decoded.claims
 
 
-def logout_redirect(id_token: str, post_logout_redirect_uri: str):
+def logout_redirect(id_token: str, post_logout_redirect_uri: str) -> Response:
     """Send the browser to ProConnect's end-session endpoint (303: the sign-out was a POST)."""
     client = _client()
     metadata = _metadata(client)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from app.core.refusals import Refused
 from app.accounts.auth import hash_password
+from app.accounts.proconnect import Identity
+from app.core.refusals import Refused
 from app.core.vocabulary import ROLES
 from app.db import like_pattern
 from app.models import User
@@ -71,7 +72,9 @@ def email_domain(email: str) -> str:
     return email.rpartition("@")[2].strip().lower()
 
 
-def sign_in_with_proconnect(session: Session, identity, allowed_domains: set[str]) -> User:
+def sign_in_with_proconnect(
+    session: Session, identity: Identity, allowed_domains: set[str]
+) -> User:
     """The account for a ProConnect identity: found by `sub`, else created as an `agent`.
 
     ROMIN decides who enters: the e-mail's domain must be in the allow-list (exact match), at
@@ -143,7 +146,7 @@ def sign_in_with_proconnect(session: Session, identity, allowed_domains: set[str
 # -- administration ---------------------------------------------------------------------------
 
 
-def _matching(query: str):
+def _matching(query: str) -> Select[tuple[User]]:
     statement = select(User)
     if query:
         pattern = like_pattern(query)
@@ -154,7 +157,7 @@ def _matching(query: str):
 
 
 def count_accounts(session: Session, query: str = "") -> int:
-    return session.scalar(select(func.count()).select_from(_matching(query).subquery()))
+    return session.scalar(select(func.count()).select_from(_matching(query).subquery())) or 0
 
 
 def list_accounts(

@@ -21,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from werkzeug.wrappers import Response
 
 from app.accounts import proconnect
 from app.accounts.auth import current_user, public, verify_password
@@ -52,7 +53,9 @@ def _absolute(endpoint: str) -> str:
     return base + url_for(endpoint) if base else url_for(endpoint, _external=True)
 
 
-def _login_page(next_url: str, errors: dict, email: str = "", status: int = 200):
+def _login_page(
+    next_url: str, errors: dict[str, str], email: str = "", status: int = 200
+) -> tuple[str, int]:
     return render_template(
         "accounts/login.html",
         next_url=next_url,
@@ -65,7 +68,7 @@ def _login_page(next_url: str, errors: dict, email: str = "", status: int = 200)
 
 @bp.route("/connexion", methods=["GET", "POST"])
 @public
-def login():
+def login() -> Response | tuple[str, int]:
     next_url = _safe_next(request.values.get("next"))
     if request.method == "GET":
         if current_user() is not None:
@@ -75,14 +78,14 @@ def login():
         abort(404)  # no password sign-in outside development
     email = request.form.get("email", "").strip()
     password = request.form.get("password", "")
-    errors = {}
+    errors: dict[str, str] = {}
     if not email:
         errors["email"] = "Saisissez votre adresse électronique."
     if not password:
         errors["password"] = "Saisissez votre mot de passe."
     if not errors:
         user = find_user(db.session, email)
-        if verify_password(user, password):
+        if verify_password(user, password) and user is not None:  # the hash runs either way
             login_user(user)
             flash("Vous êtes connecté(e).", "success")
             return redirect(next_url, code=303)
@@ -92,7 +95,7 @@ def login():
 
 @bp.get("/connexion/proconnect")
 @public
-def proconnect_login():
+def proconnect_login() -> Response | tuple[str, int]:
     """The « S'identifier avec ProConnect » button: off to the provider."""
     if not proconnect.enabled():
         abort(404)
@@ -105,7 +108,7 @@ def proconnect_login():
 
 @bp.get("/connexion/proconnect/retour")
 @public
-def proconnect_callback():
+def proconnect_callback() -> Response | tuple[str, int]:
     """The provider's answer (redirect URI): every check, then the account, then the session."""
     if not proconnect.enabled():
         abort(404)
@@ -124,7 +127,7 @@ def proconnect_callback():
     return redirect(next_url, code=303)
 
 
-def _refused(message: str, reason: str, status: int):
+def _refused(message: str, reason: str, status: int) -> tuple[str, int]:
     logout_user()  # no half-open session
     log.info("proconnect sign-in refused: %s", reason)
     return render_template("accounts/login_refused.html", message=message), status
@@ -132,7 +135,7 @@ def _refused(message: str, reason: str, status: int):
 
 @bp.post("/deconnexion")
 @public
-def logout():
+def logout() -> Response:
     id_token = session.get(_ID_TOKEN_KEY)
     logout_user()
     if id_token and proconnect.enabled():
@@ -152,7 +155,7 @@ def logout():
 
 @bp.get("/deconnexion/fin")
 @public
-def logout_done():
+def logout_done() -> Response:
     """Where ProConnect sends the browser back after its end-session (post_logout_redirect_uri)."""
     if proconnect.enabled() and proconnect.logout_returned():
         flash("Vous êtes déconnecté(e) de ROMIN et de ProConnect.", "info")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
 from app.accounts.api_tokens import token_required
 from app.catalogue.ratings import summary
@@ -12,7 +14,9 @@ from app.catalogue.schemas import ToolInSchema, ToolOutSchema, ToolPatchSchema
 from app.catalogue.service import CatalogueError, get_tool, save_tool
 from app.catalogue.urls import support_url
 from app.catalogue.visibility import may_see
+from app.core.api import abort
 from app.db import db
+from app.models import Tool
 
 blp = Blueprint(
     "tools_api",
@@ -22,7 +26,7 @@ blp = Blueprint(
 )
 
 
-def tool_out(tool) -> dict:
+def tool_out(tool: Tool) -> dict[str, Any]:
     average, count, _ = summary(db.session, tool)
     data = ToolOutSchema().dump(tool)
     data["rating"] = {"average": round(average, 2) if average is not None else None, "count": count}
@@ -41,14 +45,14 @@ def tool_out(tool) -> dict:
     return data
 
 
-def _readable_tool(slug: str):
+def _readable_tool(slug: str) -> Tool:
     tool = get_tool(db.session, slug)
     if tool is None or not may_see(tool, g.api_user):
         abort(404, message="Aucun outil publié ne porte cet identifiant.")
     return tool
 
 
-def _save(data: dict, tool=None):
+def _save(data: dict[str, Any], tool: Tool | None = None) -> Tool:
     try:
         tool = save_tool(db.session, data, tool, author=g.api_user, source="api")
     except CatalogueError as exc:
@@ -61,7 +65,7 @@ class Tools(MethodView):
     @token_required("curator")
     @blp.arguments(ToolInSchema)
     @blp.response(201)
-    def post(self, data):
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Crée une fiche outil (curateurs)."""
         tool = _save(data)
         return tool_out(tool)
@@ -71,14 +75,14 @@ class Tools(MethodView):
 class ToolItem(MethodView):
     @token_required("agent")
     @blp.response(200)
-    def get(self, slug):
+    def get(self, slug: str) -> dict[str, Any]:
         """Une fiche outil complète."""
         return tool_out(_readable_tool(slug))
 
     @token_required("curator")
     @blp.arguments(ToolPatchSchema(partial=True))
     @blp.response(200)
-    def patch(self, data, slug):
+    def patch(self, data: dict[str, Any], slug: str) -> dict[str, Any]:
         """Modifie une fiche outil (curateurs) : seuls les champs envoyés changent."""
         tool = get_tool(db.session, slug)
         if tool is None:

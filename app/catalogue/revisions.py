@@ -11,6 +11,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,10 +20,10 @@ from app.catalogue.fields import FIELD_LABELS, SHEET_FIELDS, TEXT_FIELDS
 from app.catalogue.risk_factors import all_factors
 from app.catalogue.workflow import actor_label
 from app.core import vocabulary as v
-from app.models import Tool, ToolRevision
+from app.models import Tool, ToolRevision, User
 
 # The fields a revision keeps (the sheet's content; the status has its own trail: workflow).
-LIST_FIELDS = {
+LIST_FIELDS: dict[str, tuple[v.Term, ...] | None] = {
     "risk_factors": None,
     "stages": v.STAGES,
     "setting": v.SETTINGS,
@@ -40,9 +41,13 @@ ELIDE_OVER = 400  # an unchanged stretch longer than this is shortened in a diff
 ELIDE_KEEP = 120  # ...to this many characters on each side of the changes
 
 
-def snapshot(tool: Tool) -> dict:
+# A revision's fields as JSON values (app.models.ToolRevision.snapshot).
+Snapshot = dict[str, Any]
+
+
+def snapshot(tool: Tool) -> Snapshot:
     """The tool's editable fields as JSON values (dates as ISO strings, factors as slugs)."""
-    data = {}
+    data: Snapshot = {}
     for name in SHEET_FIELDS:
         if name == "risk_factors":  # in the officers' order, whatever order they were given in
             value = [f.slug for f in sorted(tool.risk_factors, key=lambda f: f.position)]
@@ -56,11 +61,11 @@ def snapshot(tool: Tool) -> dict:
     return data
 
 
-def _empty(value) -> bool:
+def _empty(value: Any) -> bool:
     return value in (None, "", [], False)
 
 
-def changed_fields(before: dict | None, after: dict) -> list[str]:
+def changed_fields(before: Snapshot | None, after: Snapshot) -> list[str]:
     if before is None:  # the first revision: the fields that hold something
         return [name for name in SHEET_FIELDS if not _empty(after.get(name))]
     return [name for name in SHEET_FIELDS if before.get(name) != after.get(name)]
@@ -76,7 +81,11 @@ def latest(session: Session, tool_id: int) -> ToolRevision | None:
 
 
 def record(
-    session: Session, tool: Tool, author, source: str = "web", restored_from: int | None = None
+    session: Session,
+    tool: Tool,
+    author: User | None,
+    source: str = "web",
+    restored_from: int | None = None,
 ) -> ToolRevision | None:
     """Record the tool's current state as a new revision, unless nothing changed."""
     last = latest(session, tool.id)
@@ -231,7 +240,7 @@ def text_diff(before: str, after: str) -> list[Segment]:
     return _elide(_merge(out))
 
 
-def _readable(name: str, value, factor_labels: dict[str, str]) -> str:
+def _readable(name: str, value: Any, factor_labels: dict[str, str]) -> str:
     if value is None or value == "":
         return "(vide)"
     if name == "not_recommended":
@@ -252,7 +261,7 @@ def _item(name: str, value: str, factor_labels: dict[str, str]) -> str:
     return v.label(terms, value) if terms else value
 
 
-def diff(session: Session, before: dict | None, after: dict) -> list[FieldChange]:
+def diff(session: Session, before: Snapshot | None, after: Snapshot) -> list[FieldChange]:
     """What changed from one snapshot to the next, field by field, readable by a curator."""
     factor_labels = {f.slug: f.label for f in all_factors(session)}
     before = before or {}
@@ -281,7 +290,7 @@ def diff(session: Session, before: dict | None, after: dict) -> list[FieldChange
 # -- restore -------------------------------------------------------------------------------
 
 
-def data_from(revision: ToolRevision) -> dict:
+def data_from(revision: ToolRevision) -> dict[str, Any]:
     """The revision's fields as save_tool takes them."""
     data = {name: revision.snapshot[name] for name in SHEET_FIELDS if name in revision.snapshot}
     if data.get("last_review"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from app.core import vocabulary as v
@@ -12,14 +14,14 @@ SLUG = validate.Regexp(
 )
 
 
-def _one_of(terms, what):
+def _one_of(terms: tuple[v.Term, ...], what: str) -> validate.OneOf:
     choices = v.slugs(terms)
     return validate.OneOf(
         choices, error=f"{what} inconnu(e) : choisissez parmi {', '.join(choices)}."
     )
 
 
-def _text(max_length: int, what: str, **kwargs):
+def _text(max_length: int, what: str, **kwargs: Any) -> fields.String:
     """A text field with French messages (what: « Le résumé », « Les précautions »...)."""
     return fields.String(
         validate=validate.Length(
@@ -33,7 +35,7 @@ def _text(max_length: int, what: str, **kwargs):
     )
 
 
-def _minutes(minimum: int, what: str):
+def _minutes(minimum: int, what: str) -> fields.Integer:
     return fields.Integer(
         allow_none=True,
         load_default=None,
@@ -44,7 +46,7 @@ def _minutes(minimum: int, what: str):
     )
 
 
-def _choices(terms, what):
+def _choices(terms: tuple[v.Term, ...], what: str) -> fields.List:
     return fields.List(
         fields.String(validate=_one_of(terms, what)),
         load_default=list,

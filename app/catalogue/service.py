@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core.refusals import Refused
 from app.catalogue import revisions, workflow
 from app.catalogue.fields import EDITABLE_FIELDS
 from app.catalogue.scores import refresh_scores
+from app.core.refusals import Refused
 from app.models import RiskFactor, Tool, ToolRevision, User
 from app.models.base import utcnow
 
@@ -53,10 +55,10 @@ def get_tool(session: Session, slug: str) -> Tool | None:
 
 def save_tool(
     session: Session,
-    data: dict,
+    data: Mapping[str, Any],
     tool: Tool | None = None,
     *,
-    author=None,
+    author: User | None = None,
     source: str = "system",
     restored_from: int | None = None,
 ) -> Tool:
@@ -66,8 +68,8 @@ def save_tool(
     a revision is recorded (who, which fields) and a status change becomes a workflow step.
     """
     creating = tool is None
-    old_status = None if creating else tool.status
-    if creating:
+    old_status = None if tool is None else tool.status
+    if tool is None:
         tool = Tool()
         wanted = data.get("slug") or slugify(data["title"])
         if data.get("slug") and get_tool(session, wanted) is not None:
@@ -108,4 +110,6 @@ def restore_revision(
         source="restore",
         restored_from=revision.number,
     )
-    return revisions.latest(session, tool.id)
+    restored = revisions.latest(session, tool.id)
+    assert restored is not None, "a restore always records a revision"
+    return restored

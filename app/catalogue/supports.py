@@ -20,8 +20,8 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 from werkzeug.utils import secure_filename
 
-from app.core.refusals import Refused
 from app.catalogue.service import slugify
+from app.core.refusals import Refused
 from app.models import Support, Tool
 
 log = logging.getLogger(__name__)
@@ -324,13 +324,13 @@ def _forget(session: Session, ended: SessionTransaction, remove_written: bool) -
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _files_after_rollback(session, previous_transaction):
+def _files_after_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
     """A rolled-back transaction or savepoint leaves no file behind and deletes none."""
     _forget(session, previous_transaction, remove_written=True)
 
 
 @event.listens_for(Session, "after_commit")
-def _files_after_commit(session):
+def _files_after_commit(session: Session) -> None:
     """Committed: the new files stay, the obsolete ones go."""
     entries = session.info.pop(FILES_KEY, None) or []
     for _transaction, path, kind in entries:
@@ -339,7 +339,7 @@ def _files_after_commit(session):
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _files_after_end(session, transaction):
+def _files_after_end(session: Session, transaction: SessionTransaction) -> None:
     """A transaction closed without commit nor rollback (session closed) is treated as a
     rollback."""
     if transaction.parent is None and session.info.get(FILES_KEY):

@@ -86,7 +86,7 @@ def download_support(slug: str, support_id: int, filename: str) -> Response:
     # even in the browser's; a versioned link may be kept, its URL changes with the content;
     # any other (an old or unversioned link) is checked again (ETag) at each download
     response.cache_control.private = True
-    response.cache_control.public = None
+    response.cache_control.public = False  # no "public" directive
     if tool.status != v.PUBLISHED:
         response.cache_control.no_store = True
         response.cache_control.no_cache = None

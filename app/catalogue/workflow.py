@@ -21,9 +21,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core.refusals import Refused
 from app.core import vocabulary as v
-from app.models import Tool, WorkflowStep
+from app.core.refusals import Refused
+from app.models import Tool, User, WorkflowStep
 
 # from status -> [(to status, button label)], in the order the buttons are shown
 TRANSITIONS: dict[str, list[tuple[str, str]]] = {
@@ -39,7 +39,7 @@ class WorkflowError(Refused):
     """A step the workflow refuses, with a French message for the curator."""
 
 
-def actor_label(user) -> str:
+def actor_label(user: User | None) -> str:
     if user is None:
         return "Système (import ou commande)"
     return user.display_name or user.email
@@ -54,7 +54,7 @@ def record_step(
     tool: Tool,
     from_status: str | None,
     to_status: str,
-    actor,
+    actor: User | None,
     note: str = "",
     source: str = "web",
 ) -> WorkflowStep:
@@ -72,7 +72,9 @@ def record_step(
     return step
 
 
-def transition(session: Session, tool: Tool, to_status: str, actor, note: str = "") -> WorkflowStep:
+def transition(
+    session: Session, tool: Tool, to_status: str, actor: User | None, note: str = ""
+) -> WorkflowStep:
     """Move the tool one allowed step; refuse anything else with a message that says why."""
     note = (note or "").strip()
     if len(note) > NOTE_MAX:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-import markdown as md
+import markdown as md  # type: ignore[import-untyped]  # no stubs (types-Markdown) installed
 import nh3
 from markupsafe import Markup
 
@@ -49,7 +49,7 @@ def _headings_from_h3(html: str) -> str:
 
 
 def render(text: str) -> Markup:
-    html = md.markdown(text or "", extensions=["tables", "sane_lists"], output_format="html")
+    html: str = md.markdown(text or "", extensions=["tables", "sane_lists"], output_format="html")
     html = _headings_from_h3(html)
     clean = nh3.clean(
         html,

@@ -3,6 +3,7 @@
 A service that refuses raises `Refused` (or a subclass named after its feature). Pages show the
 messages at their fields, the API answers 422 with the same messages (`app/errors.py`), and
 `romin` commands print them (`app.core.commands.fail_refused`)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -15,8 +16,7 @@ class Refused(ValueError):
         if isinstance(errors, str):
             errors = {field: [errors]}
         self.errors: dict[str, list[str]] = {
-            key: [value] if isinstance(value, str) else list(value)
-            for key, value in errors.items()
+            key: [value] if isinstance(value, str) else list(value) for key, value in errors.items()
         }
         super().__init__(self.text())
 

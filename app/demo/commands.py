@@ -10,7 +10,7 @@ from app.db import db
 
 def register(cli: click.Group) -> None:
     @cli.command("seed", help="Charge le catalogue de démonstration (relançable sans doublon).")
-    def seed_command():
+    def seed_command() -> None:
         from app.demo.seed import load_demo, seed
 
         data = load_demo()

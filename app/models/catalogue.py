@@ -82,7 +82,7 @@ class Tool(Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     # Ranking scores as stored in the index ({"_": global, "<factor slug>": per factor}),
     # kept here too so that the degraded path orders exactly like Meilisearch.
-    scores: Mapped[dict] = mapped_column(JSONB, default=dict)
+    scores: Mapped[dict[str, float]] = mapped_column(JSONB, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Set by the catalogue service on an edit (not on a score refresh): "last edit" for curators.
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

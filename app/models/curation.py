@@ -4,6 +4,7 @@ revisions (a snapshot of the sheet at each save), so that nothing a curator did 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ARRAY, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
@@ -47,7 +48,7 @@ class ToolRevision(Base):
     source: Mapped[str] = mapped_column(String(20), default="web")  # web, api, restore, import...
     restored_from: Mapped[int | None] = mapped_column(Integer)  # the revision number restored
     changed_fields: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
-    snapshot: Mapped[dict] = mapped_column(JSONB)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     author: Mapped[User | None] = relationship(lazy="joined")

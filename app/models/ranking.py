@@ -15,7 +15,7 @@ class RankingWeightsVersion(Base):
     __tablename__ = "ranking_weights"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    values: Mapped[dict] = mapped_column(JSONB)
+    values: Mapped[dict[str, float]] = mapped_column(JSONB)
     note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     rolled_back_from: Mapped[int | None] = mapped_column(Integer)

@@ -55,7 +55,9 @@ class UsageEvent(Base):
     pseudonym: Mapped[str | None] = mapped_column(String(64))
     service: Mapped[str | None] = mapped_column(String(200))
     risk_factor: Mapped[str | None] = mapped_column(String(40))
-    facets: Mapped[dict] = mapped_column(JSONB, default=dict, server_default=text("'{}'::jsonb"))
+    facets: Mapped[dict[str, str]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
     text_typed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     results: Mapped[int | None] = mapped_column(Integer)
     tool_id: Mapped[int | None] = mapped_column(
