@@ -18,7 +18,7 @@ import requests
 class MeiliError(RuntimeError):
     """Meilisearch refused a request or a task failed: always surfaced, never swallowed."""
 
-    def __init__(self, message: str, code: str = "", task: dict[str, Any] | None = None):
+    def __init__(self, message: str, code: str = "", task: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.task = task
@@ -29,7 +29,7 @@ class MeiliUnavailable(MeiliError):
 
 
 class MeiliClient:
-    def __init__(self, url: str, api_key: str | None = None, timeout: float = 5.0):
+    def __init__(self, url: str, api_key: str | None = None, timeout: float = 5.0) -> None:
         self.url = url.rstrip("/")
         self.api_key = api_key
         self.timeout = timeout

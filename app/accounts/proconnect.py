@@ -62,7 +62,7 @@ class ProConnectRefusal(Refused):
     """A refused sign-in: `message` is French and shown as is; `reason` is logged (nothing
     personal)."""
 
-    def __init__(self, message: str, reason: str, status: int = 400):
+    def __init__(self, message: str, reason: str, status: int = 400) -> None:
         super().__init__(message)
         self.message = message
         self.reason = reason

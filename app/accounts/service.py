@@ -62,7 +62,7 @@ class SignInRefused(Refused):
     """ProConnect said who the person is, and ROMIN does not let them in (French message;
     `reason` is a short code for the logs)."""
 
-    def __init__(self, message: str, reason: str):
+    def __init__(self, message: str, reason: str) -> None:
         super().__init__(message)
         self.message = message
         self.reason = reason

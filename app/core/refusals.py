@@ -12,7 +12,7 @@ WHOLE = "_schema"  # the key for a refusal that concerns no single field (marshm
 
 
 class Refused(ValueError):
-    def __init__(self, errors: Mapping[str, str | Sequence[str]] | str, field: str = WHOLE):
+    def __init__(self, errors: Mapping[str, str | Sequence[str]] | str, field: str = WHOLE) -> None:
         if isinstance(errors, str):
             errors = {field: [errors]}
         self.errors: dict[str, list[str]] = {
