@@ -4,14 +4,16 @@ On the tools API blueprint, so that the API's paths and tags stay those of the t
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import g
 from flask.views import MethodView
-from flask_smorest import abort
 
 from app.accounts.api_tokens import token_required
 from app.catalogue.api import blp, tool_out
 from app.catalogue.service import get_tool
 from app.core import signals
+from app.core.api import abort
 from app.core.vocabulary import PUBLISHED
 from app.db import db
 from app.feedback import ratings as feedback_service
@@ -23,7 +25,7 @@ class ToolFeedback(MethodView):
     @token_required("agent")
     @blp.arguments(FeedbackSchema)
     @blp.response(200)
-    def post(self, data, slug):
+    def post(self, data: dict[str, Any], slug: str) -> dict[str, Any]:
         """Donne ou remplace sa note et son commentaire sur un outil publié."""
         tool = get_tool(db.session, slug)
         if tool is None or tool.status != PUBLISHED:

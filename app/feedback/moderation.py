@@ -9,10 +9,11 @@ stays hidden, even if its author edits it, until a curator shows it again.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -81,7 +82,7 @@ def reported_by(session: Session, user: User | None, feedback_ids: list[int]) ->
 # -- the current state of comments ---------------------------------------------------------
 
 
-def _latest_decision_ids(feedback_ids=None):
+def _latest_decision_ids(feedback_ids: Iterable[int] | None = None) -> Select[tuple[int]]:
     query = select(func.max(CommentDecision.id)).group_by(CommentDecision.feedback_id)
     if feedback_ids is not None:
         query = query.where(CommentDecision.feedback_id.in_(feedback_ids))
@@ -173,7 +174,7 @@ def open_reports(session: Session) -> list[ReportedComment]:
     return list(by_feedback.values())
 
 
-def _hidden():
+def _hidden() -> Select[tuple[CommentDecision]]:
     return select(CommentDecision).where(
         CommentDecision.id.in_(_latest_decision_ids()), CommentDecision.action == HIDE
     )

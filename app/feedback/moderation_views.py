@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
-from app.accounts.auth import current_user, role_required
+from app.accounts.auth import role_required, signed_in_user
 from app.catalogue.service import get_tool
 from app.catalogue.views import render_sheet
 from app.core.pagination import PAGE_INVALID, page_count, requested_page
@@ -20,7 +21,7 @@ HIDDEN_PER_PAGE = 50
 
 @bp.post("/outils/<slug>/avis/<int:feedback_id>/signaler")
 @role_required("agent")
-def report(slug: str, feedback_id: int):
+def report(slug: str, feedback_id: int) -> Response | tuple[str, int]:
     tool = get_tool(db.session, slug)
     feedback = db.session.get(Feedback, feedback_id)
     if (
@@ -33,12 +34,12 @@ def report(slug: str, feedback_id: int):
     ):
         abort(404)
     sheet = url_for("catalogue.tool_sheet", slug=tool.slug) + f"#commentaire-{feedback.id}"
-    if feedback.user_id == current_user().id:  # the sheet offers no report form there
+    if feedback.user_id == signed_in_user().id:  # the sheet offers no report form there
         flash("Vous ne pouvez pas signaler votre propre commentaire : modifiez-le plutôt.", "error")
         return redirect(sheet, code=303)
     reason = request.form.get("motif", "")
     try:
-        created = service.report(db.session, feedback, current_user(), reason)
+        created = service.report(db.session, feedback, signed_in_user(), reason)
     except service.ModerationError as exc:
         return render_sheet(
             tool,
@@ -61,7 +62,13 @@ def report(slug: str, feedback_id: int):
     return redirect(sheet, code=303)
 
 
-def _render(errors=None, form=None, status=200, page=1, page_error=None):
+def _render(
+    errors: dict[tuple[int, str], str] | None = None,
+    form: dict[tuple[int, str], str] | None = None,
+    status: int = 200,
+    page: int = 1,
+    page_error: str | None = None,
+) -> tuple[str, int]:
     """The queue and one page of hidden comments (`page`, moved to the last page when the list
     is shorter, as the tools list does); `page_error` explains a page number that is none."""
     queue = service.open_reports(db.session)
@@ -90,20 +97,20 @@ def _render(errors=None, form=None, status=200, page=1, page_error=None):
 
 @bp.get("/gestion/commentaires")
 @role_required("curator")
-def reported():
+def reported() -> tuple[str, int]:
     page = requested_page(request.args.get("page"))
     if page is None:
         return _render(status=400, page_error=PAGE_INVALID)
     return _render(page=page)
 
 
-def _decide(feedback_id: int, action: str, done: str):
+def _decide(feedback_id: int, action: str, done: str) -> Response | tuple[str, int]:
     feedback = db.session.get(Feedback, feedback_id)
     if feedback is None:
         abort(404)
     reason = request.form.get("motif", "")
     try:
-        service.decide(db.session, feedback, current_user(), action, reason)
+        service.decide(db.session, feedback, signed_in_user(), action, reason)
     except service.ModerationError as exc:
         return _render(
             errors={(feedback.id, action): exc.flat()["reason"]},
@@ -116,7 +123,7 @@ def _decide(feedback_id: int, action: str, done: str):
 
 @bp.post("/gestion/commentaires/<int:feedback_id>/masquer")
 @role_required("curator")
-def hide(feedback_id: int):
+def hide(feedback_id: int) -> Response | tuple[str, int]:
     return _decide(
         feedback_id,
         service.HIDE,
@@ -127,7 +134,7 @@ def hide(feedback_id: int):
 
 @bp.post("/gestion/commentaires/<int:feedback_id>/retablir")
 @role_required("curator")
-def show(feedback_id: int):
+def show(feedback_id: int) -> Response | tuple[str, int]:
     return _decide(
         feedback_id,
         service.SHOW,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core.refusals import Refused
 from app.catalogue.scores import refresh_scores
+from app.core.refusals import Refused
 from app.models import Feedback, Tool, User
 from app.models.base import utcnow
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates
 
 from app.core import vocabulary as v
@@ -51,13 +53,13 @@ class FeedbackSchema(Schema):
     )
 
     @validates("comment")
-    def _identifies_no_one(self, value: str, **_kwargs) -> None:
+    def _identifies_no_one(self, value: str, **_kwargs: object) -> None:
         found = identifying_details(value)
         if found:
             raise ValidationError(refusal(found))
 
     @pre_load
-    def _blank_is_none(self, data, **_kwargs):
+    def _blank_is_none(self, data: Any, **_kwargs: object) -> dict[str, Any]:
         """An empty form field means "not given"."""
         if hasattr(data, "to_dict"):
             data = data.to_dict()

@@ -8,7 +8,7 @@ from flask import abort, redirect, request, url_for
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
-from app.accounts.auth import current_user, role_required
+from app.accounts.auth import role_required, signed_in_user
 from app.catalogue.views import render_sheet, visible_tool
 from app.core import signals
 from app.core import vocabulary as v
@@ -50,15 +50,16 @@ def give_feedback(slug: str) -> Response | tuple[str, int]:
         abort(404)
     try:
         data = FeedbackSchema().load(request.form)
-        ratings.rate(db.session, tool, current_user(), **data)
+        ratings.rate(db.session, tool, signed_in_user(), **data)
     except ValidationError as exc:
         return render_sheet(
-            tool, 400, errors={k: " ".join(m) for k, m in exc.messages.items()}, form=request.form
+            tool,
+            400,
+            errors={k: " ".join(m) for k, m in exc.messages_dict.items()},
+            form=request.form,
         )
     except ratings.FeedbackError as exc:
-        return render_sheet(
-            tool, 400, errors=exc.flat(), form=request.form
-        )
+        return render_sheet(tool, 400, errors=exc.flat(), form=request.form)
     signals.feedback_given.send(tool, risk_factor=data.get("risk_factor"))
     flash_saved(
         "Merci, votre avis est enregistré.",

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import cast
 
 import click
+from flask import Flask
+from werkzeug.local import LocalProxy
 
 from app.core.commands import commit, fail
 from app.db import db
@@ -15,11 +18,11 @@ from indexer.client import MeiliError
 
 def register(cli: click.Group) -> None:
     @cli.group("index", help="Index de recherche (Meilisearch).")
-    def index_group():
+    def index_group() -> None:
         pass
 
     @index_group.command("settings", help="Pousse les réglages de l'index (code) vers Meilisearch.")
-    def settings():
+    def settings() -> None:
         from app.index_sync.client import index_uid, meili
         from app.index_sync.documents import settings_for
         from indexer.sync import ensure_index
@@ -31,7 +34,7 @@ def register(cli: click.Group) -> None:
         click.echo("Réglages appliqués.")
 
     @index_group.command("rebuild", help="Reconstruit l'index à neuf et le bascule d'un coup.")
-    def rebuild():
+    def rebuild() -> None:
         """Recorded as an index job like the back office's, so only one rebuild runs at a time
         and the health page shows it; here it runs in the foreground with a progress bar."""
         from flask import current_app
@@ -56,12 +59,13 @@ def register(cli: click.Group) -> None:
                 )
                 + " : attendez qu'elle se termine."
             )
-        total = db.session.get(IndexJob, job_id).total
+        total = db.session.get_one(IndexJob, job_id).total
         commit()
+        app = cast("LocalProxy[Flask]", current_app)._get_current_object()
         with click.progressbar(length=total, label="Indexation", show_pos=True) as bar:
-            ok = index_jobs.execute(current_app._get_current_object(), job_id, progress=bar.update)
+            ok = index_jobs.execute(app, job_id, progress=bar.update)
         db.session.expire_all()
-        job = db.session.get(IndexJob, job_id)
+        job = db.session.get_one(IndexJob, job_id)
         if not ok:
             fail(job.error)
         click.echo(f"{job.done} outil(s) publiés indexés.")
@@ -69,7 +73,7 @@ def register(cli: click.Group) -> None:
     @index_group.command(
         "reconcile", help="Compare la base et l'index (identifiants, empreintes) et répare."
     )
-    def reconcile():
+    def reconcile() -> None:
         from app.index_sync.operations import reconcile_index
 
         try:
@@ -97,7 +101,7 @@ def register(cli: click.Group) -> None:
         help="Secondes entre deux réconciliations complètes (filet de sécurité).",
     )
     @click.option("--once", is_flag=True, help="Une seule passe, puis s'arrête.")
-    def worker(interval: float, reconcile_every: float, once: bool):
+    def worker(interval: float, reconcile_every: float, once: bool) -> None:
         import logging
         import time
 
@@ -141,7 +145,7 @@ def register(cli: click.Group) -> None:
             time.sleep(interval)
 
     @index_group.command("retry-parked", help="Remet en file les entrées d'indexation parquées.")
-    def retry_parked_command():
+    def retry_parked_command() -> None:
         from app.index_sync.outbox import retry_parked
 
         count = retry_parked(db.session)
@@ -149,7 +153,7 @@ def register(cli: click.Group) -> None:
         click.echo(f"{count} entrée(s) remise(s) en file.")
 
     @index_group.command("status", help="Compare la base et l'index.")
-    def status():
+    def status() -> None:
         from flask import current_app
 
         from app.index_sync import rebuild_jobs as index_jobs

@@ -5,20 +5,21 @@ plain rows read here in batches, so a rebuild, a push after commit and reconcile
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from app.catalogue.risk_factors import all_factors
 from app.catalogue.scores import rating_stats
 from app.models import RiskFactor, Support, Tool, tool_risk_factors
 from indexer import sync
-from indexer.documents import ToolData, build_document
+from indexer.documents import Document, ToolData, build_document
 from indexer.settings import index_settings
 
 
-def settings_for(session: Session) -> dict:
+def settings_for(session: Session) -> dict[str, Any]:
     return index_settings([(f.slug, f.label, list(f.synonyms)) for f in all_factors(session)])
 
 
@@ -51,8 +52,11 @@ _DOC_COLUMNS = (
 
 
 def _documents(
-    session: Session, rows: list, factors: dict[int, RiskFactor], factor_slugs: list[str]
-) -> list[dict]:
+    session: Session,
+    rows: Sequence[Row[Any]],
+    factors: dict[int, RiskFactor],
+    factor_slugs: list[str],
+) -> list[Document]:
     """Documents for a batch of tool rows: links, support counts and ratings in one query each."""
     ids = [r.id for r in rows]
     linked: dict[int, list[RiskFactor]] = {}
@@ -67,7 +71,9 @@ def _documents(
             select(Support.tool_id, func.count())
             .where(Support.tool_id.in_(ids))
             .group_by(Support.tool_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     stats = rating_stats(session, ids)
     batch = []
@@ -111,7 +117,7 @@ def _documents(
 
 def published_batches(
     session: Session, ids: Iterable[int] | None = None, size: int = sync.BATCH_SIZE
-) -> Iterator[list[dict]]:
+) -> Iterator[list[Document]]:
     """Documents of the published tools (all of them, or those among `ids`), in batches."""
     factor_list = all_factors(session)
     factors = {f.id: f for f in factor_list}
@@ -135,4 +141,7 @@ def published_batches(
 
 
 def published_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Tool).where(Tool.status == "published"))
+    return (
+        session.scalar(select(func.count()).select_from(Tool).where(Tool.status == "published"))
+        or 0
+    )

@@ -14,7 +14,7 @@ from app.models import IndexState
 from app.models.index_state import generation_query
 
 
-def record_state(session: Session, **values) -> None:
+def record_state(session: Session, **values: object) -> None:
     state = session.get(IndexState, "tools")
     if state is None:
         state = IndexState(name="tools")
@@ -27,12 +27,12 @@ def bump_generation(session: Session) -> int:
     """Tell every process's search cache that the index changed (delivered on commit)."""
     record_state(session)
     session.flush()
-    value = session.scalar(
+    value = session.execute(
         update(IndexState)
         .where(IndexState.name == "tools")
         .values(generation=IndexState.generation + 1)
         .returning(IndexState.generation)
-    )
+    ).scalar_one()  # record_state made the row
     session.execute(select(func.pg_notify(CHANNEL, str(value))))
     return value
 

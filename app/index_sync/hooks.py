@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import event, inspect, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, UOWTransaction
 
 from app.index_sync.generation import bump_generation
 from app.index_sync.push import sync_after_commit, sync_scores
@@ -32,7 +32,7 @@ FACTORS_KEY = "romin_index_factors"
 ALL_TOOLS_KEY = "romin_index_all_tools"
 
 
-def mark(session: Session, tool_ids: Iterable[int]) -> None:
+def mark(session: Session, tool_ids: Iterable[int | None]) -> None:
     session.info.setdefault(PENDING_KEY, set()).update(i for i in tool_ids if i is not None)
 
 
@@ -97,15 +97,15 @@ def _mark_factor_changes(session: Session) -> None:
         )
 
 
-def install_session_hooks(session_class) -> None:
+def install_session_hooks(session_class: type[Session]) -> None:
     """Attach the change-tracking hooks to the app's session class (once per process)."""
     if getattr(session_class, "_romin_hooks", False):
         return
-    session_class._romin_hooks = True
+    session_class._romin_hooks = True  # type: ignore[attr-defined]  # a mark on the class itself
     session_factory = session_class
 
     @event.listens_for(session_factory, "after_flush")
-    def _after_flush(session, _flush_context):
+    def _after_flush(session: Session, _flush_context: UOWTransaction) -> None:
         changed = _changed_tool_ids(session)
         mark(session, changed)
         if changed:  # documents' content changed too: no scores-only shortcut for this commit
@@ -119,7 +119,7 @@ def install_session_hooks(session_class) -> None:
             session.info[ALL_TOOLS_KEY] = True
 
     @event.listens_for(session_factory, "before_commit")
-    def _before_commit(session):
+    def _before_commit(session: Session) -> None:
         """The outbox rows join the change's own transaction: flush first, so that they name
         everything this transaction changed (after_flush collects the ids)."""
         session.flush()
@@ -152,7 +152,7 @@ def install_session_hooks(session_class) -> None:
             bump_generation(session)
 
     @event.listens_for(session_factory, "after_commit")
-    def _after_commit(session):
+    def _after_commit(session: Session) -> None:
         ids = session.info.pop(OUTBOX_KEY, None)
         content_changed = session.info.pop(CONTENT_KEY, False)
         scores_only = session.info.pop(SCORES_ONLY_KEY, False) and not content_changed
@@ -160,7 +160,7 @@ def install_session_hooks(session_class) -> None:
             sync_after_commit(ids, sync_scores if scores_only else None)
 
     @event.listens_for(session_factory, "after_rollback")
-    def _after_rollback(session):
+    def _after_rollback(session: Session) -> None:
         # session.info outlives a transaction: nothing of a rolled-back one may linger
         for key in (
             PENDING_KEY,

@@ -13,6 +13,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 
 import psycopg
 
@@ -73,7 +74,9 @@ class GenerationListener:
         self._thread.join(timeout=5)
 
 
-def wait_for(listener: GenerationListener, predicate, timeout: float = 5.0) -> bool:
+def wait_for(
+    listener: GenerationListener, predicate: Callable[[int | None], bool], timeout: float = 5.0
+) -> bool:
     """Wait until `predicate(listener.value)` holds, at most `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

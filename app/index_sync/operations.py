@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +19,9 @@ from app.index_sync.push import hold_push_lock
 from app.models import IndexOutbox, Tool
 from app.models.base import utcnow
 from indexer import sync
+
+if TYPE_CHECKING:
+    from indexer.reconcile import Repair
 
 REPLAY_MARGIN = timedelta(minutes=1)
 
@@ -41,9 +45,10 @@ def rebuild_index(session: Session, progress: Callable[[int], None] = lambda n: 
             meili(), index_uid(), settings_for(session), published_batches(session), progress
         )
     except Exception as exc:
-        if getattr(exc, "swapped", False) is not False:
+        swapped = getattr(exc, "swapped", False)  # set by sync.rebuild on the way out
+        if swapped is not False:
             _replay_edits(session, started)
-            if exc.swapped:
+            if swapped:
                 record_state(session, last_rebuild_at=utcnow())
             bump_generation(session)
         raise
@@ -53,7 +58,7 @@ def rebuild_index(session: Session, progress: Callable[[int], None] = lambda n: 
     return count
 
 
-def _replay_edits(session: Session, since) -> None:
+def _replay_edits(session: Session, since: datetime) -> None:
     """Queue again, in this transaction, the tools (and index settings) edited since `since`.
 
     Their rows were pushed to the index that was live then, and marked done: pushing them here
@@ -67,7 +72,7 @@ def _replay_edits(session: Session, since) -> None:
         session.info[SETTINGS_KEY] = True
 
 
-def reconcile_index(session: Session):
+def reconcile_index(session: Session) -> Repair:
     """Repair every difference between PostgreSQL and the index; returns what was repaired."""
     from indexer.reconcile import reconcile
 
@@ -92,7 +97,7 @@ class ParkedEntry:
     tool_slug: str
     attempts: int
     error: str
-    created_at: object
+    created_at: datetime
 
     @property
     def what(self) -> str:

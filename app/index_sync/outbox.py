@@ -8,10 +8,12 @@ tool's current state from the database.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, TypedDict, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, Row, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.db import among
@@ -20,6 +22,9 @@ from indexer.client import MeiliError
 
 MAX_ATTEMPTS = 12  # about eight minutes of failures before a row is parked
 BATCH = 1000
+
+# push(session, tool_ids): send these tools' current state (None: the index settings)
+Push = Callable[[Session, set[int | None]], None]
 
 
 @dataclass
@@ -30,7 +35,9 @@ class Drained:
     error: str = ""
 
 
-def claim(session: Session, ids: list[int] | None = None, limit: int = BATCH) -> list:
+def claim(
+    session: Session, ids: list[int] | None = None, limit: int = BATCH
+) -> Sequence[Row[tuple[int, int | None, int]]]:
     """Lock pending rows for this transaction (the given ones, or the due ones): (id, tool_id, attempts)."""
     query = select(IndexOutbox.id, IndexOutbox.tool_id, IndexOutbox.attempts).where(
         IndexOutbox.done_at.is_(None)
@@ -44,7 +51,7 @@ def claim(session: Session, ids: list[int] | None = None, limit: int = BATCH) ->
     ).all()
 
 
-def drain(session: Session, push, ids: list[int] | None = None) -> Drained:
+def drain(session: Session, push: Push, ids: list[int] | None = None) -> Drained:
     """Claim, push with `push(session, tool_ids)`, record the outcome; flushes, never commits.
 
     Given ids (a request's own rows) are all handled, a change touching every tool included;
@@ -83,14 +90,23 @@ def drain(session: Session, push, ids: list[int] | None = None) -> Drained:
     return result
 
 
-def pending_summary(session: Session) -> dict:
+class PendingSummary(TypedDict):
+    pending: int
+    oldest_pending_at: datetime | None
+    parked: int
+
+
+def pending_summary(session: Session) -> PendingSummary:
     """Pending rows and the age of the oldest, parked rows: what the status shows."""
     pending = select(func.count(), func.min(IndexOutbox.created_at)).where(
         IndexOutbox.done_at.is_(None), ~IndexOutbox.parked
     )
     count, oldest = session.execute(pending).one()
-    parked = session.scalar(
-        select(func.count()).where(IndexOutbox.done_at.is_(None), IndexOutbox.parked)
+    parked = (
+        session.scalar(
+            select(func.count()).where(IndexOutbox.done_at.is_(None), IndexOutbox.parked)
+        )
+        or 0
     )
     return {"pending": count, "oldest_pending_at": oldest, "parked": parked}
 
@@ -100,12 +116,17 @@ def retry_parked(session: Session, ids: list[int] | None = None) -> int:
     query = update(IndexOutbox).where(IndexOutbox.parked, IndexOutbox.done_at.is_(None))
     if ids is not None:
         query = query.where(among(IndexOutbox.id, ids))
-    result = session.execute(query.values(parked=False, attempts=0, next_attempt_at=func.now()))
+    # an UPDATE's result is a CursorResult (Session.execute is typed for any statement)
+    result = cast(
+        CursorResult[Any],
+        session.execute(query.values(parked=False, attempts=0, next_attempt_at=func.now())),
+    )
     return result.rowcount
 
 
 def purge_done(session: Session, older_than: timedelta = timedelta(days=7)) -> int:
-    result = session.execute(
-        delete(IndexOutbox).where(IndexOutbox.done_at < func.now() - older_than)
+    result = cast(
+        CursorResult[Any],
+        session.execute(delete(IndexOutbox).where(IndexOutbox.done_at < func.now() - older_than)),
     )
     return result.rowcount

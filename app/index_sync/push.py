@@ -19,11 +19,11 @@ from app.index_sync.client import index_uid, meili
 from app.index_sync.documents import published_batches, settings_for
 from app.index_sync.generation import bump_generation, generation_listener, record_state
 from app.index_sync.listener import wait_for
-from app.index_sync.outbox import Drained, drain
+from app.index_sync.outbox import Drained, Push, drain
 from app.models import Tool
 from app.models.base import utcnow
 from indexer import sync
-from indexer.documents import score_update
+from indexer.documents import Document, score_update
 
 log = logging.getLogger(__name__)
 
@@ -49,20 +49,20 @@ def sync_tools(session: Session, tool_ids: set[int | None]) -> None:
     client, uid = meili(), index_uid()
     hold_push_lock(session)
     push_settings = None in tool_ids
-    tool_ids = {i for i in tool_ids if i is not None}
+    tools = {i for i in tool_ids if i is not None}
     if client.get_index(uid) is None:  # never let Meilisearch create it without its settings
         sync.ensure_index(client, uid, settings_for(session))
     elif push_settings:
         sync.push_settings(client, uid, settings_for(session))
     published: set[int] = set()
 
-    def batches() -> Iterator[list[dict]]:
-        for batch in published_batches(session, tool_ids):
+    def batches() -> Iterator[list[Document]]:
+        for batch in published_batches(session, tools):
             published.update(doc["id"] for doc in batch)
             yield batch
 
     sync.upsert_batches(client, uid, batches())
-    sync.delete(client, uid, sorted(tool_ids - published))
+    sync.delete(client, uid, sorted(tools - published))
 
 
 def sync_scores(session: Session, tool_ids: set[int | None]) -> None:
@@ -79,7 +79,7 @@ def sync_scores(session: Session, tool_ids: set[int | None]) -> None:
     factor_slugs = [f.slug for f in all_factors(session)]
     sent: set[int] = set()
 
-    def batches() -> Iterator[list[dict]]:
+    def batches() -> Iterator[list[Document]]:
         for start in range(0, len(wanted), sync.BATCH_SIZE):
             rows = session.execute(
                 select(Tool.id, Tool.scores).where(
@@ -110,7 +110,7 @@ def sync_scores(session: Session, tool_ids: set[int | None]) -> None:
 
 
 def push_outbox(
-    session: Session, outbox_ids: list[int] | None = None, push=None
+    session: Session, outbox_ids: list[int] | None = None, push: Push | None = None
 ) -> tuple[Drained, int | None]:
     """Push pending outbox rows (these ones, or the due ones) with `push` (sync_tools unless
     told) and record the outcome in `index_state`; returns it and the new index generation
@@ -131,7 +131,7 @@ def push_outbox(
     return result, generation
 
 
-def sync_after_commit(outbox_ids: list[int], push=None) -> None:
+def sync_after_commit(outbox_ids: list[int], push: Push | None = None) -> None:
     """Once the edit is committed: push what its outbox rows name, in a session of its own.
 
     Rows another process already holds are skipped (SKIP LOCKED); a failure leaves them queued

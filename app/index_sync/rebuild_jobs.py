@@ -18,9 +18,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from flask import Flask
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,7 +54,7 @@ _threads: dict[int, threading.Thread] = {}
 class JobAlreadyRunning(Exception):
     """A second rebuild was asked for while one runs."""
 
-    def __init__(self, job: IndexJob | None):
+    def __init__(self, job: JobView | None):
         super().__init__("Une reconstruction de l'index est déjà en cours.")
         self.job = job
 
@@ -64,13 +65,13 @@ class JobView:
 
     id: int
     state: str
-    started_at: object
-    finished_at: object
+    started_at: datetime
+    finished_at: datetime | None
     started_by: str
     done: int
     total: int
     error: str
-    heartbeat_at: object = None
+    heartbeat_at: datetime | None = None
 
     @property
     def percent(self) -> int:
@@ -145,7 +146,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _stale(session: Session, stale: timedelta):
+def _stale(session: Session, stale: timedelta) -> ColumnElement[bool]:
     """The condition naming running jobs left by a dead process: no heartbeat for `stale`, or,
     on this host, run by a process that no longer exists or by this one in a thread that ended."""
     host, pid = _here()
@@ -169,11 +170,14 @@ def _stale(session: Session, stale: timedelta):
 def close_stale(session: Session, stale: timedelta) -> int:
     """Close the running jobs left by a dead process as failed; their end is their last sign of
     life. Flushes. Called where a job may start and by POSTs, never by a page's GET."""
-    result = session.execute(
-        update(IndexJob)
-        .where(_stale(session, stale))
-        .values(state="failed", finished_at=IndexJob.heartbeat_at, error=STALE_MESSAGE)
-        .execution_options(synchronize_session=False)
+    result = cast(
+        CursorResult[Any],  # an UPDATE's result (Session.execute is typed for any statement)
+        session.execute(
+            update(IndexJob)
+            .where(_stale(session, stale))
+            .values(state="failed", finished_at=IndexJob.heartbeat_at, error=STALE_MESSAGE)
+            .execution_options(synchronize_session=False)
+        ),
     )
     return result.rowcount
 
@@ -249,13 +253,13 @@ class _Recorder:
     """Writes a job's progress and heartbeat in short transactions of their own, so they are
     seen by every process while the rebuild's own transaction is still open."""
 
-    def __init__(self, factory: sessionmaker, job_id: int):
+    def __init__(self, factory: sessionmaker[Session], job_id: int):
         self.factory, self.job_id = factory, job_id
         self.done = 0
         self._lock = threading.Lock()
         self._written_at = 0.0
 
-    def _write(self, **values) -> None:
+    def _write(self, **values: object) -> None:
         with self._lock, self.factory() as session:
             session.info["romin_sync"] = False
             session.execute(
@@ -308,10 +312,10 @@ def execute(
         heartbeat = not app.config.get("INDEX_JOB_WAIT")
     recorder = _Recorder(factory, job_id)
     stop = threading.Event()
-    beat = None
+    beat: threading.Thread | None = None
     if heartbeat:
 
-        def beat_loop():
+        def beat_loop() -> None:
             while not stop.wait(HEARTBEAT_SECONDS):
                 try:
                     recorder.heartbeat()
@@ -401,7 +405,7 @@ def launch(app: Flask, job_id: int) -> None:
     INDEX_JOB_WAIT (tests bound to one connection) waits for the thread instead."""
     wait = bool(app.config.get("INDEX_JOB_WAIT"))
 
-    def run():
+    def run() -> None:
         try:
             execute(app, job_id)
         except Exception:  # recorded by execute when it can; else the job goes stale

@@ -3,7 +3,21 @@ entries to retry, and a rebuild started as a background job whose progress the p
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from typing import cast
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.local import LocalProxy
+from werkzeug.wrappers import Response
 
 from app.accounts.auth import current_user, role_required
 from app.db import after_commit, db
@@ -21,7 +35,7 @@ PARKED_SHOWN = 100
 
 @bp.get("")
 @role_required("curator")
-def health_page():
+def health_page() -> str:
     # a GET writes nothing: a job left "running" by a dead process is only shown as interrupted
     # here; starting a rebuild, a retry (POSTs) or `romin index status` close it for the record
     status = index_status(db.session)
@@ -40,7 +54,7 @@ def health_page():
 
 @bp.post("/reconstruction")
 @role_required("curator")
-def start_rebuild():
+def start_rebuild() -> Response:
     """Records the job, commits, starts its thread and answers at once."""
     try:
         job_id = index_jobs.start_job(
@@ -63,7 +77,7 @@ def start_rebuild():
             "warning",
         )
         return redirect(url_for("index_sync.health_page") + "#reconstruction", code=303)
-    app = current_app._get_current_object()
+    app = cast("LocalProxy[Flask]", current_app)._get_current_object()
     after_commit(lambda _response: index_jobs.launch(app, job_id))  # the job reads its row
     flash(
         "La reconstruction de l'index a démarré. L'index en service reste utilisé jusqu'à la "
@@ -75,10 +89,11 @@ def start_rebuild():
 
 @bp.post("/reessayer")
 @role_required("curator")
-def retry():
+def retry() -> Response:
     """Puts one parked entry (`entree` = its number) or all of them (`entree` = toutes) back in
     the queue, then pushes them at once (up to one batch; the worker takes the rest)."""
     choice = request.form.get("entree", "").strip()
+    wanted: list[int] | None
     if choice == "toutes":
         wanted = None
     elif choice.isdigit():

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, g
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
 from app.accounts.api_tokens import token_required
 from app.core import signals
+from app.core.api import abort
 from app.db import db
 from app.search.schemas import ApiSearchArgs, to_query
 from app.search.service import factor_slugs, search
@@ -31,7 +34,7 @@ FACET_NAMES = {
 }
 
 
-def _hit(hit: dict) -> dict:
+def _hit(hit: dict[str, Any]) -> dict[str, Any]:
     return {
         "slug": hit["slug"],
         "title": hit["title"],
@@ -54,7 +57,7 @@ def _hit(hit: dict) -> dict:
 class Search(MethodView):
     @token_required("agent")
     @blp.arguments(ApiSearchArgs(), location="query", as_kwargs=False)
-    def get(self, args):
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Outils correspondant à un facteur de risque et/ou à un texte, les meilleurs d'abord."""
         if args.get("factor") and args["factor"] not in factor_slugs(db.session):
             abort(

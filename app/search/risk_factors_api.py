@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -32,7 +34,7 @@ class RiskFactorSchema(Schema):
 class RiskFactors(MethodView):
     @token_required("agent")
     @blp.response(200, RiskFactorSchema(many=True))
-    def get(self):
+    def get(self) -> list[dict[str, Any]]:
         counts = search(db.session, SearchQuery(per_page=1)).factor_counts
         return [
             {

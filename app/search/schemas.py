@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from app.core import vocabulary as v
@@ -27,7 +30,7 @@ FACET_CHOICES = {
 MAX_PER_PAGE = 100
 
 
-def _choice(choices, what: str) -> fields.String:
+def _choice(choices: Sequence[str], what: str) -> fields.String:
     return fields.String(
         load_default=None,
         validate=validate.OneOf(
@@ -38,7 +41,7 @@ def _choice(choices, what: str) -> fields.String:
 
 def _schema(page: bool) -> type[Schema]:
     index = 0 if page else 1
-    attrs = {
+    attrs: dict[str, fields.Field | type] = {
         "factor": fields.String(
             data_key="facteur" if page else "risk_factor",
             load_default=None,
@@ -97,7 +100,7 @@ PageSearchArgs = _schema(page=True)
 ApiSearchArgs = _schema(page=False)
 
 
-def to_query(args: dict, per_page: int) -> SearchQuery:
+def to_query(args: dict[str, Any], per_page: int) -> SearchQuery:
     facets = {FACET_ARGUMENTS[name][2]: args[name] for name in FACET_ARGUMENTS if args.get(name)}
     return SearchQuery(
         factor=args.get("factor") or None,

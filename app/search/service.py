@@ -11,10 +11,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import Float, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, Float, Select, and_, any_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.catalogue.resolver import FactorTerms, factor_terms, resolve
@@ -48,11 +51,12 @@ class SearchCache:
 
     def __init__(self, size: int):
         self.size = size
-        self._data: OrderedDict = OrderedDict()
-        self._generation = None
+        # answers of several kinds (results, counts, factor terms), each under its own key
+        self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        self._generation: int | None = None
         self._lock = threading.Lock()
 
-    def get(self, generation: int, key):
+    def get(self, generation: int, key: Hashable) -> Any:
         with self._lock:
             if generation != self._generation:
                 self._data.clear()
@@ -63,7 +67,7 @@ class SearchCache:
                 self._data.move_to_end(key)
             return value
 
-    def put(self, generation: int, key, value) -> None:
+    def put(self, generation: int, key: Hashable, value: object) -> None:
         with self._lock:
             if generation != self._generation or self.size <= 0:
                 return
@@ -93,7 +97,7 @@ def factor_resolver_terms(session: Session) -> list[FactorTerms]:
     """Every way of naming each factor, cached per index generation: a curator's edit of a
     label or synonyms moves the generation in its own commit (app.index_sync.hooks before_commit)."""
     generation, cache = current_generation(session), _cache()
-    terms = cache.get(generation, "factor-terms")
+    terms: list[FactorTerms] | None = cache.get(generation, "factor-terms")
     if terms is None:
         terms = [factor_terms(f.slug, f.label, list(f.synonyms)) for f in all_factors(session)]
         cache.put(generation, "factor-terms", terms)
@@ -117,11 +121,11 @@ def search(session: Session, query: SearchQuery, *, as_text: bool = False) -> Se
         )
         return SearchAnswer(query, empty, False, resolved, typed, {})
     try:
-        result = cache.get(generation, key)
+        result: SearchResult | None = cache.get(generation, key)
         if result is None:
             result = run_search(meili(), index_uid(), query)
             cache.put(generation, key, result)
-        counts = cache.get(generation, "factor-counts")
+        counts: dict[str, int] | None = cache.get(generation, "factor-counts")
         if counts is None:
             counts = _factor_counts_from_index()
             cache.put(generation, "factor-counts", counts)
@@ -145,14 +149,14 @@ def search(session: Session, query: SearchQuery, *, as_text: bool = False) -> Se
 def factor_slugs(session: Session) -> frozenset[str]:
     """Known risk factor slugs, cached with the answers (a factor edit bumps the generation)."""
     generation, cache = current_generation(session), _cache()
-    slugs = cache.get(generation, "factor-slugs")
+    slugs: frozenset[str] | None = cache.get(generation, "factor-slugs")
     if slugs is None:
         slugs = frozenset(session.scalars(select(RiskFactor.slug)))
         cache.put(generation, "factor-slugs", slugs)
     return slugs
 
 
-def _cache_key(query: SearchQuery) -> tuple:
+def _cache_key(query: SearchQuery) -> tuple[Hashable, ...]:
     return (
         query.factor,
         query.text,
@@ -180,8 +184,8 @@ _SCALAR_COLUMNS = {
 _ARRAY_COLUMNS = {"stages": Tool.stages, "setting": Tool.setting}
 
 
-def _conditions(query: SearchQuery, skip: str | None = None) -> list:
-    conditions = [Tool.status == "published"]
+def _conditions(query: SearchQuery, skip: str | None = None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Tool.status == "published"]
     if query.factor:
         conditions.append(
             Tool.id.in_(
@@ -195,7 +199,7 @@ def _conditions(query: SearchQuery, skip: str | None = None) -> list:
             column = _SCALAR_COLUMNS[attribute]
             conditions.append(column == (int(value) if attribute == "evidence_level" else value))
         elif attribute in _ARRAY_COLUMNS:
-            conditions.append(_ARRAY_COLUMNS[attribute].any(value))
+            conditions.append(any_(_ARRAY_COLUMNS[attribute]) == value)  # value = ANY(column)
     if query.min_evidence:
         conditions.append(Tool.evidence_level >= query.min_evidence)
     if query.text:
@@ -219,14 +223,14 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _score_expr(factor: str | None):
+def _score_expr(factor: str | None) -> ColumnElement[float]:
     key = factor or "_"
     return cast(func.coalesce(Tool.scores[key].astext, Tool.scores["_"].astext, "0"), Float)
 
 
 def search_database(session: Session, query: SearchQuery) -> SearchResult:
     conditions = and_(*_conditions(query))
-    total = session.scalar(select(func.count()).select_from(Tool).where(conditions))
+    total = session.scalar(select(func.count()).select_from(Tool).where(conditions)) or 0
     ratings = (
         select(Feedback.tool_id, func.avg(Feedback.rating).label("avg"), func.count().label("n"))
         .group_by(Feedback.tool_id)
@@ -246,7 +250,7 @@ def search_database(session: Session, query: SearchQuery) -> SearchResult:
     )
 
 
-def _hit(tool: Tool, avg, n, score) -> dict:
+def _hit(tool: Tool, avg: Decimal | None, n: int | None, score: float) -> dict[str, Any]:
     return {
         "id": tool.id,
         "slug": tool.slug,
@@ -273,6 +277,7 @@ def facet_counts_database(session: Session, query: SearchQuery) -> dict[str, dic
     conditions = and_(*_conditions(query))
     counts: dict[str, dict[str, int]] = {}
     for attribute in SIDEBAR_FACETS:
+        stmt: Select[tuple[Any, int]]
         if attribute == "risk_factors":
             stmt = (
                 select(RiskFactor.slug, func.count())

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, current_app, render_template, request, url_for
 from marshmallow import ValidationError
 
@@ -10,8 +13,9 @@ from app.catalogue.risk_factors import all_factors
 from app.core import signals
 from app.core import vocabulary as v
 from app.db import db
+from app.models import RiskFactor
 from app.search.schemas import FACET_ARGUMENTS, PageSearchArgs, to_query
-from app.search.service import search
+from app.search.service import SearchAnswer, search
 
 bp = Blueprint("search", __name__)
 
@@ -29,9 +33,9 @@ FACET_SIDEBAR = tuple(
 )
 
 
-def _page_args(args: dict) -> dict:
+def _page_args(args: dict[str, Any]) -> dict[str, Any]:
     """Validated arguments back to the page's URL names, without empty ones."""
-    out = {}
+    out: dict[str, Any] = {}
     if args.get("factor"):
         out["facteur"] = args["factor"]
     if args.get("q"):
@@ -50,19 +54,19 @@ def _page_args(args: dict) -> dict:
 
 @bp.get("/")
 @public
-def home():
+def home() -> tuple[str, int]:
     return search_page()
 
 
 @bp.get("/recherche")
 @public
-def search_page():
+def search_page() -> tuple[str, int]:
     factors = all_factors(db.session)
     try:
         args = PageSearchArgs().load(request.args)
     except ValidationError as exc:
-        return _render(factors, None, {}, _flatten(exc.messages), None), 400
-    errors = {}
+        return _render(factors, None, {}, _flatten(exc.messages_dict), None), 400
+    errors: dict[str, str] = {}
     if args.get("factor") and args["factor"] not in {f.slug for f in factors}:
         errors["facteur"] = "Ce facteur de risque n'existe pas : choisissez-en un dans la liste."
         args["factor"] = None
@@ -75,7 +79,7 @@ def search_page():
     if answer.result.total and args["page"] > answer.pages:
         errors["page"] = f"Il n'y a que {answer.pages} page(s) de résultats."
 
-    def url_with(**changes):
+    def url_with(**changes: str | int | None) -> str:
         params = dict(state)
         if "page" not in changes:
             params.pop("page", None)
@@ -89,7 +93,13 @@ def search_page():
     return _render(factors, answer, state, errors, url_with), (400 if errors else 200)
 
 
-def _render(factors, answer, state, errors, url_with):
+def _render(
+    factors: list[RiskFactor],
+    answer: SearchAnswer | None,
+    state: dict[str, Any],
+    errors: dict[str, str],
+    url_with: Callable[..., str] | None,
+) -> str:
     kept = {k: state[k] for k in ("facteur", "q", "texte") if k in state}
     return render_template(
         "search/search.html",
@@ -102,7 +112,8 @@ def _render(factors, answer, state, errors, url_with):
         errors=errors,
         facet_sidebar=FACET_SIDEBAR,
         url_with=url_with,
-        page_url=lambda n: url_with(page=n),
+        # no answer, no links: the page shows only the form and its errors
+        page_url=None if url_with is None else (lambda n: url_with(page=n)),
         v=v,
     )
 
@@ -111,7 +122,7 @@ def _per_page() -> int:
     return current_app.config["SEARCH_PER_PAGE"]
 
 
-def _flatten(messages: dict) -> dict[str, str]:
+def _flatten(messages: dict[str, Any]) -> dict[str, str]:
     return {
         key: " ".join(value) if isinstance(value, list) else str(value)
         for key, value in messages.items()
