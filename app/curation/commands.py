@@ -71,7 +71,7 @@ def register(cli: click.Group) -> None:
         type=click.Path(dir_okay=False, path_type=Path),
         help="Fichier à écrire (par défaut : la sortie standard).",
     )
-    def export(output: Path | None):
+    def export(output: Path | None) -> None:
         from sqlalchemy import func, select
         from sqlalchemy.engine import Engine
 
@@ -82,7 +82,7 @@ def register(cli: click.Group) -> None:
             # one snapshot for the whole file, whatever curators save meanwhile (a session bound
             # to a connection already in a transaction, as in the tests, keeps that one)
             db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        total = db.session.scalar(select(func.count()).select_from(Tool))
+        total = db.session.scalar(select(func.count()).select_from(Tool)) or 0
         with click.progressbar(length=total, label="Export", show_pos=True, file=sys.stderr) as bar:
             text = dumps(export_catalogue(db.session, progress=bar.update))
         db.session.rollback()  # read only
@@ -114,7 +114,7 @@ def register(cli: click.Group) -> None:
         help="Dossier où chercher les fichiers des supports par leur empreinte SHA-256, "
         "rangé comme SUPPORTS_DIR (par défaut : SUPPORTS_DIR).",
     )
-    def import_command(file: Path, files_dir: Path | None):
+    def import_command(file: Path, files_dir: Path | None) -> None:
         from app.curation.transfer import (
             InvalidCatalogue,
             apply_catalogue,

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.core.refusals import Refused
 from app.catalogue.resolver import normalise
 from app.catalogue.risk_factors import all_factors
+from app.core.refusals import Refused
 from app.models import RiskFactor, Tool, tool_risk_factors
 
 LABEL_MIN = 3

@@ -8,21 +8,25 @@ edit is kept, queued, and the curator is told so.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from app.accounts.auth import role_required
 from app.curation import factor_edits as service
 from app.curation.blueprint import bp
 from app.db import db
 from app.index_sync.notice import flash_saved
+from app.models import RiskFactor
 
 
 @bp.get("/gestion/facteurs")
 @role_required("curator")
-def factor_list():
+def factor_list() -> str:
     return render_template("curation/factors.html", rows=service.factor_overview(db.session))
 
 
-def _render_edit(factor, values: dict, errors: dict, status: int = 200):
+def _render_edit(
+    factor: RiskFactor, values: dict[str, str], errors: dict[str, str], status: int = 200
+) -> tuple[str, int]:
     return render_template(
         "curation/factor_edit.html",
         factor=factor,
@@ -37,7 +41,7 @@ def _render_edit(factor, values: dict, errors: dict, status: int = 200):
 
 @bp.get("/gestion/facteurs/<slug>")
 @role_required("curator")
-def factor_edit(slug: str):
+def factor_edit(slug: str) -> tuple[str, int]:
     factor = service.get_factor(db.session, slug) or abort(404)
     values = {
         "label": factor.label,
@@ -49,7 +53,7 @@ def factor_edit(slug: str):
 
 @bp.post("/gestion/facteurs/<slug>")
 @role_required("curator")
-def factor_save(slug: str):
+def factor_save(slug: str) -> Response | tuple[str, int]:
     factor = service.get_factor(db.session, slug) or abort(404)
     values = {name: request.form.get(name, "") for name in ("label", "description", "synonyms")}
     try:

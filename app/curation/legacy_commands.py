@@ -21,7 +21,7 @@ def register(cli: click.Group) -> None:
         is_flag=True,
         help="Publie les fiches importées au lieu d'en faire des brouillons à relire.",
     )
-    def import_legacy(directory: Path, publish: bool):
+    def import_legacy(directory: Path, publish: bool) -> None:
         from app.curation.legacy_import import import_directory
 
         files = sorted(directory.rglob("*.md"))

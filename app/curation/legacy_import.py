@@ -16,20 +16,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path, PurePosixPath
+from typing import Any
 from urllib.parse import unquote, urlparse
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # types-PyYAML is not a dev dependency yet
 from flask import current_app
 from marshmallow import ValidationError, fields, validate
 from sqlalchemy.orm import Session
 
-from app.core.refusals import Refused
 from app.catalogue.resolver import FactorTerms, factor_terms, normalise, resolve
 from app.catalogue.risk_factors import all_factors, ensure_risk_factors
 from app.catalogue.schemas import ToolInSchema
 from app.catalogue.service import CatalogueError, get_tool, save_tool, slugify
 from app.catalogue.supports import SupportRejected, add_support
 from app.core import vocabulary as v
+from app.core.refusals import Refused
 from app.models import RiskFactor, Tool
 from app.models.base import utcnow
 
@@ -141,6 +142,7 @@ def label_key(text: object) -> str:
 
 
 _TOKEN = re.compile(r"[^\W_]+|[,;]")
+_Entry = tuple[str | None, int, int]  # a word as compared (None: a separator), its start, end
 
 
 @dataclass
@@ -166,9 +168,9 @@ class FactorVocabulary:
         return cls(labels, terms, known)
 
 
-def _entries(text: str) -> list[tuple[str | None, int, int]]:
+def _entries(text: str) -> list[_Entry]:
     """Words of a text as compared (None for a separator), with their place in the text."""
-    entries = []
+    entries: list[_Entry] = []
     for match in _TOKEN.finditer(text):
         token = match.group()
         if token in ",;":
@@ -179,9 +181,11 @@ def _entries(text: str) -> list[tuple[str | None, int, int]]:
     return entries
 
 
-def _label_at(entries, start: int, labels: dict[tuple[str, ...], str]) -> tuple[str, int] | None:
+def _label_at(
+    entries: list[_Entry], start: int, labels: dict[tuple[str, ...], str]
+) -> tuple[str, int] | None:
     """The longest full label starting at `start` (commas inside it allowed), and where it ends."""
-    best = None
+    best: tuple[str, int] | None = None
     for words, slug in labels.items():
         if entries[start][0] != words[0]:
             continue
@@ -207,9 +211,11 @@ def split_factor_labels(
     Labels are searched first because some contain commas ("Addictions (alcool, stupéfiants)").
     """
     entries = _entries(text)
-    found, pieces, current = [], [], []
+    found: list[str] = []
+    pieces: list[str] = []
+    current: list[_Entry] = []
 
-    def close_piece():
+    def close_piece() -> None:
         if any(word for word, _, _ in current):
             pieces.append(text[current[0][1] : current[-1][2]].strip(" ()[]"))
         current.clear()
@@ -248,7 +254,7 @@ def factor_slugs(value: object, vocabulary: FactorVocabulary) -> tuple[list[str]
     return list(dict.fromkeys(slugs)), unknown
 
 
-def _as_list(value: object) -> list:
+def _as_list(value: object) -> list[Any]:
     if value is None:
         return []
     items = value if isinstance(value, list) else [value]
@@ -287,7 +293,7 @@ SESSIONS_TABLE = _table(
 # -- reading a file -------------------------------------------------------------------------
 
 
-def read_source(path: Path) -> tuple[dict, str]:
+def read_source(path: Path) -> tuple[dict[str, Any], str]:
     """The front matter (a mapping) and the Markdown body of a file, or LegacyFileError."""
     try:
         raw = path.read_bytes()
@@ -403,7 +409,7 @@ def map_created_at(value: object) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def map_author(value: object) -> dict:
+def map_author(value: object) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -417,13 +423,13 @@ def map_author(value: object) -> dict:
     return mapped
 
 
-def map_fields(meta: dict, body: str, vocabulary: FactorVocabulary) -> dict:
+def map_fields(meta: dict[str, Any], body: str, vocabulary: FactorVocabulary) -> dict[str, Any]:
     """The sheet's fields from the original ones (only those the file gives), or LegacyFileError
     naming every problem of the file at once."""
     title = _text(meta.get("titre"))
     if not title:
         raise LegacyFileError("champ « titre » absent ou vide.")
-    data: dict = {"title": title, "instructions": body}
+    data: dict[str, Any] = {"title": title, "instructions": body}
     problems = []
     mappers = (
         ("risk_factors", lambda: map_factors(meta.get("facteurs_risques"), vocabulary)),
@@ -453,20 +459,20 @@ def map_fields(meta: dict, body: str, vocabulary: FactorVocabulary) -> dict:
     return data
 
 
-def validate_fields(data: dict, creating: bool) -> dict:
+def validate_fields(data: dict[str, Any], creating: bool) -> dict[str, Any]:
     """The schema's verdict: on creation every default applies, on update only what the file
     gives."""
     created_at = data.pop("created_at", None)
     try:
         loaded = LegacyToolSchema(partial=not creating).load(data)
     except ValidationError as exc:
-        raise LegacyFileError(_schema_messages(exc.messages)) from exc
+        raise LegacyFileError(_schema_messages(exc.messages_dict)) from exc
     if created_at is not None:
         loaded["created_at"] = created_at
     return loaded
 
 
-def _schema_messages(messages: dict) -> str:
+def _schema_messages(messages: dict[str, Any]) -> str:
     parts = []
     for name, errors in messages.items():
         flat = errors if isinstance(errors, list) else [m for ms in errors.values() for m in ms]
@@ -481,7 +487,7 @@ def _quoted(values: list[str]) -> str:
 # -- saving ---------------------------------------------------------------------------------
 
 
-def _changes(tool: Tool, data: dict) -> bool:
+def _changes(tool: Tool, data: dict[str, Any]) -> bool:
     for name, value in data.items():
         current = getattr(tool, name) if name != "risk_factors" else tool.risk_factor_slugs
         if name == "risk_factors":
@@ -491,7 +497,9 @@ def _changes(tool: Tool, data: dict) -> bool:
     return False
 
 
-def save(session: Session, data: dict, tool: Tool | None, status: str) -> tuple[Tool, str]:
+def save(
+    session: Session, data: dict[str, Any], tool: Tool | None, status: str
+) -> tuple[Tool, str]:
     """Create or update the tool; leave it untouched (its edit date too) when nothing changed."""
     created_at = data.pop("created_at", None)
     if tool is None:

@@ -7,9 +7,13 @@ tool (app.index_sync.hooks).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response
 
 from app.accounts.auth import current_user, has_role, role_required
 from app.catalogue import supports as service
@@ -18,7 +22,7 @@ from app.catalogue.service import get_tool
 from app.curation.blueprint import bp
 from app.db import db
 from app.errors import render_error
-from app.models import Support
+from app.models import Support, Tool
 
 # Two curators sent a file of the same name to the same tool at the same moment.
 CONCURRENT = (
@@ -27,7 +31,7 @@ CONCURRENT = (
 )
 
 
-def _support(tool, support_id: int, lock: bool = False) -> Support:
+def _support(tool: Tool, support_id: int, lock: bool = False) -> Support:
     """The tool's support; `lock` makes a concurrent removal wait, then find nothing (404)."""
     support = db.session.get(Support, support_id, with_for_update=lock)
     if support is None or support.tool_id != tool.id:
@@ -35,7 +39,15 @@ def _support(tool, support_id: int, lock: bool = False) -> Support:
     return support
 
 
-def _render(tool, *, errors=None, form=None, edit_errors=None, edit_form=None, status=200):
+def _render(
+    tool: Tool,
+    *,
+    errors: Mapping[str, str] | None = None,
+    form: Mapping[str, str] | None = None,
+    edit_errors: Mapping[int, Mapping[str, str]] | None = None,
+    edit_form: Mapping[int, Mapping[str, str]] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     """The page; `errors`/`form` belong to the upload form, `edit_*` to one support's form
     (keyed by its id), so a refused file is explained right where it was sent."""
     return render_template(
@@ -51,7 +63,7 @@ def _render(tool, *, errors=None, form=None, edit_errors=None, edit_form=None, s
     ), status
 
 
-def _uploaded():
+def _uploaded() -> tuple[str, bytes] | None:
     """(filename, bytes) of the form's file, or None when no file was chosen."""
     upload = request.files.get("fichier")
     if upload is None or not upload.filename:
@@ -61,16 +73,16 @@ def _uploaded():
 
 @bp.get("/gestion/outils/<slug>/supports")
 @role_required("curator")
-def supports_page(slug: str):
+def supports_page(slug: str) -> tuple[str, int]:
     return _render(tool_or_404(slug))
 
 
 @bp.post("/gestion/outils/<slug>/supports")
 @role_required("curator")
-def upload_support(slug: str):
+def upload_support(slug: str) -> Response | tuple[str, int]:
     tool = tool_or_404(slug)
     title = request.form.get("titre", "")
-    errors = {}
+    errors: dict[str, str] = {}
     try:
         title = service.check_title(title)
     except service.SupportRejected as exc:
@@ -78,7 +90,7 @@ def upload_support(slug: str):
     sent = _uploaded()
     if sent is None:
         errors["fichier"] = "Choisissez le fichier à envoyer."
-    if errors:
+    if errors or sent is None:
         return _render(tool, errors=errors, form=request.form, status=400)
     try:
         with db.session.begin_nested():
@@ -98,7 +110,7 @@ def upload_support(slug: str):
 
 @bp.post("/gestion/outils/<slug>/supports/<int:support_id>/modifier")
 @role_required("curator")
-def edit_support(slug: str, support_id: int):
+def edit_support(slug: str, support_id: int) -> Response | tuple[str, int]:
     """Retitle a support and/or replace its file (it keeps its place)."""
     tool = tool_or_404(slug)
     support = _support(tool, support_id, lock=True)
@@ -148,7 +160,7 @@ def edit_support(slug: str, support_id: int):
 
 @bp.post("/gestion/outils/<slug>/supports/<int:support_id>/deplacer")
 @role_required("curator")
-def move_support(slug: str, support_id: int):
+def move_support(slug: str, support_id: int) -> Response:
     tool = tool_or_404(slug)
     support = _support(tool, support_id)
     direction = request.form.get("sens")
@@ -169,7 +181,7 @@ def move_support(slug: str, support_id: int):
 
 @bp.get("/gestion/outils/<slug>/supports/<int:support_id>/supprimer")
 @role_required("curator")
-def confirm_remove_support(slug: str, support_id: int):
+def confirm_remove_support(slug: str, support_id: int) -> str:
     tool = tool_or_404(slug)
     return render_template(
         "curation/supports_remove.html", tool=tool, support=_support(tool, support_id)
@@ -178,7 +190,7 @@ def confirm_remove_support(slug: str, support_id: int):
 
 @bp.post("/gestion/outils/<slug>/supports/<int:support_id>/supprimer")
 @role_required("curator")
-def remove_support(slug: str, support_id: int):
+def remove_support(slug: str, support_id: int) -> Response:
     tool = tool_or_404(slug)
     support = _support(tool, support_id, lock=True)
     title = support.title
@@ -193,7 +205,7 @@ _UPLOAD_ENDPOINTS = {"curation.upload_support", "curation.edit_support"}
 
 
 @bp.errorhandler(RequestEntityTooLarge)
-def _too_large(exc):
+def _too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
     """A file over the limit is refused before any view runs (Flask's MAX_CONTENT_LENGTH):
     explain it on the page itself, to curators only (the role check has not run yet)."""
     if request.endpoint not in _UPLOAD_ENDPOINTS:

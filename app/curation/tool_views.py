@@ -8,14 +8,19 @@ so the page, the API and imports validate alike and each save records a revision
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 from marshmallow import ValidationError
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session, aliased
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
 
-from app.accounts.auth import current_user, role_required
+from app.accounts.auth import current_user, role_required, signed_in_user
 from app.catalogue import revisions, workflow
 from app.catalogue.fields import FIELD_LABELS, TEXT_FIELDS
 from app.catalogue.lookups import tool_or_404
@@ -28,7 +33,7 @@ from app.core.pagination import PAGE_INVALID, page_count, requested_page
 from app.curation.blueprint import bp
 from app.db import among, db, like_pattern
 from app.index_sync.notice import flash_saved
-from app.models import IndexOutbox, RiskFactor, Tool
+from app.models import IndexOutbox, RiskFactor, Tool, ToolRevision
 
 PER_PAGE = 20
 QUERY_MAX = 200
@@ -63,7 +68,7 @@ INDEX_STATES = {  # (label, DSFR badge kind)
 }
 
 
-def index_states(session, tools: list) -> dict[int, str]:
+def index_states(session: Session, tools: Sequence[Tool] | Sequence[Row[Any]]) -> dict[int, str]:
     """Index state per tool from its outbox rows not yet done (pending or parked).
 
     A row a later successful push superseded does not count: each push sends the tool's
@@ -92,7 +97,7 @@ def index_states(session, tools: list) -> dict[int, str]:
         else []
     )
     queued = {tool_id: (pending, parked) for tool_id, pending, parked in rows}
-    states = {}
+    states: dict[int, str] = {}
     for t in tools:
         pending, parked = queued.get(t.id, (0, 0))
         if parked:
@@ -104,14 +109,16 @@ def index_states(session, tools: list) -> dict[int, str]:
     return states
 
 
-def _list_filters(args, factor_slugs: list[str]) -> tuple[dict, dict]:
+def _list_filters(
+    args: Mapping[str, str], factor_slugs: list[str]
+) -> tuple[dict[str, str], dict[str, str]]:
     values = {
         "statut": args.get("statut", "").strip(),
         "facteur": args.get("facteur", "").strip(),
         "q": args.get("q", "").strip(),
         "page": args.get("page", "1").strip() or "1",
     }
-    errors = {}
+    errors: dict[str, str] = {}
     if values["statut"] and values["statut"] not in v.slugs(v.STATUSES):
         errors["statut"] = "Statut inconnu : choisissez-en un dans la liste."
     if values["facteur"] and values["facteur"] not in factor_slugs:
@@ -125,7 +132,7 @@ def _list_filters(args, factor_slugs: list[str]) -> tuple[dict, dict]:
 
 @bp.get("/gestion/outils")
 @role_required("curator")
-def tool_list():
+def tool_list() -> str | tuple[str, int]:
     factors = all_factors(db.session)
     values, errors = _list_filters(request.args, [f.slug for f in factors])
     context = dict(
@@ -136,7 +143,8 @@ def tool_list():
         factor_options=[(f.slug, f.label) for f in factors],
         status_options=[(s.slug, s.label) for s in v.STATUSES],
     )
-    if errors:
+    requested = requested_page(values["page"])
+    if errors or requested is None:  # None: `errors` say so
         return render_template(
             "curation/tool_list.html", tools=[], total=0, page=1, pages=0, **context
         ), 400
@@ -147,15 +155,16 @@ def tool_list():
         query = query.where(Tool.risk_factors.any(RiskFactor.slug == values["facteur"]))
     if values["q"]:
         query = query.where(Tool.title.ilike(like_pattern(values["q"]), escape="\\"))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     pages = page_count(total, PER_PAGE)
-    page = min(requested_page(values["page"]), pages)
+    page = min(requested, pages)
     tools = db.session.execute(
         query.order_by(Tool.updated_at.desc(), Tool.id.desc())
         .offset((page - 1) * PER_PAGE)
         .limit(PER_PAGE)
     ).all()
-    filters = {k: values[k] for k in ("statut", "facteur", "q") if values[k]}
+    # Any: url_for's **values
+    filters: dict[str, Any] = {k: values[k] for k in ("statut", "facteur", "q") if values[k]}
     return render_template(
         "curation/tool_list.html",
         tools=tools,
@@ -172,7 +181,7 @@ def tool_list():
 # -- the form ----------------------------------------------------------------------------
 
 
-def values_from_tool(tool: Tool | None) -> dict:
+def values_from_tool(tool: Tool | None) -> dict[str, Any]:
     """What the form shows for a tool (or the defaults of a new one)."""
     if tool is None:
         return {
@@ -211,9 +220,9 @@ def _number(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
-def values_from_form(form) -> dict:
+def values_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
     """The form as the curator filled it in (kept as typed, to re-show it on error)."""
-    values = {name: form.get(name, "") for name in TEXT_FIELDS}
+    values: dict[str, Any] = {name: form.get(name, "") for name in TEXT_FIELDS}
     values.update({name: form.getlist(name) for name in LIST_FIELDS})
     for name in (
         "slug",
@@ -239,7 +248,7 @@ def _date(text: str) -> str:
     return f"{match[3]}-{int(match[2]):02d}-{int(match[1]):02d}" if match else text
 
 
-def schema_input(values: dict, creating: bool) -> dict:
+def schema_input(values: dict[str, Any], creating: bool) -> dict[str, Any]:
     """The form's values in the shape of the API's schema (empty optional fields → null)."""
     data = {
         name: values[name].strip() if name == "title" else values[name].replace("\r\n", "\n")
@@ -260,7 +269,7 @@ def schema_input(values: dict, creating: bool) -> dict:
     return data
 
 
-def _flatten(messages) -> str:
+def _flatten(messages: object) -> str:
     if isinstance(messages, dict):
         return " ".join(dict.fromkeys(_flatten(m) for m in messages.values()))
     if isinstance(messages, (list, tuple)):
@@ -297,9 +306,9 @@ FORM_FIELDS = (
 )
 
 
-def form_errors(messages: dict) -> dict[str, str]:
+def form_errors(messages: Mapping[str, Any]) -> dict[str, str]:
     """One French message per field, in the form's order (fields it does not show last)."""
-    errors = {}
+    errors: dict[str, str] = {}
     order = {name: n for n, name in enumerate(FORM_FIELDS)}
     for name in sorted(messages, key=lambda name: order.get(name, len(order))):
         text = _flatten(messages[name])
@@ -309,7 +318,13 @@ def form_errors(messages: dict) -> dict[str, str]:
     return errors
 
 
-def _render_form(tool: Tool | None, values: dict, errors: dict, status: int = 200, conflict=None):
+def _render_form(
+    tool: Tool | None,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+    conflict: ToolRevision | None = None,
+) -> tuple[str, int]:
     return render_template(
         "curation/tool_form.html",
         tool=tool,
@@ -324,11 +339,11 @@ def _render_form(tool: Tool | None, values: dict, errors: dict, status: int = 20
     ), status
 
 
-def _save_form(tool: Tool | None):
+def _save_form(tool: Tool | None) -> Response | tuple[str, int]:
     """Validate with the API's schema, save through the catalogue service; re-show on error."""
     creating = tool is None
     values = values_from_form(request.form)
-    if not creating:
+    if tool is not None:  # not creating
         # Someone saved the sheet since this form was opened: show it rather than overwrite it.
         # The row lock makes a concurrent save wait here, then see the other's revision.
         db.session.refresh(tool, with_for_update=True)
@@ -345,7 +360,7 @@ def _save_form(tool: Tool | None):
         tool = save_tool(db.session, data, tool, author=current_user(), source="web")
     except ValidationError as exc:
         db.rollback()
-        return _render_form(None if creating else tool, values, form_errors(exc.messages), 400)
+        return _render_form(None if creating else tool, values, form_errors(exc.messages_dict), 400)
     except CatalogueError as exc:
         db.rollback()
         return _render_form(None if creating else tool, values, form_errors(exc.errors), 400)
@@ -358,7 +373,7 @@ def _save_form(tool: Tool | None):
 
 @bp.route("/gestion/outils/nouveau", methods=["GET", "POST"])
 @role_required("curator")
-def tool_new():
+def tool_new() -> Response | tuple[str, int]:
     if request.method == "POST":
         return _save_form(None)
     return _render_form(None, values_from_tool(None), {})
@@ -366,7 +381,7 @@ def tool_new():
 
 @bp.route("/gestion/outils/<slug>/modifier", methods=["GET", "POST"])
 @role_required("curator")
-def tool_edit(slug: str):
+def tool_edit(slug: str) -> Response | tuple[str, int]:
     tool = tool_or_404(slug)
     if request.method == "POST":
         return _save_form(tool)
@@ -381,7 +396,7 @@ def tool_edit(slug: str):
 
 @bp.get("/gestion/outils/<slug>")
 @role_required("curator")
-def tool_detail(slug: str):
+def tool_detail(slug: str) -> str:
     tool = tool_or_404(slug)
     history = revisions.history(db.session, tool)
     return render_template(
@@ -402,7 +417,7 @@ def tool_detail(slug: str):
 
 @bp.post("/gestion/outils/<slug>/statut")
 @role_required("curator")
-def tool_transition(slug: str):
+def tool_transition(slug: str) -> Response:
     tool = tool_or_404(slug)
     target = request.form.get("vers", "")
     try:
@@ -423,7 +438,7 @@ def tool_transition(slug: str):
 
 @bp.get("/gestion/outils/<slug>/apercu")
 @role_required("curator")
-def tool_preview(slug: str):
+def tool_preview(slug: str) -> tuple[str, int]:
     """The officer's own sheet (same view code, same template), with a banner on top."""
     tool = tool_or_404(slug)
     status = v.label(v.STATUSES, tool.status)
@@ -446,7 +461,7 @@ def tool_preview(slug: str):
 # -- revisions ---------------------------------------------------------------------------
 
 
-def _revision_or_404(tool: Tool, number: int):
+def _revision_or_404(tool: Tool, number: int) -> ToolRevision:
     revision = revisions.get(db.session, tool, number)
     if revision is None:
         abort(404)
@@ -455,7 +470,7 @@ def _revision_or_404(tool: Tool, number: int):
 
 @bp.get("/gestion/outils/<slug>/historique")
 @role_required("curator")
-def tool_history(slug: str):
+def tool_history(slug: str) -> str:
     tool = tool_or_404(slug)
     return render_template(
         "curation/tool_history.html",
@@ -469,7 +484,7 @@ def tool_history(slug: str):
 
 @bp.get("/gestion/outils/<slug>/historique/<int:number>")
 @role_required("curator")
-def revision_diff(slug: str, number: int):
+def revision_diff(slug: str, number: int) -> str:
     tool = tool_or_404(slug)
     revision = _revision_or_404(tool, number)
     before = revisions.previous(db.session, revision)
@@ -488,11 +503,11 @@ def revision_diff(slug: str, number: int):
 
 @bp.post("/gestion/outils/<slug>/historique/<int:number>/restaurer")
 @role_required("curator")
-def revision_restore(slug: str, number: int):
+def revision_restore(slug: str, number: int) -> Response:
     tool = tool_or_404(slug)
     revision = _revision_or_404(tool, number)
     try:
-        new = restore_revision(db.session, tool, revision, current_user())
+        new = restore_revision(db.session, tool, revision, signed_in_user())
     except CatalogueError as exc:
         db.rollback()
         flash(

@@ -32,20 +32,31 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from marshmallow import ValidationError, fields
 from marshmallow import validate as check
-from sqlalchemy import ARRAY, Boolean, Date, DateTime, Integer, String, Text, select
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    String,
+    Table,
+    Text,
+    select,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from app.core.refusals import WHOLE, Refused
 from app.catalogue import revisions, workflow
 from app.catalogue.risk_factors import all_factors
 from app.catalogue.schemas import ToolInSchema
 from app.catalogue.scores import refresh_scores
 from app.catalogue.supports import TYPES, SupportRejected, detect_type, set_support_file
+from app.core.refusals import WHOLE, Refused
 from app.curation.factor_edits import FactorValues, check_factors, locked_factors
 from app.models import RiskFactor, Support, Tool
 
@@ -84,10 +95,11 @@ class ImportedToolSchema(ToolInSchema):
     )
 
 
-def tool_columns() -> list:
+def tool_columns() -> list[Column[Any]]:
     """Every column of a tool sheet that travels: all of them but ids, scores and links to users
     (a foreign key), so a column added to the sheet is exported without touching this file."""
-    return [c for c in Tool.__table__.columns if c.name not in TOOL_EXCLUDED and not c.foreign_keys]
+    table = cast(Table, Tool.__table__)  # a mapped class's FromClause: its Table
+    return [c for c in table.columns if c.name not in TOOL_EXCLUDED and not c.foreign_keys]
 
 
 # -- export ---------------------------------------------------------------------------------
@@ -101,7 +113,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def export_catalogue(session: Session, progress: Callable[[int], None] = lambda n: None) -> dict:
+def export_catalogue(
+    session: Session, progress: Callable[[int], None] = lambda n: None
+) -> dict[str, Any]:
     factors = all_factors(session)
     columns = tool_columns()
     tools = []
@@ -125,7 +139,7 @@ def export_catalogue(session: Session, progress: Callable[[int], None] = lambda 
     }
 
 
-def dumps(catalogue: dict) -> str:
+def dumps(catalogue: dict[str, Any]) -> str:
     """The file's text: sorted keys, indented, one final newline; nothing depends on the clock."""
     return json.dumps(catalogue, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
 
@@ -147,7 +161,7 @@ class InvalidCatalogue(Refused):
         return [f"Fichier refusé, rien n'a été importé ({len(self.problems)} erreur(s)) :", *shown]
 
 
-def loads(text: str) -> dict:
+def loads(text: str) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -159,7 +173,7 @@ def loads(text: str) -> dict:
     return data
 
 
-def _check_value(column, value: Any) -> tuple[Any, str | None]:
+def _check_value(column: Column[Any], value: Any) -> tuple[Any, str | None]:
     """(converted value, French problem or None) for a value of this column."""
     kind = column.type
     if value is None:
@@ -167,7 +181,7 @@ def _check_value(column, value: Any) -> tuple[Any, str | None]:
     if isinstance(kind, (String, Text)) and not isinstance(kind, ARRAY):
         if not isinstance(value, str):
             return value, "doit être un texte"
-        if getattr(kind, "length", None) and len(value) > kind.length:
+        if kind.length and len(value) > kind.length:
             return value, f"dépasse {kind.length} caractères"
         return value, None
     if isinstance(kind, Boolean):
@@ -202,11 +216,11 @@ def _check_value(column, value: Any) -> tuple[Any, str | None]:
 
 @dataclass
 class CheckedCatalogue:
-    factors: list[dict]
-    tools: list[dict]  # values converted for the database
+    factors: list[dict[str, Any]]
+    tools: list[dict[str, Any]]  # values converted for the database
 
 
-def validate(session: Session, data: dict) -> CheckedCatalogue:
+def validate(session: Session, data: dict[str, Any]) -> CheckedCatalogue:
     """Every problem of the file at once (not the first one only); raises InvalidCatalogue."""
     errors: list[str] = []
     if data.get("format") != FORMAT:
@@ -233,7 +247,9 @@ def validate(session: Session, data: dict) -> CheckedCatalogue:
     return CheckedCatalogue(factors, tools)
 
 
-def _field_problems(item: dict, allowed: Iterable[str], required: Iterable[str]) -> list[str]:
+def _field_problems(
+    item: dict[str, Any], allowed: Iterable[str], required: Iterable[str]
+) -> list[str]:
     """The fields an object of the file lacks or should not have, in French."""
     problems = []
     missing = [k for k in required if k not in item]
@@ -245,8 +261,10 @@ def _field_problems(item: dict, allowed: Iterable[str], required: Iterable[str])
     return problems
 
 
-def _validate_factors(session: Session, items: list, errors: list[str]) -> list[dict]:
-    factors: list[dict] = []
+def _validate_factors(
+    session: Session, items: list[Any], errors: list[str]
+) -> list[dict[str, Any]]:
+    factors: list[dict[str, Any]] = []
     seen: set[str] = set()
     for n, item in enumerate(items, 1):
         where = f"facteur n° {n}"
@@ -272,7 +290,7 @@ def _validate_factors(session: Session, items: list, errors: list[str]) -> list[
         position = item.get("position", 0)
         if not isinstance(position, int) or isinstance(position, bool) or position < 0:
             problems.append("« position » doit être un entier positif ou nul")
-        if problems:
+        if problems or not isinstance(slug, str):  # a slug that is no text is a problem
             errors.append(f"{where} : {' ; '.join(problems)}.")
             continue
         seen.add(slug)
@@ -287,19 +305,19 @@ def _validate_factors(session: Session, items: list, errors: list[str]) -> list[
         for f in all_factors(session)
         if f.slug not in in_file
     ]
-    for slug, problems in check_factors(merged).items():
+    for slug, refused in check_factors(merged).items():
         if slug in in_file:
-            errors.append(f"facteur « {slug} » : {' '.join(problems.values())}")
+            errors.append(f"facteur « {slug} » : {' '.join(refused.values())}")
         else:
-            errors.append(f"facteur « {slug} » (déjà en base) : {' '.join(problems.values())}")
+            errors.append(f"facteur « {slug} » (déjà en base) : {' '.join(refused.values())}")
     return factors
 
 
-def _schema_problems(messages: dict) -> list[str]:
+def _schema_problems(messages: dict[str, Any]) -> list[str]:
     """The schema's messages, each prefixed with the field it is about (and the item's number
     for a list)."""
 
-    def text(found) -> str:
+    def text(found: str | list[str]) -> str:
         return " ".join(FRENCH.get(m, m) for m in found) if isinstance(found, list) else str(found)
 
     problems = []
@@ -314,13 +332,15 @@ def _schema_problems(messages: dict) -> list[str]:
     return problems
 
 
-def _validate_tools(items: list, known_factors: set[str], errors: list[str]) -> list[dict]:
+def _validate_tools(
+    items: list[Any], known_factors: set[str], errors: list[str]
+) -> list[dict[str, Any]]:
     """Each tool's sheet through the API's schema; the columns only an import sets (dates,
     demo flag) by their database type; then what ties the file together (slugs, factors)."""
     schema = ImportedToolSchema()
     columns = {c.name: c for c in tool_columns()}
     extras = {name: column for name, column in columns.items() if name not in schema.fields}
-    tools: list[dict] = []
+    tools: list[dict[str, Any]] = []
     seen: set[str] = set()
     for n, item in enumerate(items, 1):
         where = f"outil n° {n}"
@@ -334,7 +354,7 @@ def _validate_tools(items: list, known_factors: set[str], errors: list[str]) -> 
         try:
             loaded = schema.load(sheet)
         except ValidationError as exc:
-            problems += _schema_problems(exc.messages)
+            problems += _schema_problems(exc.messages_dict)
             loaded = exc.valid_data or {}  # so the other checks still see the valid fields
         # only what the file names: an update leaves the other columns as they are
         converted: dict[str, Any] = {k: val for k, val in loaded.items() if k in item}
@@ -362,7 +382,7 @@ def _validate_tools(items: list, known_factors: set[str], errors: list[str]) -> 
     return tools
 
 
-def _validate_supports(items: Any, problems: list[str]) -> list[dict]:
+def _validate_supports(items: Any, problems: list[str]) -> list[dict[str, Any]]:
     if not isinstance(items, list):
         problems.append("« supports » doit être une liste")
         return []
@@ -456,7 +476,10 @@ class ImportReport:
 
 
 def import_catalogue(
-    session: Session, data: dict, files_dir: Path, progress: Callable[[int], None] = lambda n: None
+    session: Session,
+    data: dict[str, Any],
+    files_dir: Path,
+    progress: Callable[[int], None] = lambda n: None,
 ) -> ImportReport:
     """Validate the whole file, then upsert it; flushes, never commits. Raises InvalidCatalogue
     before writing anything. Support files are stored by the supports service, so they follow
@@ -464,7 +487,7 @@ def import_catalogue(
     return apply_catalogue(session, check_catalogue(session, data), files_dir, progress)
 
 
-def check_catalogue(session: Session, data: dict) -> CheckedCatalogue:
+def check_catalogue(session: Session, data: dict[str, Any]) -> CheckedCatalogue:
     """Lock the factors (their rules must hold against curators editing meanwhile), then
     validate the whole file; raises InvalidCatalogue."""
     locked_factors(session)
@@ -500,7 +523,9 @@ def apply_catalogue(
     return report
 
 
-def _import_factors(session: Session, items: list[dict], counts: Counts) -> dict[str, RiskFactor]:
+def _import_factors(
+    session: Session, items: list[dict[str, Any]], counts: Counts
+) -> dict[str, RiskFactor]:
     existing = {f.slug: f for f in session.scalars(select(RiskFactor))}
     for item in items:
         factor = existing.get(item["slug"])
@@ -517,7 +542,7 @@ def _import_factors(session: Session, items: list[dict], counts: Counts) -> dict
     return existing
 
 
-def _assign(obj, values: dict) -> bool:
+def _assign(obj: object, values: dict[str, Any]) -> bool:
     """Set the attributes that differ; True when one did (an unchanged row is never touched,
     so a second import writes nothing and queues nothing for the index)."""
     changed = False
@@ -530,18 +555,18 @@ def _assign(obj, values: dict) -> bool:
 
 def _import_tool(
     session: Session,
-    item: dict,
+    item: dict[str, Any],
     tools: dict[str, Tool],
     factors: dict[str, RiskFactor],
     files: _FileFinder,
     report: ImportReport,
-    changed_tools: list,
+    changed_tools: list[tuple[Tool, str | None]],
 ) -> None:
     values = {k: val for k, val in item.items() if k not in ("risk_factors", "supports")}
     tool = tools.get(item["slug"])
     creating = tool is None
-    old_status = None if creating else tool.status
-    if creating:
+    old_status = None if tool is None else tool.status
+    if tool is None:
         tool = Tool(**values)
         tool.risk_factors = [factors[slug] for slug in item.get("risk_factors", [])]
         session.add(tool)
@@ -565,7 +590,7 @@ def _import_tool(
 
 
 def _import_support(
-    session: Session, tool: Tool, item: dict, files: _FileFinder, report: ImportReport
+    session: Session, tool: Tool, item: dict[str, Any], files: _FileFinder, report: ImportReport
 ) -> None:
     existing = next((s for s in tool.supports if s.filename == item["filename"]), None)
     meta = {"title": item["title"], "position": item["position"]}

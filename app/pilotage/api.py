@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, g
+from typing import Any
+
+from flask import Response, g, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import RAISE, Schema, fields
@@ -62,7 +64,7 @@ class PreviewSchema(Schema):
     )
 
 
-def _weights_out() -> dict:
+def _weights_out() -> dict[str, Any]:
     latest = service.latest_version(db.session)
     return {
         "version": latest.id if latest else None,
@@ -77,13 +79,13 @@ def _weights_out() -> dict:
     }
 
 
-def _invalid(errors: dict) -> None:
+def _invalid(errors: dict[str, Any]) -> None:
     abort(422, errors={"json": errors}, message="Données invalides.")
 
 
-def _split(errors: dict[str, list[str]]) -> dict:
+def _split(errors: dict[str, list[str]]) -> dict[str, Any]:
     """Service messages to the request's shape: weights' own under "weights", the note apart."""
-    out: dict = {}
+    out: dict[str, Any] = {}
     for key, messages in errors.items():
         if key == "note":
             out["note"] = messages
@@ -96,14 +98,14 @@ def _split(errors: dict[str, list[str]]) -> dict:
 class RankingWeights(MethodView):
     @token_required("agent")
     @blp.response(200)
-    def get(self):
+    def get(self) -> dict[str, Any]:
         """Les poids du classement en vigueur, leurs bornes et ce que fait chacun."""
         return _weights_out()
 
     @token_required("staff")
     @blp.arguments(WeightsPutSchema)
     @blp.response(200)
-    def put(self, data):
+    def put(self, data: dict[str, Any]) -> dict[str, Any]:
         """Enregistre de nouveaux poids (support) : nouvelle version, scores recalculés."""
         try:
             version = service.save_weights(
@@ -123,10 +125,10 @@ def _report_index(response: Response) -> None:
     body = response.get_json()
     index_error = getattr(g, "index_error", None)
     body["index"] = {"synced": index_error is None, "error": index_error}
-    response.set_data(current_app.json.response(body).get_data())
+    response.set_data(jsonify(body).get_data())
 
 
-def _row(row: service.PreviewRow) -> dict:
+def _row(row: service.PreviewRow) -> dict[str, Any]:
     b = row.breakdown
     return {
         "rank": row.rank,
@@ -151,15 +153,15 @@ class RankingPreview(MethodView):
     @token_required("staff")
     @blp.arguments(PreviewSchema)
     @blp.response(200)
-    def post(self, data):
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Les 10 premiers outils d'un facteur de risque, aujourd'hui et avec les poids proposés.
 
         Dans "after", "move" vaut up, down, new ou same et "other_rank" est le rang d'aujourd'hui ;
         dans "before", "move" vaut up, down, out ou same et "other_rank" est le rang à venir.
         Rien n'est enregistré.
         """
-        proposed, errors = service.validate_values(data["weights"], current_weights(db.session))
-        errors = _split(errors)
+        proposed, problems = service.validate_values(data["weights"], current_weights(db.session))
+        errors = _split(problems)
         if data["risk_factor"] not in factor_slugs(db.session):
             errors["risk_factor"] = ["Facteur de risque inconnu."]
         if errors:

@@ -27,7 +27,7 @@ def _id(uid: str) -> str:
     return cleaned if cleaned[0].isalpha() else "g" + cleaned
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     return escape(str(value))
 
 

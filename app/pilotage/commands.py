@@ -11,7 +11,7 @@ from app.core.commands import commit, fail, fail_refused
 from app.db import db
 
 
-def _day(_ctx, _param, value: str | None) -> date | None:
+def _day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
     if value is None:
         return None
     try:
@@ -22,7 +22,7 @@ def _day(_ctx, _param, value: str | None) -> date | None:
 
 def register(cli: click.Group) -> None:
     @cli.group("stats", help="Statistiques d'usage (événements pseudonymes).")
-    def stats_group():
+    def stats_group() -> None:
         pass
 
     @stats_group.command(
@@ -34,7 +34,7 @@ def register(cli: click.Group) -> None:
         "--depuis", callback=_day, help="Recalcule aussi à partir de ce jour (AAAA-MM-JJ)."
     )
     @click.option("--jusqua", callback=_day, help="Dernier jour à calculer (défaut : hier).")
-    def rollup_command(depuis: date | None, jusqua: date | None):
+    def rollup_command(depuis: date | None, jusqua: date | None) -> None:
         from app.pilotage.rollup import RollupError, days_to_roll, rollup
         from app.pilotage.stats import today
 
@@ -55,7 +55,7 @@ def register(cli: click.Group) -> None:
         help="Applique la rétention (STATS_RETENTION_DAYS) : agrège, "
         "efface les textes de recherche puis les événements anciens.",
     )
-    def purge_command():
+    def purge_command() -> None:
         from app.pilotage import rollup as ur
         from app.pilotage.stats import today
 

@@ -22,12 +22,12 @@ class DataTable:
     name: str  # the CSV's file name, without extension
     caption: str
     columns: Sequence[str]
-    rows: Sequence[Sequence] = field(default_factory=list)
+    rows: Sequence[Sequence[object]] = field(default_factory=list)
     # cells to flag in the HTML table: (row index, column index) -> short text
     flags: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
-def csv_cell(value) -> str:
+def csv_cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):

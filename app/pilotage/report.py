@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core import vocabulary as v
-from app.models import RiskFactor
+from app.models import RiskFactor, Tool
 from app.pilotage import charts, stats
 from app.pilotage.data_tables import DataTable
 
@@ -45,9 +45,9 @@ NO_FACTOR = "Sans facteur (texte ou filtres seuls)"
 
 def factor_labels(session: Session) -> dict[str, str]:
     return dict(
-        session.execute(
-            select(RiskFactor.slug, RiskFactor.label).order_by(RiskFactor.position)
-        ).all()
+        session.execute(select(RiskFactor.slug, RiskFactor.label).order_by(RiskFactor.position))
+        .tuples()
+        .all()
     )
 
 
@@ -124,7 +124,9 @@ def searches_section(session: Session, period: stats.Period) -> Section:
     )
 
 
-def _top_section(session, period, kind: str, name: str, title: str, noun: str) -> Section:
+def _top_section(
+    session: Session, period: stats.Period, kind: str, name: str, title: str, noun: str
+) -> Section:
     rows = stats.top_tools(session, period, kind)
     desc = (
         f"Les {len(rows)} outils les plus {title.split()[-1]} "
@@ -145,13 +147,13 @@ def _top_section(session, period, kind: str, name: str, title: str, noun: str) -
     return Section(name, title, "", chart, table)
 
 
-def viewed_section(session, period) -> Section:
+def viewed_section(session: Session, period: stats.Period) -> Section:
     return _top_section(
         session, period, "view", "outils-consultes", "Outils les plus consultés", "consultation"
     )
 
 
-def downloaded_section(session, period) -> Section:
+def downloaded_section(session: Session, period: stats.Period) -> Section:
     return _top_section(
         session,
         period,
@@ -162,12 +164,15 @@ def downloaded_section(session, period) -> Section:
     )
 
 
-def empty_searches_section(session, period) -> Section:
+def empty_searches_section(session: Session, period: stats.Period) -> Section:
     labels = factor_labels(session)
     rows = stats.empty_searches(session, period)
 
-    def label(text, factor):
-        return text if text else f"(aucun texte) {labels.get(factor, 'filtres seuls')}"
+    def label(text: str | None, factor: str | None) -> str:
+        if text:
+            return text
+        named = labels.get(factor, "filtres seuls") if factor else "filtres seuls"
+        return f"(aucun texte) {named}"
 
     total = sum(n for _t, _f, n in rows)
     desc = (
@@ -205,7 +210,7 @@ def empty_searches_section(session, period) -> Section:
     )
 
 
-def coverage_section(session, period=None) -> Section:
+def coverage_section(session: Session, period: stats.Period | None = None) -> Section:
     labels = factor_labels(session)
     counts = stats.coverage(session)
     stages = list(v.STAGES)
@@ -256,7 +261,7 @@ def coverage_section(session, period=None) -> Section:
     )
 
 
-def never_rated_section(session, period) -> Section:
+def never_rated_section(session: Session, period: stats.Period) -> Section:
     rows = stats.downloaded_never_rated(session, period)
     desc = (
         f"Outils téléchargés du {_d(period.start)} au {_d(period.end)} et qui n'ont encore "
@@ -289,7 +294,7 @@ def never_rated_section(session, period) -> Section:
     )
 
 
-def ratings_section(session, period, tool_id: int | None = None) -> Section:
+def ratings_section(session: Session, period: stats.Period, tool_id: int | None = None) -> Section:
     dist = stats.rating_distribution(session, period, tool_id)
     total = sum(dist.values())
     average = sum(s * n for s, n in dist.items()) / total if total else None
@@ -335,7 +340,7 @@ DASHBOARD: dict[str, Callable[[Session, stats.Period], Section]] = {
 KIND_LABELS = {"view": "Consultations", "download": "Téléchargements", "feedback": "Avis donnés"}
 
 
-def tool_activity_section(session, period, tool) -> Section:
+def tool_activity_section(session: Session, period: stats.Period, tool: Tool) -> Section:
     rows = stats.tool_activity(session, period, tool.id)
     buckets = period.buckets()
     index = {b: i for i, b in enumerate(buckets)}
@@ -377,7 +382,7 @@ def tool_activity_section(session, period, tool) -> Section:
     )
 
 
-def tool_factors_section(session, period, tool) -> Section:
+def tool_factors_section(session: Session, period: stats.Period, tool: Tool) -> Section:
     labels = factor_labels(session)
     rows = stats.tool_views_by_factor(session, period, tool.id)
     named = [(labels.get(f, f) if f else "Hors recherche par facteur", n) for f, n in rows]
@@ -404,7 +409,7 @@ def tool_factors_section(session, period, tool) -> Section:
     )
 
 
-def tool_ratings_section(session, period, tool) -> Section:
+def tool_ratings_section(session: Session, period: stats.Period, tool: Tool) -> Section:
     rows = stats.tool_ratings_over_time(session, period, tool.id)
     desc = f"Note moyenne des avis donnés ou modifiés, {_period_words(period)}" + (
         f" : {len(rows)} période(s) avec des avis." if rows else " : aucun avis."
@@ -430,11 +435,11 @@ def tool_ratings_section(session, period, tool) -> Section:
     return Section("notes-dans-le-temps", "Notes au fil du temps", "", chart, table)
 
 
-def tool_distribution_section(session, period, tool) -> Section:
+def tool_distribution_section(session: Session, period: stats.Period, tool: Tool) -> Section:
     return ratings_section(session, period, tool.id)
 
 
-TOOL: dict[str, Callable] = {
+TOOL: dict[str, Callable[[Session, stats.Period, Tool], Section]] = {
     "activite": tool_activity_section,
     "consultations-par-facteur": tool_factors_section,
     "notes-dans-le-temps": tool_ratings_section,

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any, cast
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from app.core.refusals import Refused
@@ -82,10 +84,14 @@ def rollup_day(session: Session, day: date) -> int:
             UsageEvent.service,
         )
     )
-    result = session.execute(
-        insert(UsageDaily).from_select(
-            ["day", "kind", "risk_factor", "tool_id", "service", "count"], counted
-        )
+    # Session.execute says Result; a DML statement's is a CursorResult, with its rowcount
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            insert(UsageDaily).from_select(
+                ["day", "kind", "risk_factor", "tool_id", "service", "count"], counted
+            )
+        ),
     )
     for table, dims in ((UsageDailyFactor, ("risk_factor",)), (UsageDailyTool, ("tool_id",))):
         columns = [getattr(UsageDaily, d) for d in dims]
@@ -127,10 +133,15 @@ class PurgeReport:
 
 
 def erase_old_texts(session: Session, cutoff: date) -> int:
-    result = session.execute(
-        update(UsageEvent)
-        .where(UsageEvent.occurred_at < local_midnight(cutoff), UsageEvent.search_text.is_not(None))
-        .values(search_text=None)
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(UsageEvent)
+            .where(
+                UsageEvent.occurred_at < local_midnight(cutoff), UsageEvent.search_text.is_not(None)
+            )
+            .values(search_text=None)
+        ),
     )
     return result.rowcount or 0
 
@@ -154,7 +165,9 @@ def delete_old_events(session: Session, cutoff: date, batch: int = DELETE_BATCH)
         .limit(batch)
         .scalar_subquery()
     )
-    result = session.execute(delete(UsageEvent).where(UsageEvent.id.in_(ids)))
+    result = cast(
+        CursorResult[Any], session.execute(delete(UsageEvent).where(UsageEvent.id.in_(ids)))
+    )
     return result.rowcount or 0
 
 

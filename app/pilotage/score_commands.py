@@ -10,13 +10,13 @@ from app.db import db
 
 def register(cli: click.Group) -> None:
     @cli.group("scores", help="Scores de classement enregistrés.")
-    def scores_group():
+    def scores_group() -> None:
         pass
 
     @scores_group.command(
         "refresh", help="Recalcule les scores de tous les outils (et met l'index à jour)."
     )
-    def refresh():
+    def refresh() -> None:
         from app.catalogue.scores import current_weights
         from app.pilotage.weights import recompute_all_scores
 

@@ -7,8 +7,10 @@ French calendar days (Europe/Paris); a period is inclusive at both ends.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -26,6 +28,8 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnClause, ColumnElement
+from sqlalchemy.sql.selectable import Subquery
 
 from app.core import vocabulary as v
 from app.models import Feedback, RiskFactor, Tool, tool_risk_factors
@@ -67,7 +71,9 @@ class Period:
         return [first + timedelta(weeks=n) for n in range((self.end - first).days // 7 + 1)]
 
 
-def parse_period(args, now: date | None = None) -> tuple[Period | None, dict[str, str]]:
+def parse_period(
+    args: Mapping[str, str], now: date | None = None
+) -> tuple[Period | None, dict[str, str]]:
     """`du`/`au` (AAAA-MM-JJ) to a period; the last 30 days by default; French errors."""
     now = now or today()
     errors: dict[str, str] = {}
@@ -113,14 +119,14 @@ def rolled_through(session: Session) -> date | None:
 
 # Inlined constants, not bound parameters: an expression in both SELECT and GROUP BY must be
 # written identically for PostgreSQL to match them.
-TZ_SQL = literal_column(f"'{TZ_NAME}'")
+TZ_SQL: ColumnClause[str] = literal_column(f"'{TZ_NAME}'")
 
 
-def event_day():
+def event_day() -> ColumnElement[date]:
     return cast(func.timezone(TZ_SQL, UsageEvent.occurred_at), Date)
 
 
-def _rollup_for(dims: set[str]):
+def _rollup_for(dims: set[str]) -> type[UsageDaily | UsageDailyFactor | UsageDailyTool]:
     """The narrowest roll-up holding these columns."""
     if dims <= {"risk_factor"}:
         return UsageDailyFactor
@@ -136,7 +142,7 @@ def counts_source(
     dims: tuple[str, ...] = (),
     tool_id: int | None = None,
     per_day: bool = False,
-):
+) -> Subquery:
     """(day, kind, *dims, n) rows: the roll-up up to its last day, raw events after it.
 
     `per_day`: the caller groups by day, so raw events are counted per day in the branch
@@ -157,8 +163,8 @@ def counts_source(
             table.day <= min(period.end, watermark),
             table.kind.in_(kinds),
         )
-        if tool_id is not None:
-            daily = daily.where(table.tool_id == tool_id)
+        if tool_id is not None:  # then `needed` holds tool_id: never the per-factor table
+            daily = daily.where(table.tool_id == tool_id)  # type: ignore[union-attr]
         parts.append(daily)
     events_from = (
         period.start if watermark is None else max(period.start, watermark + timedelta(days=1))
@@ -185,7 +191,7 @@ def counts_source(
     return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("source")
 
 
-def _bucket(period: Period, day_column):
+def _bucket(period: Period, day_column: ColumnElement[date]) -> ColumnElement[date]:
     """The day itself, or the Monday of its week (date arithmetic: no time zone involved)."""
     if period.bucket == "day":
         return day_column
@@ -202,7 +208,9 @@ def totals(session: Session, period: Period) -> dict[str, int]:
     return {kind: found.get(kind, 0) for kind in ("search", "view", "download", "feedback")}
 
 
-def _per_bucket(session: Session, period: Period, source, column) -> list[tuple]:
+def _per_bucket(
+    session: Session, period: Period, source: Subquery, column: ColumnElement[Any]
+) -> list[tuple[date, Any, int]]:
     """(bucket start, value of `column`, count) over the period's days, weeks or months."""
     bucket = _bucket(period, source.c.day).label("bucket")
     rows = session.execute(
@@ -326,7 +334,7 @@ def rating_distribution(
     )
     if tool_id is not None:
         query = query.where(Feedback.tool_id == tool_id)
-    found = dict(session.execute(query).all())
+    found = dict(session.execute(query).tuples().all())
     return {star: int(found.get(star, 0)) for star in range(5, 0, -1)}
 
 

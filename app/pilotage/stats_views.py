@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import Response, abort, current_app, render_template, request, url_for
 
@@ -15,11 +16,11 @@ from app.pilotage.data_tables import to_csv
 from app.pilotage.report import DASHBOARD, TOOL
 
 
-def _query(period: stats.Period) -> dict:
+def _query(period: stats.Period) -> dict[str, Any]:  # Any: also url_for's **values
     return {"du": period.start.isoformat(), "au": period.end.isoformat()}
 
 
-def _form(period: stats.Period | None) -> dict:
+def _form(period: stats.Period | None) -> dict[str, str]:
     if period is not None:
         return _query(period)
     return {"du": request.args.get("du", ""), "au": request.args.get("au", "")}
@@ -34,7 +35,7 @@ def _csv(name: str, text: str, period: stats.Period, prefix: str = "romin") -> R
     return response
 
 
-def _common(period, errors):
+def _common(period: stats.Period | None, errors: dict[str, str]) -> dict[str, Any]:
     return {
         "period": period,
         "errors": errors,
@@ -63,9 +64,9 @@ def _shortcuts(period: stats.Period) -> list[tuple[str, str]]:
 
 @bp.get("/pilotage/statistiques")
 @role_required("staff")
-def dashboard():
+def dashboard() -> str | tuple[str, int]:
     period, errors = stats.parse_period(request.args)
-    if errors:
+    if period is None:  # `errors` say why
         return render_template(
             "pilotage/stats.html", sections=[], totals=None, **_common(None, errors)
         ), 400
@@ -83,12 +84,12 @@ def dashboard():
 
 @bp.get("/pilotage/statistiques/<name>.csv")
 @role_required("staff")
-def dashboard_csv(name: str):
+def dashboard_csv(name: str) -> Response | tuple[str, int]:
     build = DASHBOARD.get(name)
     if build is None:
         abort(404)
     period, errors = stats.parse_period(request.args)
-    if errors:
+    if period is None:  # `errors` say why
         return render_template(
             "pilotage/stats.html", sections=[], totals=None, **_common(None, errors)
         ), 400
@@ -97,10 +98,10 @@ def dashboard_csv(name: str):
 
 @bp.get("/pilotage/outils/<slug>/statistiques")
 @role_required("curator")
-def tool_stats(slug: str):
+def tool_stats(slug: str) -> str | tuple[str, int]:
     tool = tool_or_404(slug)
     period, errors = stats.parse_period(request.args)
-    if errors:
+    if period is None:  # `errors` say why
         return render_template(
             "pilotage/stats_tool.html", tool=tool, sections=[], **_common(None, errors)
         ), 400
@@ -116,13 +117,13 @@ def tool_stats(slug: str):
 
 @bp.get("/pilotage/outils/<slug>/statistiques/<name>.csv")
 @role_required("curator")
-def tool_csv(slug: str, name: str):
+def tool_csv(slug: str, name: str) -> Response | tuple[str, int]:
     tool = tool_or_404(slug)
     build = TOOL.get(name)
     if build is None:
         abort(404)
     period, errors = stats.parse_period(request.args)
-    if errors:
+    if period is None:  # `errors` say why
         return render_template(
             "pilotage/stats_tool.html", tool=tool, sections=[], **_common(None, errors)
         ), 400

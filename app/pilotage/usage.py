@@ -15,6 +15,7 @@ else.
 from __future__ import annotations
 
 import atexit
+import enum
 import hashlib
 import hmac
 import logging
@@ -22,32 +23,46 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final, cast
 from urllib.parse import parse_qs, urlsplit
 
 from flask import after_this_request, current_app, request, url_for
 from sqlalchemy import insert, text
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 from werkzeug.wsgi import ClosingIterator
 
 from app.accounts.auth import current_user
 from app.db import db
+from app.models import Tool, User
 from app.models.base import utcnow
 from app.models.usage import EVENT_KINDS, SEARCH_TEXT_MAX, UsageEvent
 from app.search.schemas import FACET_ARGUMENTS, FACET_CHOICES
-from app.search.service import factor_slugs, resolve_text
+from app.search.service import SearchAnswer, factor_slugs, resolve_text
 
 log = logging.getLogger(__name__)
 
 PENDING_KEY = "romin.usage_events"
 SEARCH_TEXT_WORDS = 5
 WRITE_TIMEOUT_MS = 2000
-CURRENT_USER = object()  # record() reads the signed-in user itself
 _DIGITS = re.compile(r"\d+")
+SessionFactory = Callable[[], Session]  # where None is taken: the app's (db.session_factory)
+
+
+class CurrentUser(enum.Enum):
+    """CURRENT_USER's type: an enum, so that mypy tells the sentinel from a User or None."""
+
+    SIGNED_IN = "signed-in"
+
+
+CURRENT_USER: Final = CurrentUser.SIGNED_IN  # record() reads the signed-in user itself
 
 
 # -- pure helpers ---------------------------------------------------------------------------
 
 
-def stats_secret(config) -> bytes:
+def stats_secret(config: Mapping[str, Any]) -> bytes:
     """STATS_SECRET, or a key derived from SECRET_KEY under a label of its own."""
     if config.get("STATS_SECRET"):
         return config["STATS_SECRET"].encode()
@@ -70,7 +85,7 @@ def cut_search_text(typed: str) -> str | None:
     return cut or None
 
 
-def search_fields(answer) -> dict | None:
+def search_fields(answer: SearchAnswer) -> dict[str, Any] | None:
     """What a search event keeps of a search answer; None for what is not a search.
 
     The bare landing page (no factor, no text, no facet) is not a search, and turning pages
@@ -102,7 +117,12 @@ def search_fields(answer) -> dict | None:
 
 
 def record(
-    kind: str, *, user=CURRENT_USER, answer=None, tool=None, risk_factor: str | None = None
+    kind: str,
+    *,
+    user: User | None | CurrentUser = CURRENT_USER,
+    answer: SearchAnswer | None = None,
+    tool: Tool | None = None,
+    risk_factor: str | None = None,
 ) -> None:
     """Note an event of this request; it is written after the response. Never raises."""
     try:
@@ -113,14 +133,20 @@ def record(
         log.warning("usage event %s not recorded: %s", kind, type(exc).__name__)
 
 
-def _row(kind, user, answer, tool, risk_factor) -> dict | None:
+def _row(
+    kind: str,
+    user: User | None | CurrentUser,
+    answer: SearchAnswer | None,
+    tool: Tool | None,
+    risk_factor: str | None,
+) -> dict[str, Any] | None:
     if kind not in EVENT_KINDS:
         raise ValueError("unknown usage event kind")
     if request.method == "HEAD":
         return None
     if user is CURRENT_USER:
         user = current_user()
-    row = {
+    row: dict[str, Any] = {
         "occurred_at": utcnow(),
         "kind": kind,
         "pseudonym": None,
@@ -136,6 +162,8 @@ def _row(kind, user, answer, tool, risk_factor) -> dict | None:
         row["pseudonym"] = pseudonym(user.id, stats_secret(current_app.config))
         row["service"] = (user.service or "").strip()[:200] or None
     if kind == "search":
+        if answer is None:
+            raise ValueError("a search event needs the search's answer")
         fields = search_fields(answer)
         if fields is None:
             return None
@@ -145,7 +173,7 @@ def _row(kind, user, answer, tool, risk_factor) -> dict | None:
     return row
 
 
-def _referring_search() -> tuple[str | None, dict]:
+def _referring_search() -> tuple[str | None, dict[str, str]]:
     """The risk factor and facets of the search page this request came from, if it did."""
 
     referrer = request.referrer
@@ -173,7 +201,7 @@ def _referring_search() -> tuple[str | None, dict]:
     return factor, facets
 
 
-def _defer(row: dict) -> None:
+def _defer(row: dict[str, Any]) -> None:
     pending = request.environ.get(PENDING_KEY)
     if pending is None:
         pending = request.environ[PENDING_KEY] = []
@@ -181,7 +209,7 @@ def _defer(row: dict) -> None:
     pending.append(row)
 
 
-def _schedule(response):
+def _schedule(response: Response) -> Response:
     """Runs as the response is finished: hand the rows to a callback run after it is sent."""
     try:
         rows = request.environ.pop(PENDING_KEY, [])
@@ -189,7 +217,8 @@ def _schedule(response):
             handoff = _handoff(rows)
             if response.direct_passthrough:
                 # A file sent as is (send_file) bypasses call_on_close: close its iterable instead.
-                response.response = ClosingIterator(response.response, [handoff])
+                sent = cast("Iterable[bytes]", response.response)  # a file's bytes, as they are
+                response.response = ClosingIterator(sent, [handoff])
             else:
                 response.call_on_close(handoff)
     except Exception as exc:  # noqa: BLE001
@@ -197,7 +226,7 @@ def _schedule(response):
     return response
 
 
-def _handoff(rows: list[dict]):
+def _handoff(rows: list[dict[str, Any]]) -> Callable[[], None]:
     """What runs once the response is sent: queue the rows for this process's writer thread,
     or, with USAGE_BUFFER_SECONDS = 0 (tests), write them right away in this thread.
 
@@ -210,11 +239,11 @@ def _handoff(rows: list[dict]):
     return lambda: writer.put(rows)
 
 
-_WRITERS: dict = {}
+_WRITERS: dict[tuple[int, int], BufferedWriter] = {}
 _WRITERS_LOCK = threading.Lock()
 
 
-def _writer(session_factory, delay: float) -> BufferedWriter:
+def _writer(session_factory: SessionFactory | None, delay: float) -> BufferedWriter:
     key = (id(session_factory), os.getpid())
     with _WRITERS_LOCK:
         writer = _WRITERS.get(key)
@@ -231,16 +260,16 @@ class BufferedWriter:
 
     MAX_PENDING = 20_000
 
-    def __init__(self, session_factory, delay: float):
+    def __init__(self, session_factory: SessionFactory | None, delay: float) -> None:
         self.session_factory = session_factory
         self.delay = delay
-        self._rows: list[dict] = []
+        self._rows: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._wake = threading.Event()
         threading.Thread(target=self._run, name="romin-usage-writer", daemon=True).start()
         atexit.register(self.drain)
 
-    def put(self, rows: list[dict]) -> None:
+    def put(self, rows: list[dict[str, Any]]) -> None:
         with self._lock:
             if len(self._rows) + len(rows) > self.MAX_PENDING:
                 log.warning("%d usage event(s) dropped: the writer is behind", len(rows))
@@ -262,16 +291,19 @@ class BufferedWriter:
             self.drain()
 
 
-def flush(rows: list[dict], session_factory=None) -> None:
+def flush(rows: list[dict[str, Any]], session_factory: SessionFactory | None = None) -> None:
     try:
         write_events(rows, session_factory)
     except Exception as exc:  # noqa: BLE001
         log.warning("%d usage event(s) not recorded: %s", len(rows), type(exc).__name__)
 
 
-def write_events(rows: list[dict], session_factory=None) -> None:
+def write_events(rows: list[dict[str, Any]], session_factory: SessionFactory | None = None) -> None:
     """One short transaction in a session of its own, bounded in time."""
-    session = (session_factory or db.session_factory)()
+    factory = session_factory or db.session_factory
+    if factory is None:
+        raise RuntimeError("no database: the app's Database is not initialised")
+    session = factory()
     try:
         session.execute(
             text("SELECT set_config('statement_timeout', :ms, true)"), {"ms": str(WRITE_TIMEOUT_MS)}

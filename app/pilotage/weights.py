@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,12 +17,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from app.core.refusals import Refused
 from app.catalogue.scores import (
     catalogue_mean,
     current_weights,
     rating_stats,
 )
+from app.core.refusals import Refused
 from app.index_sync.hooks import SCORES_ONLY_KEY, mark
 from app.models import RankingWeightsVersion, RiskFactor, Tool, User, tool_risk_factors
 from ranking import (
@@ -126,7 +127,7 @@ class WeightsError(Refused):
     """Invalid weights: messages per field ("_schema" for the whole set), in French."""
 
 
-def parse_number(raw) -> float | None:
+def parse_number(raw: object) -> float | None:
     """A number typed in a form or sent as JSON ("0,5" accepted); None if it is not one."""
     if isinstance(raw, bool):
         return None
@@ -142,7 +143,7 @@ def parse_number(raw) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def validate_values(values, base: Weights) -> tuple[Weights, dict[str, list[str]]]:
+def validate_values(values: object, base: Weights) -> tuple[Weights, dict[str, list[str]]]:
     """Weights from `values` (missing keys keep `base`), with French messages per field."""
     errors: dict[str, list[str]] = {}
     if not isinstance(values, dict):
@@ -180,7 +181,7 @@ def validate_values(values, base: Weights) -> tuple[Weights, dict[str, list[str]
     return Weights(**merged), errors
 
 
-def _clean_note(note) -> tuple[str, dict[str, list[str]]]:
+def _clean_note(note: object) -> tuple[str, dict[str, list[str]]]:
     note = note.strip() if isinstance(note, str) else ""
     if not note:
         return "", {"note": ["Expliquez en quelques mots la raison de ce changement."]}
@@ -200,8 +201,8 @@ def latest_version(session: Session) -> RankingWeightsVersion | None:
 
 def save_weights(
     session: Session,
-    values: dict,
-    note: str,
+    values: object,  # as typed in a form or sent as JSON: checked here
+    note: object,
     user: User | None,
     *,
     rolled_back_from: int | None = None,
@@ -412,21 +413,25 @@ def factor_breakdown(
 
 
 def _ranked(
-    rows: list[tuple], weights: Weights, factor: str, stats, mean: float, today: date
+    rows: Sequence[tuple[int, str, str, int, bool, date | None]],
+    weights: Weights,
+    factor: str,
+    stats: dict[int, tuple[RatingStats, dict[str, RatingStats]]],
+    mean: float,
+    today: date,
 ) -> list[PreviewRow]:
     scored = []
     for tool_id, slug, title, evidence, not_rec, last_review in rows:
         overall, per_factor = stats[tool_id]
-        common = {
-            "evidence_level": evidence,
-            "not_recommended": not_rec,
-            "weights": weights,
-            "prior_mean": mean,
-            "last_review": last_review,
-            "today": today,
-        }
         breakdown = factor_breakdown(
-            overall=overall, factor_stats=per_factor.get(factor, RatingStats()), **common
+            overall=overall,
+            factor_stats=per_factor.get(factor, RatingStats()),
+            evidence_level=evidence,
+            not_recommended=not_rec,
+            weights=weights,
+            prior_mean=mean,
+            last_review=last_review,
+            today=today,
         )
         scored.append((tool_id, slug, title, breakdown))
     scored.sort(key=lambda item: (-item[3].score, item[0]))  # as the index sorts: score, then id
@@ -444,18 +449,22 @@ def preview(session: Session, factor_slug: str, new_weights: Weights, limit: int
     factor = session.scalar(select(RiskFactor).where(RiskFactor.slug == factor_slug))
     if factor is None:
         raise LookupError(factor_slug)
-    rows = session.execute(
-        select(
-            Tool.id,
-            Tool.slug,
-            Tool.title,
-            Tool.evidence_level,
-            Tool.not_recommended,
-            Tool.last_review,
+    rows = (
+        session.execute(
+            select(
+                Tool.id,
+                Tool.slug,
+                Tool.title,
+                Tool.evidence_level,
+                Tool.not_recommended,
+                Tool.last_review,
+            )
+            .join(tool_risk_factors, tool_risk_factors.c.tool_id == Tool.id)
+            .where(tool_risk_factors.c.risk_factor_id == factor.id, Tool.status == "published")
         )
-        .join(tool_risk_factors, tool_risk_factors.c.tool_id == Tool.id)
-        .where(tool_risk_factors.c.risk_factor_id == factor.id, Tool.status == "published")
-    ).all()
+        .tuples()
+        .all()
+    )
     stats = rating_stats(session, [r[0] for r in rows])
     mean = catalogue_mean(session)
     current = current_weights(session)

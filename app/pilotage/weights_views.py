@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import abort, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+from werkzeug.wrappers import Response
 
 from app.accounts.auth import current_user, has_role, role_required
 from app.catalogue.risk_factors import all_factors
@@ -17,12 +21,12 @@ from ranking import WEIGHT_BOUNDS
 
 
 @bp.record_once
-def _template_globals(state) -> None:
+def _template_globals(state: BlueprintSetupState) -> None:
     """`has_role` for macros imported without context (the header's "Classement" link)."""
     state.app.jinja_env.globals.setdefault("has_role", has_role)
 
 
-def _form_values(form) -> dict[str, str]:
+def _form_values(form: Mapping[str, str]) -> dict[str, str]:
     return {name: form.get(name, "") for name in WEIGHT_BOUNDS}
 
 
@@ -32,13 +36,13 @@ def _display(value: float) -> str:
 
 def _render(
     *,
-    form_values: dict | None = None,
+    form_values: dict[str, str] | None = None,
     factor: str | None = None,
     note: str = "",
-    errors: dict | None = None,
-    preview=None,
+    errors: dict[str, str] | None = None,
+    preview: service.Preview | None = None,
     status: int = 200,
-):
+) -> tuple[str, int]:
     factors = all_factors(db.session)
     weights = current_weights(db.session)
     latest = service.latest_version(db.session)
@@ -69,19 +73,19 @@ def _flat(errors: dict[str, list[str]]) -> dict[str, str]:
 
 @bp.get("/pilotage/classement")
 @role_required("staff")
-def weights_page():
+def weights_page() -> tuple[str, int]:
     return _render()
 
 
 @bp.post("/pilotage/classement/apercu")
 @role_required("staff")
-def preview_page():
+def preview_page() -> tuple[str, int]:
     """The top 10 of a risk factor, now and with the weights typed: nothing is written."""
     values = _form_values(request.form)
     factor = request.form.get("facteur", "")
     note = request.form.get("note", "")
-    proposed, errors = service.validate_values(values, current_weights(db.session))
-    errors = _flat(errors)
+    proposed, problems = service.validate_values(values, current_weights(db.session))
+    errors = _flat(problems)
     if factor not in factor_slugs(db.session):
         errors["facteur"] = "Choisissez le facteur de risque dont vous voulez voir le classement."
     if errors:
@@ -93,7 +97,7 @@ def preview_page():
 
 @bp.post("/pilotage/classement")
 @role_required("staff")
-def save_weights():
+def save_weights() -> Response | tuple[str, int]:
     values = _form_values(request.form)
     factor = request.form.get("facteur", "")
     note = request.form.get("note", "")
@@ -121,11 +125,13 @@ def _flash_saved(message: str) -> None:
 
 @bp.get("/pilotage/classement/historique")
 @role_required("staff")
-def history_page():
+def history_page() -> tuple[str, int]:
     return _render_history()
 
 
-def _render_history(errors: dict | None = None, notes: dict | None = None, status: int = 200):
+def _render_history(
+    errors: dict[int, str] | None = None, notes: dict[int, str] | None = None, status: int = 200
+) -> tuple[str, int]:
     return render_template(
         "pilotage/weights_history.html",
         entries=service.history(db.session),
@@ -142,7 +148,7 @@ def _render_history(errors: dict | None = None, notes: dict | None = None, statu
 
 @bp.post("/pilotage/classement/historique/<int:version_id>/retablir")
 @role_required("staff")
-def rollback_weights(version_id: int):
+def rollback_weights(version_id: int) -> Response | tuple[str, int]:
     note = request.form.get(f"note-{version_id}", request.form.get("note", ""))
     try:
         version = service.rollback_to(db.session, version_id, note, current_user())
