@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from app.core import vocabulary as v
+from app.core.vocabulary import DRAFT
 
 SLUG = validate.Regexp(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
@@ -143,7 +144,7 @@ class ToolInSchema(Schema):
     author_role = _text(200, "La fonction de l'auteur", load_default="")
     author_structure = _text(200, "La structure de l'auteur", load_default="")
     author_contact = _text(200, "Le contact de l'auteur", load_default="")
-    status = fields.String(load_default="draft", validate=_one_of(v.STATUSES, "Statut"))
+    status = fields.String(load_default=DRAFT, validate=_one_of(v.STATUSES, "Statut"))
 
 
 class ToolPatchSchema(ToolInSchema):

@@ -23,14 +23,15 @@ from sqlalchemy.orm import Session
 
 from app.core import vocabulary as v
 from app.core.refusals import Refused
+from app.core.vocabulary import ARCHIVED, DRAFT, PUBLISHED, REVIEW
 from app.models import Tool, User, WorkflowStep
 
 # from status -> [(to status, button label)], in the order the buttons are shown
 TRANSITIONS: dict[str, list[tuple[str, str]]] = {
-    "draft": [("review", "Soumettre à la relecture")],
-    "review": [("published", "Publier"), ("draft", "Renvoyer en brouillon")],
-    "published": [("archived", "Archiver (retirer de la recherche)")],
-    "archived": [("draft", "Remettre en brouillon")],
+    DRAFT: [(REVIEW, "Soumettre à la relecture")],
+    REVIEW: [(PUBLISHED, "Publier"), (DRAFT, "Renvoyer en brouillon")],
+    PUBLISHED: [(ARCHIVED, "Archiver (retirer de la recherche)")],
+    ARCHIVED: [(DRAFT, "Remettre en brouillon")],
 }
 NOTE_MAX = 500
 

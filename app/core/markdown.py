@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-import markdown as md  # type: ignore[import-untyped]  # no stubs (types-Markdown) installed
+import markdown as md
 import nh3
 from markupsafe import Markup
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.catalogue.resolver import normalise
 from app.catalogue.risk_factors import all_factors
 from app.core.refusals import Refused
+from app.core.vocabulary import PUBLISHED
 from app.models import RiskFactor, Tool, tool_risk_factors
 
 LABEL_MIN = 3
@@ -173,7 +174,7 @@ def factor_overview(session: Session) -> list[tuple[RiskFactor, int, int]]:
             select(
                 tool_risk_factors.c.risk_factor_id,
                 func.count(),
-                func.count().filter(Tool.status == "published"),
+                func.count().filter(Tool.status == PUBLISHED),
             )
             .join(Tool, Tool.id == tool_risk_factors.c.tool_id)
             .group_by(tool_risk_factors.c.risk_factor_id)

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-import yaml  # type: ignore[import-untyped]  # types-PyYAML is not a dev dependency yet
+import yaml
 from flask import current_app
 from marshmallow import ValidationError, fields, validate
 from sqlalchemy.orm import Session
@@ -31,6 +31,7 @@ from app.catalogue.service import CatalogueError, get_tool, save_tool, slugify
 from app.catalogue.supports import SupportRejected, add_support
 from app.core import vocabulary as v
 from app.core.refusals import Refused
+from app.core.vocabulary import DRAFT, PUBLISHED, REVIEW
 from app.models import RiskFactor, Tool
 from app.models.base import utcnow
 
@@ -95,7 +96,7 @@ class FileOutcome:
 @dataclass
 class ImportReport:
     directory: Path
-    status: str = "draft"
+    status: str = DRAFT
     outcomes: list[FileOutcome] = field(default_factory=list)
 
     def count(self, status: str) -> int:
@@ -123,7 +124,7 @@ class ImportReport:
             f"{self.count('mis à jour')} mis à jour, {self.count('inchangé')} inchangé(s), "
             f"{self.failed} en erreur ; {copied} support(s) copié(s), {missing} manquant(s)."
         )
-        if self.status == "draft" and self.count("créé"):
+        if self.status == DRAFT and self.count("créé"):
             text += " Les fiches créées sont des brouillons : relisez-les avant de les publier."
         return text
 
@@ -507,8 +508,8 @@ def save(
         outcome = "créé"
     else:
         data.pop("slug", None)
-        if status == "published" and tool.status in ("draft", "review"):
-            data["status"] = "published"
+        if status == PUBLISHED and tool.status in (DRAFT, REVIEW):
+            data["status"] = PUBLISHED
         if not _changes(tool, data) and (created_at is None or created_at == tool.created_at):
             return tool, "inchangé"
         tool = save_tool(session, data, tool)
@@ -625,7 +626,7 @@ def import_directory(
     publish: bool = False,
 ) -> ImportReport:
     """Import every file, each in its own savepoint; flush only (the caller commits)."""
-    status = "published" if publish else "draft"
+    status = PUBLISHED if publish else DRAFT
     report = ImportReport(directory=directory, status=status)
     ensure_risk_factors(session)
     vocabulary = FactorVocabulary.load(all_factors(session))

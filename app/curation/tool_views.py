@@ -30,6 +30,7 @@ from app.catalogue.service import CatalogueError, restore_revision, save_tool
 from app.catalogue.views import render_sheet
 from app.core import vocabulary as v
 from app.core.pagination import PAGE_INVALID, page_count, requested_page
+from app.core.vocabulary import DRAFT, PUBLISHED
 from app.curation.blueprint import bp
 from app.db import among, db, like_pattern
 from app.index_sync.notice import flash_saved
@@ -103,9 +104,9 @@ def index_states(session: Session, tools: Sequence[Tool] | Sequence[Row[Any]]) -
         if parked:
             states[t.id] = "failed"
         elif pending:
-            states[t.id] = "pending" if t.status == "published" else "removing"
+            states[t.id] = "pending" if t.status == PUBLISHED else "removing"
         else:
-            states[t.id] = "ok" if t.status == "published" else "out"
+            states[t.id] = "ok" if t.status == PUBLISHED else "out"
     return states
 
 
@@ -354,7 +355,7 @@ def _save_form(tool: Tool | None) -> Response | tuple[str, int]:
     try:
         data = ToolInSchema().load(schema_input(values, creating))
         if creating:
-            data["status"] = "draft"  # a new tool starts as a draft, whatever is posted
+            data["status"] = DRAFT  # a new tool starts as a draft, whatever is posted
         else:
             data.pop("status")  # the status changes through the workflow only
         tool = save_tool(db.session, data, tool, author=current_user(), source="web")
@@ -426,7 +427,7 @@ def tool_transition(slug: str) -> Response:
         db.rollback()
         flash(str(exc), "error")
         return redirect(url_for("curation.tool_detail", slug=slug), code=303)
-    if target == "published":
+    if target == PUBLISHED:
         flash_saved("L'outil est publié : les agents le trouvent dans la recherche.")
     else:
         flash_saved(
@@ -444,7 +445,7 @@ def tool_preview(slug: str) -> tuple[str, int]:
     status = v.label(v.STATUSES, tool.status)
     visibility = (
         "elle est visible des agents et dans la recherche"
-        if tool.status == "published"
+        if tool.status == PUBLISHED
         else "elle n'est pas visible des agents ni dans la recherche"
     )
     back = url_for("curation.tool_detail", slug=tool.slug)
@@ -453,7 +454,7 @@ def tool_preview(slug: str) -> tuple[str, int]:
             "<strong>Aperçu</strong> : la fiche telle qu'un agent la verra. Statut : "
             '{status} ({visibility}). <a href="{back}">Retour à la gestion de l\'outil</a>'
         ).format(status=status, visibility=visibility, back=back),
-        "info" if tool.status == "published" else "warning",
+        "info" if tool.status == PUBLISHED else "warning",
     )
     return render_sheet(tool)
 

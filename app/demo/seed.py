@@ -14,6 +14,7 @@ from app.catalogue.risk_factors import ensure_risk_factors
 from app.catalogue.scores import catalogue_mean, current_weights, refresh_scores
 from app.catalogue.service import save_tool
 from app.catalogue.supports import add_support
+from app.core.vocabulary import PUBLISHED
 from app.demo.worksheets import render_support_pdf
 from app.feedback.ratings import rate
 from app.models import Tool, User
@@ -62,7 +63,7 @@ def tool_fields(entry: dict) -> dict:
         "author_role": author.get("role", ""),
         "author_structure": author.get("structure", ""),
         "author_contact": author.get("contact", "") or "",
-        "status": "published",
+        "status": PUBLISHED,
     }
 
 

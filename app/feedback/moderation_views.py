@@ -10,6 +10,7 @@ from app.accounts.auth import role_required, signed_in_user
 from app.catalogue.service import get_tool
 from app.catalogue.views import render_sheet
 from app.core.pagination import PAGE_INVALID, page_count, requested_page
+from app.core.vocabulary import PUBLISHED
 from app.db import db
 from app.feedback import moderation as service
 from app.feedback.blueprint import bp
@@ -26,7 +27,7 @@ def report(slug: str, feedback_id: int) -> Response | tuple[str, int]:
     feedback = db.session.get(Feedback, feedback_id)
     if (
         tool is None
-        or tool.status != "published"
+        or tool.status != PUBLISHED
         or feedback is None
         or feedback.tool_id != tool.id
         or not feedback.comment

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.catalogue.risk_factors import all_factors
 from app.catalogue.scores import rating_stats
+from app.core.vocabulary import PUBLISHED
 from app.models import RiskFactor, Support, Tool, tool_risk_factors
 from indexer import sync
 from indexer.documents import Document, ToolData, build_document
@@ -123,7 +124,7 @@ def published_batches(
     factors = {f.id: f for f in factor_list}
     factor_slugs = [f.slug for f in factor_list]
     columns = [getattr(Tool, name) for name in _DOC_COLUMNS]
-    published = select(*columns).where(Tool.status == "published").order_by(Tool.id)
+    published = select(*columns).where(Tool.status == PUBLISHED).order_by(Tool.id)
     if ids is not None:
         wanted = sorted(set(ids))
         for start in range(0, len(wanted), size):
@@ -142,6 +143,5 @@ def published_batches(
 
 def published_count(session: Session) -> int:
     return (
-        session.scalar(select(func.count()).select_from(Tool).where(Tool.status == "published"))
-        or 0
+        session.scalar(select(func.count()).select_from(Tool).where(Tool.status == PUBLISHED)) or 0
     )

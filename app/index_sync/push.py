@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.catalogue.risk_factors import all_factors
+from app.core.vocabulary import PUBLISHED
 from app.db import among
 from app.index_sync.client import index_uid, meili
 from app.index_sync.documents import published_batches, settings_for
@@ -83,7 +84,7 @@ def sync_scores(session: Session, tool_ids: set[int | None]) -> None:
         for start in range(0, len(wanted), sync.BATCH_SIZE):
             rows = session.execute(
                 select(Tool.id, Tool.scores).where(
-                    Tool.status == "published",
+                    Tool.status == PUBLISHED,
                     among(Tool.id, wanted[start : start + sync.BATCH_SIZE]),
                 )
             )
@@ -100,7 +101,7 @@ def sync_scores(session: Session, tool_ids: set[int | None]) -> None:
     # update) would come back as a bare document of scores. Read the statuses again.
     still = set(
         session.scalars(
-            select(Tool.id).where(Tool.status == "published", among(Tool.id, sorted(sent)))
+            select(Tool.id).where(Tool.status == PUBLISHED, among(Tool.id, sorted(sent)))
         )
     )
     sync.delete(client, uid, sorted(sent - still))

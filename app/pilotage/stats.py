@@ -32,6 +32,7 @@ from sqlalchemy.sql.elements import ColumnClause, ColumnElement
 from sqlalchemy.sql.selectable import Subquery
 
 from app.core import vocabulary as v
+from app.core.vocabulary import PUBLISHED
 from app.models import Feedback, RiskFactor, Tool, tool_risk_factors
 from app.models.usage import UsageDaily, UsageDailyFactor, UsageDailyTool, UsageEvent
 
@@ -280,7 +281,7 @@ def coverage(session: Session) -> dict[tuple[str, str], int]:
         )
         .join(tool_risk_factors, tool_risk_factors.c.tool_id == Tool.id)
         .join(RiskFactor, RiskFactor.id == tool_risk_factors.c.risk_factor_id)
-        .where(Tool.status == "published")
+        .where(Tool.status == PUBLISHED)
         .subquery()
     )
     rows = session.execute(

@@ -23,6 +23,7 @@ from app.catalogue.scores import (
     rating_stats,
 )
 from app.core.refusals import Refused
+from app.core.vocabulary import PUBLISHED
 from app.index_sync.hooks import SCORES_ONLY_KEY, mark
 from app.models import RankingWeightsVersion, RiskFactor, Tool, User, tool_risk_factors
 from ranking import (
@@ -460,7 +461,7 @@ def preview(session: Session, factor_slug: str, new_weights: Weights, limit: int
                 Tool.last_review,
             )
             .join(tool_risk_factors, tool_risk_factors.c.tool_id == Tool.id)
-            .where(tool_risk_factors.c.risk_factor_id == factor.id, Tool.status == "published")
+            .where(tool_risk_factors.c.risk_factor_id == factor.id, Tool.status == PUBLISHED)
         )
         .tuples()
         .all()

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.catalogue.resolver import FactorTerms, factor_terms, resolve
 from app.catalogue.risk_factors import all_factors
+from app.core.vocabulary import PUBLISHED
 from app.index_sync.client import index_uid, meili
 from app.index_sync.generation import current_generation
 from app.models import Feedback, RiskFactor, Tool, tool_risk_factors
@@ -185,7 +186,7 @@ _ARRAY_COLUMNS = {"stages": Tool.stages, "setting": Tool.setting}
 
 
 def _conditions(query: SearchQuery, skip: str | None = None) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [Tool.status == "published"]
+    conditions: list[ColumnElement[bool]] = [Tool.status == PUBLISHED]
     if query.factor:
         conditions.append(
             Tool.id.in_(
