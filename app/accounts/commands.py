@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from app.accounts.auth import create_token
+from app.accounts.service import AccountError, create_user, find_user
 from app.core.commands import commit, fail, fail_refused, prompt_password
 from app.core.vocabulary import ROLES
 from app.db import db
@@ -32,8 +34,6 @@ def register(cli: click.Group) -> None:
         help="Compte sans mot de passe : pour ProConnect (ou pour des jetons d'API).",
     )
     def create(email: str, role: str, name: str, service: str, no_password: bool) -> None:
-        from app.accounts.service import AccountError, create_user
-
         password = None if no_password else prompt_password()
         try:
             user = create_user(db.session, email, role, password, name, service)
@@ -51,9 +51,6 @@ def register(cli: click.Group) -> None:
     @token_group.command("create", help="Crée un jeton d'API et l'affiche une seule fois.")
     @click.argument("email")
     def token_create(email: str) -> None:
-        from app.accounts.auth import create_token
-        from app.accounts.service import find_user
-
         user = find_user(db.session, email)
         if user is None:
             fail(f"Aucun compte pour {email}.")

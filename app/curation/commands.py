@@ -8,18 +8,29 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from sqlalchemy import event
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app.core.commands import fail, fail_refused
+from app.curation.transfer import (
+    InvalidCatalogue,
+    apply_catalogue,
+    check_catalogue,
+    dumps,
+    export_catalogue,
+    loads,
+)
 from app.db import db
+from app.index_sync import push
+from app.index_sync.hooks import OUTBOX_KEY
+from app.models import Tool
 
 
 def _commit_alone(session: Session) -> list[int]:
     """Commit, without the index push that follows a commit, and return the outbox rows the
     commit wrote. Apart, a push failing once the rows are committed cannot be taken for a
     failed import (and the files stored with the rows stay, as they must)."""
-    from app.index_sync.hooks import OUTBOX_KEY
 
     rows: list[int] = []
 
@@ -39,12 +50,11 @@ def _commit_alone(session: Session) -> list[int]:
 def _push(outbox_ids: list[int]) -> str | None:
     """Push the committed import to the search index; a French warning when it could not be
     (the rows stay queued: `romin index worker` sends them later)."""
-    from app.index_sync.push import push_outbox
 
     later = "la recherche sera à jour quand `romin index worker` les aura envoyées."
     try:
         with current_app.extensions["romin_db"].session_factory() as session:
-            result, _generation = push_outbox(session, outbox_ids)
+            result, _generation = push.push_outbox(session, outbox_ids)
             session.commit()
     except Exception as exc:  # the import itself is committed: say so, do not fail it
         return (
@@ -72,12 +82,6 @@ def register(cli: click.Group) -> None:
         help="Fichier à écrire (par défaut : la sortie standard).",
     )
     def export(output: Path | None) -> None:
-        from sqlalchemy import func, select
-        from sqlalchemy.engine import Engine
-
-        from app.curation.transfer import dumps, export_catalogue
-        from app.models import Tool
-
         if isinstance(db.session.get_bind(), Engine):
             # one snapshot for the whole file, whatever curators save meanwhile (a session bound
             # to a connection already in a transaction, as in the tests, keeps that one)
@@ -115,13 +119,6 @@ def register(cli: click.Group) -> None:
         "rangé comme SUPPORTS_DIR (par défaut : SUPPORTS_DIR).",
     )
     def import_command(file: Path, files_dir: Path | None) -> None:
-        from app.curation.transfer import (
-            InvalidCatalogue,
-            apply_catalogue,
-            check_catalogue,
-            loads,
-        )
-
         try:
             data = loads(file.read_text(encoding="utf-8"))
         except UnicodeDecodeError:

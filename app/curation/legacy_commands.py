@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from app.core.commands import commit
+from app.curation.legacy_import import import_directory
 from app.db import db
 
 
@@ -22,8 +23,6 @@ def register(cli: click.Group) -> None:
         help="Publie les fiches importées au lieu d'en faire des brouillons à relire.",
     )
     def import_legacy(directory: Path, publish: bool) -> None:
-        from app.curation.legacy_import import import_directory
-
         files = sorted(directory.rglob("*.md"))
         with click.progressbar(
             length=len(files), label="Import", show_pos=True, file=sys.stderr

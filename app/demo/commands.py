@@ -6,13 +6,12 @@ import click
 
 from app.core.commands import commit
 from app.db import db
+from app.demo.seed import load_demo, seed
 
 
 def register(cli: click.Group) -> None:
     @cli.command("seed", help="Charge le catalogue de démonstration (relançable sans doublon).")
     def seed_command() -> None:
-        from app.demo.seed import load_demo, seed
-
         data = load_demo()
         with click.progressbar(
             length=len(data["tools"]), label="Catalogue de démonstration"

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from pathlib import Path
 from typing import cast
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from werkzeug.local import LocalProxy
 
 from app.core.commands import commit, fail
 from app.db import db
+from app.index_sync import rebuild_jobs as index_jobs
+from app.index_sync.client import index_uid, meili
+from app.index_sync.documents import settings_for
+from app.index_sync.operations import parked_entries, reconcile_index
+from app.index_sync.outbox import purge_done, retry_parked
+from app.index_sync.push import push_outbox
+from app.index_sync.rebuild_jobs import age
+from app.index_sync.rebuild_jobs import when as _when
+from app.index_sync.status import index_status
 from app.models import IndexJob
 from indexer.client import MeiliError
+from indexer.sync import ensure_index
 
 
 def register(cli: click.Group) -> None:
@@ -23,10 +35,6 @@ def register(cli: click.Group) -> None:
 
     @index_group.command("settings", help="Pousse les réglages de l'index (code) vers Meilisearch.")
     def settings() -> None:
-        from app.index_sync.client import index_uid, meili
-        from app.index_sync.documents import settings_for
-        from indexer.sync import ensure_index
-
         try:
             ensure_index(meili(), index_uid(), settings_for(db.session))
         except MeiliError as exc:
@@ -37,9 +45,6 @@ def register(cli: click.Group) -> None:
     def rebuild() -> None:
         """Recorded as an index job like the back office's, so only one rebuild runs at a time
         and the health page shows it; here it runs in the foreground with a progress bar."""
-        from flask import current_app
-
-        from app.index_sync import rebuild_jobs as index_jobs
 
         try:
             job_id = index_jobs.start_job(
@@ -74,8 +79,6 @@ def register(cli: click.Group) -> None:
         "reconcile", help="Compare la base et l'index (identifiants, empreintes) et répare."
     )
     def reconcile() -> None:
-        from app.index_sync.operations import reconcile_index
-
         try:
             repair = reconcile_index(db.session)
         except MeiliError as exc:
@@ -102,13 +105,6 @@ def register(cli: click.Group) -> None:
     )
     @click.option("--once", is_flag=True, help="Une seule passe, puis s'arrête.")
     def worker(interval: float, reconcile_every: float, once: bool) -> None:
-        import logging
-        import time
-
-        from app.index_sync.operations import reconcile_index
-        from app.index_sync.outbox import purge_done
-        from app.index_sync.push import push_outbox
-
         log = logging.getLogger("romin.worker")
         heartbeat = Path(os.environ.get("WORKER_HEARTBEAT", "/tmp/romin-worker.heartbeat"))
         last_reconcile = 0.0
@@ -146,22 +142,12 @@ def register(cli: click.Group) -> None:
 
     @index_group.command("retry-parked", help="Remet en file les entrées d'indexation parquées.")
     def retry_parked_command() -> None:
-        from app.index_sync.outbox import retry_parked
-
         count = retry_parked(db.session)
         commit()
         click.echo(f"{count} entrée(s) remise(s) en file.")
 
     @index_group.command("status", help="Compare la base et l'index.")
     def status() -> None:
-        from flask import current_app
-
-        from app.index_sync import rebuild_jobs as index_jobs
-        from app.index_sync.operations import parked_entries
-        from app.index_sync.rebuild_jobs import age
-        from app.index_sync.rebuild_jobs import when as _when
-        from app.index_sync.status import index_status
-
         if index_jobs.close_stale(db.session, index_jobs.stale_after(current_app)):
             commit()
         state = index_status(db.session)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,9 +18,7 @@ from app.index_sync.push import hold_push_lock
 from app.models import IndexOutbox, Tool
 from app.models.base import utcnow
 from indexer import sync
-
-if TYPE_CHECKING:
-    from indexer.reconcile import Repair
+from indexer.reconcile import Repair, reconcile
 
 REPLAY_MARGIN = timedelta(minutes=1)
 
@@ -74,7 +71,6 @@ def _replay_edits(session: Session, since: datetime) -> None:
 
 def reconcile_index(session: Session) -> Repair:
     """Repair every difference between PostgreSQL and the index; returns what was repaired."""
-    from indexer.reconcile import reconcile
 
     client, uid = meili(), index_uid()
     hold_push_lock(session)  # reconcile reads and sends like a push

@@ -9,6 +9,9 @@ from flask import current_app
 
 from app.core.commands import commit, fail, fail_refused
 from app.db import db
+from app.pilotage import rollup as ur
+from app.pilotage.rollup import RollupError, days_to_roll, rollup
+from app.pilotage.stats import today
 
 
 def _day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
@@ -35,9 +38,6 @@ def register(cli: click.Group) -> None:
     )
     @click.option("--jusqua", callback=_day, help="Dernier jour à calculer (défaut : hier).")
     def rollup_command(depuis: date | None, jusqua: date | None) -> None:
-        from app.pilotage.rollup import RollupError, days_to_roll, rollup
-        from app.pilotage.stats import today
-
         through = jusqua or today() - timedelta(days=1)
         if through >= today():
             fail("Le jour en cours n'est pas terminé : choisissez au plus tard hier.")
@@ -56,9 +56,6 @@ def register(cli: click.Group) -> None:
         "efface les textes de recherche puis les événements anciens.",
     )
     def purge_command() -> None:
-        from app.pilotage import rollup as ur
-        from app.pilotage.stats import today
-
         retention = current_app.config["STATS_RETENTION_DAYS"]
         if retention < 1:
             fail("STATS_RETENTION_DAYS doit valoir au moins 1.")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from app.catalogue.scores import current_weights
 from app.core.commands import commit
 from app.db import db
+from app.pilotage.weights import recompute_all_scores
 
 
 def register(cli: click.Group) -> None:
@@ -17,9 +19,6 @@ def register(cli: click.Group) -> None:
         "refresh", help="Recalcule les scores de tous les outils (et met l'index à jour)."
     )
     def refresh() -> None:
-        from app.catalogue.scores import current_weights
-        from app.pilotage.weights import recompute_all_scores
-
         count = recompute_all_scores(db.session, current_weights(db.session))
         commit()  # the changed tools reach the index after this commit
         click.echo(f"{count} outil(s) recalculé(s).")
