@@ -773,9 +773,7 @@ def set_marker(value: str, name: str = BENCH_DB) -> None:
 
 # `romin` run from a given checkout (the working tree, or a clean copy passed as --app-dir):
 # the installed `romin` script would import the editable install, whatever the cwd.
-_ROMIN_FROM_CWD = (
-    "import sys; sys.path.insert(0, '.'); from app.cli import main; sys.exit(main())"
-)
+_ROMIN_FROM_CWD = "import sys; sys.path.insert(0, '.'); from app.cli import main; sys.exit(main())"
 
 
 def romin(
