@@ -1,4 +1,4 @@
-"""GET/POST/PATCH /api/v1/tools and POST /api/v1/tools/<slug>/feedback."""
+"""GET/POST/PATCH /api/v1/tools (a rating, POST …/feedback, is added by app/feedback/api.py)."""
 
 from __future__ import annotations
 

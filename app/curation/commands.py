@@ -1,5 +1,5 @@
 """`romin export` and `romin import FILE`: the whole catalogue as JSON (see
-app/services/catalogue_transfer.py for what travels and what an import does)."""
+app/curation/transfer.py for what travels and what an import does)."""
 
 from __future__ import annotations
 

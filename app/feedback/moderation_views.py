@@ -1,5 +1,5 @@
 """Comment moderation: officers report a comment from the tool sheet; curators decide on
-/gestion/commentaires (hide with a reason, or show). See app/services/moderation.py."""
+/gestion/commentaires (hide with a reason, or show). See app/feedback/moderation.py."""
 
 from __future__ import annotations
 
