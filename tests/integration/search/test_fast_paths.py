@@ -7,7 +7,8 @@ import psycopg
 from app.index_sync.listener import CHANNEL, GenerationListener, wait_for
 
 
-def test_the_listener_follows_notifications_from_postgresql(database_url):
+def test_the_listener_follows_notifications_from_postgresql(database_url, engine):
+    """`engine`: the database migrated (the listener reads the generation row first)."""
     listener = GenerationListener(database_url)
     try:
         assert wait_for(listener, lambda v: v is not None), "listener never connected"
