@@ -76,6 +76,8 @@ def build_document(tool: ToolData, all_factors: Sequence[str]) -> Document:
         "responsivity": list(tool.responsivity),
         "evidence_level": tool.evidence_level,
         "not_recommended": tool.not_recommended,
+        # the first ranking rule: 0 for a non-recommended tool, 1 for the others
+        "tier": 0 if tool.not_recommended else 1,
         "rating_average": round(tool.rating_average, 2)
         if tool.rating_average is not None
         else None,

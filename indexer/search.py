@@ -1,24 +1,42 @@
-"""Search requests to the tools index: one request gives hits, facet counts and the total."""
+"""Search requests to the tools index: hits best first, facet counts and the total.
+
+Three shapes of query, all ordered by tier first (a *non recommandé* tool after every
+recommended one: the `tier:desc` ranking rule, see `settings.py`):
+- filters only (a risk factor, facets): the factor's score, best first; one request.
+- words only: Meilisearch's relevance, then the score; one request.
+- words kept beside filters the text named (`keep_rest`, "colère" within *Personnalité
+  antisociale*): within each tier, the tools that match the words first, best first (those
+  whose title or summary holds them before those that mention them further down), then the
+  rest of the filtered set, best first. The set is cut in segments; a first multi-search
+  reads each segment's size, a second one the page's hits.
+
+Facet counts follow the selection: values of one group combine with OR, groups with AND, and a
+group's counts are computed without its own selection (so its other values keep their count).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from indexer import filters
 from indexer.client import MeiliClient
-from indexer.settings import score_field
+from indexer.settings import MAX_TOTAL_HITS, score_field
 
 # Facets shown to officers (index attribute names).
 SIDEBAR_FACETS = (
     "risk_factors",
     "stages",
+    "phase",
     "modality",
     "sessions",
     "kind",
     "evidence_level",
     "setting",
+    "responsivity",
 )
+NUMERIC_FACETS = frozenset({"evidence_level"})
 HIT_ATTRIBUTES = (
     "id",
     "slug",
@@ -27,28 +45,39 @@ HIT_ATTRIBUTES = (
     "risk_factors",
     "stages",
     "kind",
+    "phase",
     "modality",
     "sessions",
     "minutes_per_session",
     "preparation_minutes",
     "evidence_level",
     "not_recommended",
+    "tier",
     "rating_average",
     "rating_count",
     "supports_count",
     "score",
 )
+# the text-matching part of a tool; a factor's names are left out when words rank within the
+# factor they named ("colère" is one of its synonyms: every tool of the factor would match)
+TEXT_ATTRIBUTES = ("title", "summary", "protective_factors", "precautions", "instructions")
+# what a tool is about: the words there put it before a tool that only mentions them
+HEADLINE_ATTRIBUTES = ("title", "summary")
 
 
 @dataclass(frozen=True)
 class SearchQuery:
     factor: str | None = None
     text: str = ""
-    # index attribute -> value (one value per facet)
-    facets: dict[str, str] = field(default_factory=dict)
+    # index attribute -> the values selected (OR within a group, AND across groups)
+    facets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     min_evidence: int | None = None
     page: int = 1
     per_page: int = 20
+    # the words rank within the filters instead of restricting them: the set is every tool the
+    # filters keep, those matching the words first (the words came beside a factor, a stage or
+    # a phase the text named)
+    keep_rest: bool = False
 
 
 @dataclass
@@ -58,43 +87,192 @@ class SearchResult:
     facets: dict[str, dict[str, int]]
     page: int
     per_page: int
+    # how many tools of the set match the words (None: no words, or every hit matches them)
+    matched_total: int | None = None
 
 
-def search_body(query: SearchQuery) -> dict[str, Any]:
-    """The POST body for a query: the filter's values are quoted and escaped."""
+def _group(attribute: str, values: tuple[str, ...] | str) -> str:
+    if isinstance(values, str):  # one value given alone
+        values = (values,)
+    if attribute in NUMERIC_FACETS:
+        numbers = [str(int(v)) for v in values]
+        if len(numbers) == 1:
+            return f"{attribute} = {numbers[0]}"
+        return f"{attribute} IN [{', '.join(numbers)}]"
+    if len(values) == 1:
+        return filters.equals(attribute, values[0])
+    return filters.any_of(attribute, list(values))
+
+
+def _conditions(query: SearchQuery, without: str | None = None) -> list[str]:
+    """The filter's parts; `without` leaves one facet group out (its own counts)."""
     conditions = []
     if query.factor:
         conditions.append(filters.equals("risk_factors", query.factor))
-    for attribute, value in sorted(query.facets.items()):
-        if attribute == "evidence_level":
-            conditions.append(f"evidence_level = {int(value)}")
-        else:
-            conditions.append(filters.equals(attribute, value))
+    for attribute, values in sorted(query.facets.items()):
+        if values and attribute != without:
+            conditions.append(_group(attribute, values))
     if query.min_evidence:
         conditions.append(filters.at_least("evidence_level", query.min_evidence))
-    body: dict[str, Any] = {
-        "q": query.text,
-        "facets": list(SIDEBAR_FACETS),
-        "page": query.page,
-        "hitsPerPage": query.per_page,
-        "attributesToRetrieve": list(HIT_ATTRIBUTES) + [score_field(query.factor)],
-        "sort": [f"{score_field(query.factor)}:desc", "id:asc"],
-    }
+    return conditions
+
+
+def _with_filter(body: dict[str, Any], conditions: list[str]) -> dict[str, Any]:
     expression = filters.all_of(conditions)
     if expression:
         body["filter"] = expression
     return body
 
 
-def run_search(client: MeiliClient, index_uid: str, query: SearchQuery) -> SearchResult:
-    answer = client.search(index_uid, search_body(query))
-    facets = {
-        name: dict(values) for name, values in (answer.get("facetDistribution") or {}).items()
+def _sort(query: SearchQuery) -> list[str]:
+    return [f"{score_field(query.factor)}:desc", "id:asc"]
+
+
+def search_body(query: SearchQuery) -> dict[str, Any]:
+    """The POST body of a one-request query (filters only, or words only): quoted, escaped."""
+    body: dict[str, Any] = {
+        "q": query.text,
+        "facets": list(SIDEBAR_FACETS),
+        "page": query.page,
+        "hitsPerPage": query.per_page,
+        "attributesToRetrieve": [*HIT_ATTRIBUTES, score_field(query.factor)],
     }
+    if not query.text:  # words rank by relevance first; without words, by the score
+        body["sort"] = _sort(query)
+    return _with_filter(body, _conditions(query))
+
+
+def _facet_queries(query: SearchQuery, text: str) -> list[dict[str, Any]]:
+    """One count-only request per facet group with a selection, without that selection."""
+    return [
+        _with_filter(
+            {"q": text, "limit": 0, "facets": [attribute]}, _conditions(query, without=attribute)
+        )
+        for attribute, values in sorted(query.facets.items())
+        if values
+    ]
+
+
+def _merge_facets(main: dict[str, Any], own: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    facets = {name: dict(values) for name, values in (main.get("facetDistribution") or {}).items()}
+    for answer in own:
+        for name, values in (answer.get("facetDistribution") or {}).items():
+            facets[name] = dict(values)
+    return facets
+
+
+def _hit(raw: dict[str, Any], score_key: str, matched: bool | None) -> dict[str, Any]:
+    hit = dict(raw)
+    hit["score"] = hit.pop(score_key, hit.get("score"))
+    hit["matched"] = matched
+    return hit
+
+
+def run_search(client: MeiliClient, index_uid: str, query: SearchQuery) -> SearchResult:
+    if query.text and query.keep_rest:
+        return _run_segmented(client, index_uid, query)
+    answers = client.multi_search(
+        [search_body(query), *_facet_queries(query, query.text)], index_uid
+    )
+    main, own = answers[0], answers[1:]
+    matched = True if query.text else None
     score_key = score_field(query.factor)
-    hits = []
-    for hit in answer["hits"]:
-        hit = dict(hit)
-        hit["score"] = hit.pop(score_key, hit.get("score"))
-        hits.append(hit)
-    return SearchResult(hits, answer.get("totalHits", 0), facets, query.page, query.per_page)
+    hits = [_hit(h, score_key, matched) for h in main["hits"]]
+    total = main.get("totalHits", 0)
+    return SearchResult(
+        hits,
+        total,
+        _merge_facets(main, own),
+        query.page,
+        query.per_page,
+        total if query.text else None,
+    )
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """A run of the ordered set, in one tier: the tools whose title or summary holds the words
+    (`matching` 2), then those that hold them further down the sheet (1), then the rest (0)."""
+
+    tier: int
+    matching: int
+    size: int
+    exclude: tuple[int, ...] = ()  # the tools of the earlier segments of this tier
+
+
+def _ids_body(query: SearchQuery, attributes: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        "q": query.text,
+        "attributesToSearchOn": list(attributes),
+        "attributesToRetrieve": ["id"],
+        "limit": MAX_TOTAL_HITS,
+    }
+
+
+def _segments(client: MeiliClient, index_uid: str, query: SearchQuery) -> Iterator[_Segment]:
+    """Each segment's size, from one multi-search: per tier, the ids of the tools matching the
+    words in their title or summary, anywhere in their text, and the tier's size."""
+    base = _conditions(query)
+    requests: list[dict[str, Any]] = []
+    for tier in (1, 0):
+        tier_filter = [*base, f"tier = {tier}"]
+        requests.append(_with_filter(_ids_body(query, HEADLINE_ATTRIBUTES), tier_filter))
+        requests.append(_with_filter(_ids_body(query, TEXT_ATTRIBUTES), tier_filter))
+        requests.append(_with_filter({"q": "", "page": 1, "hitsPerPage": 0}, tier_filter))
+    answers = client.multi_search(requests, index_uid)
+    for n, tier in enumerate((1, 0)):
+        headline, anywhere, everything = answers[3 * n : 3 * n + 3]
+        strong = tuple(hit["id"] for hit in headline["hits"])
+        seen = set(strong)
+        weak = tuple(hit["id"] for hit in anywhere["hits"] if hit["id"] not in seen)
+        yield _Segment(tier, 2, len(strong))
+        yield _Segment(tier, 1, len(weak), strong)
+        rest = everything.get("totalHits", 0) - len(strong) - len(weak)
+        yield _Segment(tier, 0, rest, strong + weak)
+
+
+def _run_segmented(client: MeiliClient, index_uid: str, query: SearchQuery) -> SearchResult:
+    segments = list(_segments(client, index_uid, query))
+    start = (query.page - 1) * query.per_page
+    end = start + query.per_page
+    requests: list[dict[str, Any]] = []
+    flags: list[bool] = []
+    offset = 0
+    for segment in segments:
+        lo, hi = max(start, offset), min(end, offset + segment.size)
+        if lo < hi:
+            conditions = [*_conditions(query), f"tier = {segment.tier}"]
+            if segment.exclude:
+                conditions.append(f"NOT id IN [{', '.join(str(int(i)) for i in segment.exclude)}]")
+            body: dict[str, Any] = {
+                "q": query.text if segment.matching else "",
+                "offset": lo - offset,
+                "limit": hi - lo,
+                "sort": _sort(query),
+                "attributesToRetrieve": [*HIT_ATTRIBUTES, score_field(query.factor)],
+            }
+            if segment.matching:
+                body["attributesToSearchOn"] = list(
+                    HEADLINE_ATTRIBUTES if segment.matching == 2 else TEXT_ATTRIBUTES
+                )
+            requests.append(_with_filter(body, conditions))
+            flags.append(segment.matching > 0)
+        offset += segment.size
+    counts = _with_filter({"q": "", "limit": 0, "facets": list(SIDEBAR_FACETS)}, _conditions(query))
+    answers = client.multi_search([counts, *_facet_queries(query, ""), *requests], index_uid)
+    own_count = len(answers) - 1 - len(requests)
+    main, own, pages = answers[0], answers[1 : 1 + own_count], answers[1 + own_count :]
+    score_key = score_field(query.factor)
+    hits = [
+        _hit(raw, score_key, matching)
+        for answer, matching in zip(pages, flags)
+        for raw in answer["hits"]
+    ]
+    return SearchResult(
+        hits,
+        sum(s.size for s in segments),
+        _merge_facets(main, own),
+        query.page,
+        query.per_page,
+        sum(s.size for s in segments if s.matching),
+    )

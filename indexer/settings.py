@@ -8,8 +8,9 @@ Choices, with the measurements behind them in bench/ (10,000 tools, this machine
   than with the default alphabetical facet order, and counts are what the sidebar shows.
 - `pagination.maxTotalHits` and `faceting.maxValuesPerFacet` are set on purpose: the
   defaults (1000, 100) silently truncate totals and facets.
-- Ranking rules end with the stored score, and `sort` sits before `exactness` so that a
-  factor query (no text) is ordered by the factor's score.
+- Ranking rules start with the tier (a *non recommandé* tool after every recommended one,
+  whatever the query), then `sort`, which a query sends only when it wants the score first; they
+  end with the stored score, so words alone are ordered by relevance, then the score.
 """
 
 from __future__ import annotations
@@ -98,14 +99,18 @@ def index_settings(factors: list[tuple[str, str, list[str]]]) -> dict[str, Any]:
             "precautions",
             "instructions",
         ],
-        "filterableAttributes": list(FACETS) + ["not_recommended"],
+        "filterableAttributes": [*FACETS, "not_recommended", "tier", "id"],
         "sortableAttributes": ["id", "score"] + [score_field(slug) for slug, _l, _s in factors],
+        # tier first: a non-recommended tool after every recommended one, in every query; then
+        # `sort` (sent without words: the factor's score; with words that rank within a
+        # factor: best first among the matching tools); then relevance for words alone
         "rankingRules": [
+            "tier:desc",
+            "sort",
             "words",
             "typo",
             "proximity",
             "attribute",
-            "sort",
             "exactness",
             "score:desc",
         ],

@@ -36,7 +36,8 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-def _singular(text: str) -> str:
+def singular(text: str) -> str:
+    """Each word without a plural s or x (words of more than three letters)."""
     return " ".join(w[:-1] if len(w) > 3 and w.endswith(("s", "x")) else w for w in text.split())
 
 
@@ -69,7 +70,7 @@ def factor_terms(slug: str, label: str, synonyms: list[str]) -> FactorTerms:
     """Every way of naming a factor: slug, label, label without its parenthesis, synonyms."""
     raw = [slug, label, re.sub(r"\(.*?\)", "", label), *synonyms]
     raw += [part for part in re.split(r"[&/]", label) if part.strip()]
-    terms = {_singular(normalise(t)) for t in raw if normalise(t)}
+    terms = {singular(normalise(t)) for t in raw if normalise(t)}
     return FactorTerms(slug, tuple(sorted(terms)))
 
 
@@ -79,7 +80,7 @@ def resolve(text: str, factors: list[FactorTerms]) -> str | None:
     candidates = {" ".join(words), " ".join(w for w in words if w not in _STOP)}
     best: dict[str, int] = {}
     for candidate in filter(None, candidates):
-        candidate = _singular(candidate)
+        candidate = singular(candidate)
         for factor in factors:
             for term in factor.terms:
                 d = distance(candidate, term)

@@ -29,6 +29,8 @@ RISK_FACTORS: tuple[RiskFactorSeed, ...] = (
         "attitudes",
         "Attitudes & croyances favorisant la délinquance",
         (
+            "pensées antisociales",
+            "attitudes antisociales",
             "croyances",
             "pensées",
             "distorsions cognitives",
@@ -43,6 +45,7 @@ RISK_FACTORS: tuple[RiskFactorSeed, ...] = (
         "personnalite",
         "Traits de personnalité antisociale",
         (
+            "personnalité antisociale",
             "impulsivité",
             "colère",
             "agressivité",
@@ -134,6 +137,28 @@ PHASES = (
     Term("intervention", "Intervention"),
     Term("organisation", "Organisation de l'activité"),
 )
+# Other ways officers write a stage or a phase in the search box (typos are tolerated besides):
+# the text then selects that stage or phase as a filter (app/search/reading.py).
+STAGE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "precontemplation": ("pré-contemplation", "pas prêt", "déni du problème"),
+    "contemplation": ("ambivalence", "ambivalent"),
+    "determination": ("préparation", "préparation au changement", "décision"),
+    "action": ("passage à l'action", "changement en cours"),
+    "maintien": ("prévention de la rechute", "rechute", "consolidation"),
+}
+PHASE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "evaluation": ("bilan", "diagnostic", "évaluer", "repérage", "repérer"),
+    "intervention": (),
+    "organisation": (
+        "préparer un entretien",
+        "préparation d'entretien",
+        "préparation des entretiens",
+        "organisation",
+        "auto-observation",
+        "pratique professionnelle",
+        "gestion du temps",
+    ),
+}
 SETTINGS = (
     Term("ouvert", "Milieu ouvert"),
     Term("ferme", "Milieu fermé"),

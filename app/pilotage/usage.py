@@ -96,7 +96,9 @@ def search_fields(answer: SearchAnswer) -> dict[str, Any] | None:
         return None
     names = {attribute: name for name, (_page, _api, attribute) in FACET_ARGUMENTS.items()}
     facets = {
-        names.get(attribute, attribute): str(value) for attribute, value in query.facets.items()
+        # several values of a group: one string, comma-separated (statistics count the group)
+        names.get(attribute, attribute): value if isinstance(value, str) else ",".join(value)
+        for attribute, value in query.facets.items()
     }
     if query.min_evidence is not None:
         facets["min_evidence"] = str(query.min_evidence)

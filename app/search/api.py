@@ -13,7 +13,7 @@ from app.core import signals
 from app.core.api import abort
 from app.db import db
 from app.search.schemas import ApiSearchArgs, to_query
-from app.search.service import factor_slugs, search
+from app.search.service import SearchAnswer, factor_slugs, search
 
 blp = Blueprint(
     "search_api",
@@ -26,11 +26,13 @@ blp = Blueprint(
 FACET_NAMES = {
     "risk_factors": "risk_factor",
     "stages": "stage",
+    "phase": "phase",
     "modality": "modality",
     "sessions": "sessions",
     "kind": "kind",
     "evidence_level": "evidence_level",
     "setting": "setting",
+    "responsivity": "responsivity",
 }
 
 
@@ -47,7 +49,12 @@ def _hit(hit: dict[str, Any]) -> dict[str, Any]:
         "minutes_per_session": hit.get("minutes_per_session"),
         "preparation_minutes": hit.get("preparation_minutes"),
         "evidence_level": hit["evidence_level"],
+        "phase": hit.get("phase"),
         "not_recommended": hit["not_recommended"],
+        # 1, or 0 for a non-recommended tool: every tool of tier 1 comes first
+        "tier": hit.get("tier", 0 if hit["not_recommended"] else 1),
+        # whether the tool matches the words that rank (None when no words rank)
+        "matches_words": hit.get("matched"),
         "rating": {"average": hit.get("rating_average"), "count": hit.get("rating_count", 0)},
         "score": hit["score"],
     }
@@ -82,5 +89,25 @@ class Search(MethodView):
             "pages": answer.pages,
             "facets": facets,
             "resolved_risk_factor": answer.resolved_factor,
+            "interpretation": _interpretation(answer),
             "degraded": answer.degraded,
         }
+
+
+def _interpretation(answer: SearchAnswer) -> dict[str, Any]:
+    """How the text was read: the filters it named, the words that still rank, and how many
+    tools of the set match them (0: a content gap)."""
+    reading = answer.reading
+    return {
+        "text": answer.typed_text,
+        "risk_factor": answer.query.factor,
+        "stage": list(answer.query.facets.get("stages", ())),
+        "phase": list(answer.query.facets.get("phase", ())),
+        "words": answer.query.text,
+        "words_rank_within_filters": answer.query.keep_rest,
+        "recognised": [
+            {"words": words, "filter": kind, "value": slug}
+            for words, kind, slug in (reading.recognised if reading else ())
+        ],
+        "tools_matching_words": answer.result.matched_total,
+    }

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields, validate
+from werkzeug.datastructures import MultiDict
 
 from app.core import vocabulary as v
 from indexer.search import SearchQuery
@@ -13,29 +14,37 @@ from indexer.search import SearchQuery
 # internal name -> (page argument, API argument, index attribute)
 FACET_ARGUMENTS = {
     "stage": ("stade", "stage", "stages"),
+    "phase": ("phase", "phase", "phase"),
     "modality": ("modalite", "modality", "modality"),
     "sessions": ("seances", "sessions", "sessions"),
     "kind": ("type", "kind", "kind"),
     "evidence_level": ("preuve", "evidence_level", "evidence_level"),
     "setting": ("milieu", "setting", "setting"),
+    "responsivity": ("public", "responsivity", "responsivity"),
 }
 FACET_CHOICES = {
     "stage": v.slugs(v.STAGES),
+    "phase": v.slugs(v.PHASES),
     "modality": v.slugs(v.MODALITIES),
     "sessions": v.slugs(v.SESSIONS),
     "kind": v.slugs(v.KINDS),
     "evidence_level": v.slugs(v.EVIDENCE_LEVELS),
     "setting": v.slugs(v.SETTINGS),
+    "responsivity": v.slugs(v.RESPONSIVITY),
 }
 MAX_PER_PAGE = 100
 
 
-def _choice(choices: Sequence[str], what: str) -> fields.String:
-    return fields.String(
-        load_default=None,
-        validate=validate.OneOf(
-            choices, error=f"{what} inconnu(e) : choisissez parmi {', '.join(choices)}."
+def _choices(choices: Sequence[str], what: str) -> fields.List:
+    """A facet group: one value or several (repeated in the URL), each among `choices`."""
+    return fields.List(
+        fields.String(
+            validate=validate.OneOf(
+                choices, error=f"{what} inconnu(e) : choisissez parmi {', '.join(choices)}."
+            )
         ),
+        load_default=list,
+        validate=validate.Length(max=len(choices)),
     )
 
 
@@ -74,9 +83,11 @@ def _schema(page: bool) -> type[Schema]:
         "kind": "Type d'outil",
         "evidence_level": "Niveau de preuve",
         "setting": "Milieu",
+        "phase": "Phase",
+        "responsivity": "Public ou besoin particulier",
     }
     for name, names in FACET_ARGUMENTS.items():
-        field = _choice(FACET_CHOICES[name], labels[name])
+        field = _choices(FACET_CHOICES[name], labels[name])
         field.data_key = names[index]
         attrs[name] = field
     if page:
@@ -100,8 +111,23 @@ PageSearchArgs = _schema(page=True)
 ApiSearchArgs = _schema(page=False)
 
 
+LIST_ARGUMENTS = frozenset(
+    name for names in FACET_ARGUMENTS.values() for name in (names[0], names[1])
+)
+
+
+def query_arguments(args: MultiDict[str, str]) -> dict[str, Any]:
+    """A query string as the schemas read it: facet groups as lists (an argument repeated for
+    each value), every other argument once."""
+    return {key: (args.getlist(key) if key in LIST_ARGUMENTS else args.get(key)) for key in args}
+
+
 def to_query(args: dict[str, Any], per_page: int) -> SearchQuery:
-    facets = {FACET_ARGUMENTS[name][2]: args[name] for name in FACET_ARGUMENTS if args.get(name)}
+    facets = {
+        FACET_ARGUMENTS[name][2]: tuple(dict.fromkeys(args[name]))
+        for name in FACET_ARGUMENTS
+        if args.get(name)
+    }
     return SearchQuery(
         factor=args.get("factor") or None,
         text=(args.get("q") or "").strip(),

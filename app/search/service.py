@@ -17,15 +17,17 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Float, Select, and_, any_, cast, func, or_, select
+from sqlalchemy import ColumnElement, Float, Select, and_, any_, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from app.catalogue.resolver import FactorTerms, factor_terms, resolve
 from app.catalogue.risk_factors import all_factors
+from app.core import vocabulary as v
 from app.core.vocabulary import PUBLISHED
+from app.db import like_pattern
 from app.index_sync.client import index_uid, meili
 from app.index_sync.generation import current_generation
 from app.models import Feedback, RiskFactor, Tool, tool_risk_factors
+from app.search.reading import Name, Reading, names_for, read
 from indexer.client import MeiliError, MeiliUnavailable
 from indexer.search import SIDEBAR_FACETS, SearchQuery, SearchResult, run_search
 
@@ -37,14 +39,22 @@ class SearchAnswer:
     query: SearchQuery
     result: SearchResult
     degraded: bool = False
-    # set when the text typed was recognised as a risk factor
+    # set when the text typed named a risk factor
     resolved_factor: str | None = None
     typed_text: str = ""
     factor_counts: dict[str, int] = field(default_factory=dict)
+    # how the typed text was read: the filters it named, the words that still rank
+    reading: Reading | None = None
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.result.total // self.query.per_page))
+
+    @property
+    def content_gap(self) -> bool:
+        """Words ranked within the filters and no tool of the set matches them: what officers
+        look for and the catalogue lacks (counted in the statistics)."""
+        return bool(self.query.keep_rest and self.query.text and self.result.matched_total == 0)
 
 
 class SearchCache:
@@ -91,28 +101,68 @@ def _cache() -> SearchCache:
 
 
 def resolve_text(session: Session, text: str) -> str | None:
-    return resolve(text, factor_resolver_terms(session))
+    """The risk factor this text names, if it names one (the statistics read a referring
+    search's factor with it)."""
+    return read(text, query_names(session)).filters.get("factor")
 
 
-def factor_resolver_terms(session: Session) -> list[FactorTerms]:
-    """Every way of naming each factor, cached per index generation: a curator's edit of a
-    label or synonyms moves the generation in its own commit (app.index_sync.hooks before_commit)."""
+def query_names(session: Session) -> list[Name]:
+    """Every way of naming a factor, a stage or a phase, cached per index generation: a
+    curator's edit of a factor's label or synonyms moves the generation in its own commit."""
     generation, cache = current_generation(session), _cache()
-    terms: list[FactorTerms] | None = cache.get(generation, "factor-terms")
-    if terms is None:
-        terms = [factor_terms(f.slug, f.label, list(f.synonyms)) for f in all_factors(session)]
-        cache.put(generation, "factor-terms", terms)
-    return terms
+    names: list[Name] | None = cache.get(generation, "query-names")
+    if names is None:
+        names = []
+        for factor in all_factors(session):
+            names += names_for(
+                "factor", factor.slug, factor.label, list(factor.synonyms), synonyms_rank=True
+            )
+        for kind, terms, synonyms in (
+            ("stage", v.STAGES, v.STAGE_SYNONYMS),
+            ("phase", v.PHASES, v.PHASE_SYNONYMS),
+        ):
+            for term in terms:
+                names += names_for(
+                    kind, term.slug, term.label, synonyms.get(term.slug, ()), synonyms_rank=False
+                )
+        cache.put(generation, "query-names", names)
+    return names
+
+
+# what a filter named in the text becomes in the query (index attribute of the facet)
+_NAMED_FACETS = {"stage": "stages", "phase": "phase"}
+
+
+def interpret(
+    session: Session, query: SearchQuery, *, as_text: bool
+) -> tuple[SearchQuery, Reading | None]:
+    """The query the officer means. Unless `as_text`, a factor, a stage or a phase the text
+    names becomes its filter (unless one is chosen already) and the other words still rank.
+    Words beside a factor, a stage or a phase rank within them: the tools matching the words
+    first, then the rest of the set (`keep_rest`)."""
+    reading = None
+    if query.text.strip() and not as_text:
+        chosen = {"factor": bool(query.factor)}
+        chosen.update({kind: bool(query.facets.get(a)) for kind, a in _NAMED_FACETS.items()})
+        # a kind already chosen is not read from the text: its words stay words
+        names = [n for n in query_names(session) if not chosen[n.kind]]
+        reading = read(query.text, names)
+        facets = dict(query.facets)
+        for kind, slug in reading.filters.items():
+            if kind != "factor":
+                facets[_NAMED_FACETS[kind]] = (slug,)
+        factor = query.factor or reading.filters.get("factor")
+        query = replace(query, factor=factor, facets=facets, text=reading.kept)
+    criteria = bool(query.factor or query.facets.get("stages") or query.facets.get("phase"))
+    return replace(query, keep_rest=bool(query.text) and criteria and not as_text), reading
 
 
 def search(session: Session, query: SearchQuery, *, as_text: bool = False) -> SearchAnswer:
-    """Run a query. Unless `as_text`, text that names a risk factor becomes that factor."""
+    """Run a query as the officer means it (see `interpret`), best first."""
     typed = query.text.strip()
-    resolved = None
-    if typed and not as_text and not query.factor:
-        resolved = resolve_text(session, typed)
-        if resolved:
-            query = replace(query, factor=resolved, text="")
+    chosen_factor = query.factor
+    query, reading = interpret(session, replace(query, text=typed), as_text=as_text)
+    resolved = query.factor if query.factor and query.factor != chosen_factor else None
     key = _cache_key(query)
     generation = current_generation(session)
     cache = _cache()
@@ -120,7 +170,7 @@ def search(session: Session, query: SearchQuery, *, as_text: bool = False) -> Se
         empty = SearchResult(
             [], 0, {name: {} for name in SIDEBAR_FACETS}, query.page, query.per_page
         )
-        return SearchAnswer(query, empty, False, resolved, typed, {})
+        return SearchAnswer(query, empty, False, resolved, typed, {}, reading)
     try:
         result: SearchResult | None = cache.get(generation, key)
         if result is None:
@@ -130,7 +180,7 @@ def search(session: Session, query: SearchQuery, *, as_text: bool = False) -> Se
         if counts is None:
             counts = _factor_counts_from_index()
             cache.put(generation, "factor-counts", counts)
-        return SearchAnswer(query, result, False, resolved, typed, counts)
+        return SearchAnswer(query, result, False, resolved, typed, counts, reading)
     except MeiliError as exc:
         if isinstance(exc, MeiliUnavailable):
             log.warning("search degraded to PostgreSQL: %s", type(exc).__name__)
@@ -144,6 +194,7 @@ def search(session: Session, query: SearchQuery, *, as_text: bool = False) -> Se
             resolved,
             typed,
             factor_counts_database(session),
+            reading,
         )
 
 
@@ -161,8 +212,9 @@ def _cache_key(query: SearchQuery) -> tuple[Hashable, ...]:
     return (
         query.factor,
         query.text,
-        tuple(sorted(query.facets.items())),
+        tuple(sorted((k, tuple(v)) for k, v in query.facets.items())),
         query.min_evidence,
+        query.keep_rest,
         query.page,
         query.per_page,
     )
@@ -180,12 +232,41 @@ _SCALAR_COLUMNS = {
     "modality": Tool.modality,
     "sessions": Tool.sessions,
     "kind": Tool.kind,
+    "phase": Tool.phase,
     "evidence_level": Tool.evidence_level,
 }
-_ARRAY_COLUMNS = {"stages": Tool.stages, "setting": Tool.setting}
+_ARRAY_COLUMNS = {
+    "stages": Tool.stages,
+    "setting": Tool.setting,
+    "responsivity": Tool.responsivity,
+}
 
 
-def _conditions(query: SearchQuery, skip: str | None = None) -> list[ColumnElement[bool]]:
+def _facet_condition(attribute: str, values: tuple[str, ...] | str) -> ColumnElement[bool]:
+    """One facet group: any of its values (OR)."""
+    if isinstance(values, str):
+        values = (values,)
+    if attribute in _SCALAR_COLUMNS:
+        column = _SCALAR_COLUMNS[attribute]
+        wanted = [int(v) for v in values] if attribute == "evidence_level" else list(values)
+        return column.in_(wanted)
+    return or_(*(any_(_ARRAY_COLUMNS[attribute]) == value for value in values))
+
+
+def _text_match(text: str, headline: bool = False) -> ColumnElement[bool]:
+    """The words, as PostgreSQL's French full text reads them, or the title containing them;
+    `headline`: in the title or the summary only (what the tool is about)."""
+    fields = [Tool.title, Tool.summary]
+    if not headline:
+        fields += [Tool.protective_factors, Tool.precautions, Tool.instructions]
+    document = func.to_tsvector("french", func.concat_ws(" ", *fields))
+    words = func.plainto_tsquery("french", text)
+    return or_(document.op("@@")(words), Tool.title.ilike(like_pattern(text), escape="\\"))
+
+
+def _conditions(query: SearchQuery, without: str | None = None) -> list[ColumnElement[bool]]:
+    """The filtered set; `without` leaves a facet group out (its own counts). Words restrict
+    the set unless they rank within it (`keep_rest`)."""
     conditions: list[ColumnElement[bool]] = [Tool.status == PUBLISHED]
     if query.factor:
         conditions.append(
@@ -195,33 +276,18 @@ def _conditions(query: SearchQuery, skip: str | None = None) -> list[ColumnEleme
                 .where(RiskFactor.slug == query.factor)
             )
         )
-    for attribute, value in query.facets.items():
-        if attribute in _SCALAR_COLUMNS:
-            column = _SCALAR_COLUMNS[attribute]
-            conditions.append(column == (int(value) if attribute == "evidence_level" else value))
-        elif attribute in _ARRAY_COLUMNS:
-            conditions.append(any_(_ARRAY_COLUMNS[attribute]) == value)  # value = ANY(column)
+    for attribute, values in query.facets.items():
+        if (
+            values
+            and attribute != without
+            and (attribute in _SCALAR_COLUMNS or attribute in _ARRAY_COLUMNS)
+        ):
+            conditions.append(_facet_condition(attribute, values))
     if query.min_evidence:
         conditions.append(Tool.evidence_level >= query.min_evidence)
-    if query.text:
-        document = func.to_tsvector(
-            "french",
-            func.concat_ws(
-                " ",
-                Tool.title,
-                Tool.summary,
-                Tool.protective_factors,
-                Tool.precautions,
-                Tool.instructions,
-            ),
-        )
-        words = func.plainto_tsquery("french", query.text)
-        conditions.append(or_(document.op("@@")(words), Tool.title.ilike(f"%{_like(query.text)}%")))
+    if query.text and not query.keep_rest:
+        conditions.append(_text_match(query.text))
     return conditions
-
-
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _score_expr(factor: str | None) -> ColumnElement[float]:
@@ -230,6 +296,8 @@ def _score_expr(factor: str | None) -> ColumnElement[float]:
 
 
 def search_database(session: Session, query: SearchQuery) -> SearchResult:
+    """The same query on PostgreSQL, in Meilisearch's order: the tier, then (when words rank
+    within the filters) the tools matching them, then the score."""
     conditions = and_(*_conditions(query))
     total = session.scalar(select(func.count()).select_from(Tool).where(conditions)) or 0
     ratings = (
@@ -237,21 +305,44 @@ def search_database(session: Session, query: SearchQuery) -> SearchResult:
         .group_by(Feedback.tool_id)
         .subquery()
     )
+    matched: ColumnElement[bool] | None = None
+    matched_total: int | None = total if query.text else None
+    order: list[Any] = [Tool.not_recommended.asc()]
+    if query.text and query.keep_rest:
+        matched = _text_match(query.text)
+        order += [_text_match(query.text, headline=True).desc(), matched.desc()]
+        matched_total = (
+            session.scalar(select(func.count()).select_from(Tool).where(conditions, matched)) or 0
+        )
+    order += [_score_expr(query.factor).desc(), Tool.id.asc()]
     rows = session.execute(
-        select(Tool, ratings.c.avg, ratings.c.n, _score_expr(query.factor).label("score"))
+        select(
+            Tool,
+            ratings.c.avg,
+            ratings.c.n,
+            _score_expr(query.factor).label("score"),
+            (matched if matched is not None else literal(bool(query.text) or None)).label("m"),
+        )
         .outerjoin(ratings, ratings.c.tool_id == Tool.id)
         .where(conditions)
-        .order_by(_score_expr(query.factor).desc(), Tool.id.asc())
+        .order_by(*order)
         .offset((query.page - 1) * query.per_page)
         .limit(query.per_page)
     ).all()
-    hits = [_hit(tool, avg, n, score) for tool, avg, n, score in rows]
+    hits = [_hit(tool, avg, n, score, m) for tool, avg, n, score, m in rows]
     return SearchResult(
-        hits, total, facet_counts_database(session, query), query.page, query.per_page
+        hits,
+        total,
+        facet_counts_database(session, query),
+        query.page,
+        query.per_page,
+        matched_total,
     )
 
 
-def _hit(tool: Tool, avg: Decimal | None, n: int | None, score: float) -> dict[str, Any]:
+def _hit(
+    tool: Tool, avg: Decimal | None, n: int | None, score: float, matched: bool | None
+) -> dict[str, Any]:
     return {
         "id": tool.id,
         "slug": tool.slug,
@@ -260,24 +351,28 @@ def _hit(tool: Tool, avg: Decimal | None, n: int | None, score: float) -> dict[s
         "risk_factors": tool.risk_factor_slugs,
         "stages": list(tool.stages),
         "kind": tool.kind,
+        "phase": tool.phase,
         "modality": tool.modality,
         "sessions": tool.sessions,
         "minutes_per_session": tool.minutes_per_session,
         "preparation_minutes": tool.preparation_minutes,
         "evidence_level": tool.evidence_level,
         "not_recommended": tool.not_recommended,
+        "tier": 0 if tool.not_recommended else 1,
         "rating_average": round(float(avg), 2) if avg is not None else None,
         "rating_count": n or 0,
         "supports_count": len(tool.supports),
         "score": float(score),
+        "matched": matched,
     }
 
 
 def facet_counts_database(session: Session, query: SearchQuery) -> dict[str, dict[str, int]]:
-    """Counts per facet value over the filtered set, as Meilisearch's facetDistribution."""
-    conditions = and_(*_conditions(query))
+    """Counts per facet value, as Meilisearch's facetDistribution: a group with a selection is
+    counted without it (its other values keep their count), every other over the set."""
     counts: dict[str, dict[str, int]] = {}
     for attribute in SIDEBAR_FACETS:
+        conditions = and_(*_conditions(query, without=attribute))
         stmt: Select[tuple[Any, int]]
         if attribute == "risk_factors":
             stmt = (

@@ -14,7 +14,7 @@ from app.core import signals
 from app.core import vocabulary as v
 from app.db import db
 from app.models import RiskFactor
-from app.search.schemas import FACET_ARGUMENTS, PageSearchArgs, to_query
+from app.search.schemas import FACET_ARGUMENTS, PageSearchArgs, query_arguments, to_query
 from app.search.service import SearchAnswer, search
 
 bp = Blueprint("search", __name__)
@@ -24,6 +24,8 @@ FACET_SIDEBAR = tuple(
     (FACET_ARGUMENTS[name][0], FACET_ARGUMENTS[name][2], legend, terms)
     for name, legend, terms in (
         ("stage", "Stade du changement", v.STAGES),
+        ("phase", "Phase du suivi", v.PHASES),
+        ("responsivity", "Public ou besoin particulier", v.RESPONSIVITY),
         ("modality", "Modalité", v.MODALITIES),
         ("sessions", "Nombre de séances", v.SESSIONS),
         ("kind", "Type d'outil", v.KINDS),
@@ -46,7 +48,7 @@ def _page_args(args: dict[str, Any]) -> dict[str, Any]:
         out["preuve_min"] = args["min_evidence"]
     for name, (page_name, _api, _attr) in FACET_ARGUMENTS.items():
         if args.get(name):
-            out[page_name] = args[name]
+            out[page_name] = list(dict.fromkeys(args[name]))
     if args.get("page", 1) > 1:
         out["page"] = args["page"]
     return out
@@ -63,7 +65,7 @@ def home() -> tuple[str, int]:
 def search_page() -> tuple[str, int]:
     factors = all_factors(db.session)
     try:
-        args = PageSearchArgs().load(request.args)
+        args = PageSearchArgs().load(query_arguments(request.args))
     except ValidationError as exc:
         return _render(factors, None, {}, _flatten(exc.messages_dict), None), 400
     errors: dict[str, str] = {}
@@ -72,25 +74,52 @@ def search_page() -> tuple[str, int]:
         args["factor"] = None
     answer = search(db.session, to_query(args, _per_page()), as_text=args.get("as_text", False))
     signals.search_answered.send(answer)
-    state = _page_args(args)
-    if answer.resolved_factor:
-        state.pop("q", None)
-        state["facteur"] = answer.resolved_factor
+    state = _state(args, answer)
     if answer.result.total and args["page"] > answer.pages:
         errors["page"] = f"Il n'y a que {answer.pages} page(s) de résultats."
 
-    def url_with(**changes: str | int | None) -> str:
+    def url_with(**changes: str | int | list[str] | None) -> str:
         params = dict(state)
         if "page" not in changes:
             params.pop("page", None)
         for key, value in changes.items():
-            if value is None:
+            if value is None or value == []:
                 params.pop(key, None)
             else:
                 params[key] = value
         return url_for("search.search_page", **params)
 
     return _render(factors, answer, state, errors, url_with), (400 if errors else 200)
+
+
+# the page argument of each filter a typed text may name
+_NAMED_ARGUMENTS = {"factor": "facteur", "stage": "stade", "phase": "phase"}
+
+
+def _state(args: dict[str, Any], answer: SearchAnswer) -> dict[str, Any]:
+    """The page's URL for what the officer meant: the filters the text named become filters
+    of their own (removable like the others), `q` keeps only the words that still rank."""
+    state = _page_args(args)
+    reading = answer.reading
+    if reading is None or not reading.filters:
+        return state
+    for kind, slug in reading.filters.items():
+        name = _NAMED_ARGUMENTS[kind]
+        if kind == "factor":
+            state[name] = answer.query.factor
+        elif slug not in state.get(name, []):
+            state[name] = [*state.get(name, []), slug]
+    if reading.kept:
+        state["q"] = reading.kept
+    else:
+        state.pop("q", None)
+    return state
+
+
+def _toggle(state: dict[str, Any], name: str, value: str) -> list[str]:
+    """A facet group's values with `value` added, or taken away when it is there."""
+    values = list(state.get(name, []))
+    return [v for v in values if v != value] if value in values else [*values, value]
 
 
 def _render(
@@ -112,6 +141,9 @@ def _render(
         errors=errors,
         facet_sidebar=FACET_SIDEBAR,
         url_with=url_with,
+        toggle=None
+        if url_with is None
+        else (lambda name, value: url_with(**{name: _toggle(state, name, value)})),
         # no answer, no links: the page shows only the form and its errors
         page_url=None if url_with is None else (lambda n: url_with(page=n)),
         v=v,
@@ -123,7 +155,13 @@ def _per_page() -> int:
 
 
 def _flatten(messages: dict[str, Any]) -> dict[str, str]:
-    return {
-        key: " ".join(value) if isinstance(value, list) else str(value)
-        for key, value in messages.items()
-    }
+    """One sentence per argument, whatever the nesting (a list's messages come per item)."""
+
+    def texts(value: Any) -> list[str]:
+        if isinstance(value, dict):
+            return [t for item in value.values() for t in texts(item)]
+        if isinstance(value, list):
+            return [t for item in value for t in texts(item)]
+        return [str(value)]
+
+    return {key: " ".join(dict.fromkeys(texts(value))) for key, value in messages.items()}

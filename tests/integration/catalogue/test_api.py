@@ -69,6 +69,8 @@ def test_search_contract(client, agent_headers, make_tool):
     assert set(body["facets"]) == {
         "risk_factor",
         "stage",
+        "phase",
+        "responsivity",
         "modality",
         "sessions",
         "kind",

@@ -1,0 +1,179 @@
+"""What an officer typed, read as filters and words: a risk factor, a stage of change or a
+phase named in the text become filters; every other word still ranks.
+
+"colère" names the factor *Traits de personnalité antisociale* (one of its synonyms): the factor
+filter applies and "colère" is kept, so the anger tools come first. A value's own name
+("addictions", "précontemplation") becomes its filter and ranks nothing more. A word is never
+dropped without a trace: the reading says which words became which filter and which were kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from app.catalogue.resolver import allowed_typos, distance, normalise, singular
+
+# Words that carry no meaning on their own in a search for a tool.
+STOP_WORDS = frozenset(
+    [
+        "le",
+        "la",
+        "les",
+        "l",
+        "de",
+        "des",
+        "du",
+        "d",
+        "un",
+        "une",
+        "et",
+        "ou",
+        "a",
+        "au",
+        "aux",
+        "en",
+        "pour",
+        "par",
+        "sur",
+        "avec",
+        "dans",
+        "que",
+        "qui",
+        "ce",
+        "cette",
+        "ces",
+        "probleme",
+        "problemes",
+        "facteur",
+        "facteurs",
+        "outil",
+        "outils",
+    ]
+)
+MAX_TERM_WORDS = 4
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Name:
+    """One way of naming a value of a filter (`kind`: factor, stage or phase). `own` is the
+    value's own name (its slug or label): it only filters; a synonym also ranks."""
+
+    kind: str
+    slug: str
+    words: tuple[str, ...]
+    own: bool
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The filters the text named, the words that still rank, and which words did what."""
+
+    filters: dict[str, str] = field(default_factory=dict)  # kind -> slug
+    kept: str = ""  # the words that rank, as typed
+    recognised: tuple[tuple[str, str, str], ...] = ()  # (words as typed, kind, slug)
+
+
+def names_for(
+    kind: str, slug: str, label: str, synonyms: list[str] | tuple[str, ...], *, synonyms_rank: bool
+) -> list[Name]:
+    """Every way of naming one value: its slug, its label (with and without what stands in
+    brackets, and each part of a label joined by & or /), and its synonyms. A factor's synonyms
+    say more than the factor ("colère", "cannabis"): they rank (`synonyms_rank`); a stage's are
+    other spellings of its name."""
+    own_texts = [slug, label, label.split("(")[0]]
+    own_texts += [part for part in label.replace("&", "/").split("/") if part.strip()]
+    names: dict[tuple[str, ...], Name] = {}
+    for texts, own in ((synonyms, not synonyms_rank), (own_texts, True)):
+        for text in texts:
+            words = _words(text)
+            runs = [words]
+            if own:  # "personnalité antisociale" names "Traits de personnalité antisociale"
+                runs += [words[:n] for n in range(2, len(words))]
+                runs += [words[-n:] for n in range(2, len(words))]
+            for run in runs:
+                if run:
+                    names[run] = Name(kind, slug, run, own)  # a synonym equal to a name: own
+    return list(names.values())
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w for w in singular(normalise(text)).split() if w not in STOP_WORDS)
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """(as typed, normalised and singular) for each word of the text; "pré-contemplation" and
+    "d'argent" are two words each, as Meilisearch reads them."""
+    return [(m.group(0), singular(normalise(m.group(0)))) for m in _WORD.finditer(text)]
+
+
+def _match(words: tuple[str, ...], names: list[Name]) -> list[tuple[int, Name]]:
+    """The names these words say, within the typos their length allows, closest first."""
+    joined = " ".join(words)
+    found = []
+    for name in names:
+        term = " ".join(name.words)
+        d = distance(joined, term)
+        if d <= allowed_typos(term):
+            found.append((d, name))
+    return sorted(found, key=lambda pair: pair[0])
+
+
+def _mentions(tokens: list[tuple[str, str]], names: list[Name]) -> list[tuple[range, Name]]:
+    """Runs of words that name a value: longest runs first, then left to right; a run never
+    starts or ends with a stop word, and a run naming two values equally well names none."""
+    used = [False] * len(tokens)
+    found: list[tuple[range, Name]] = []
+    for size in range(min(MAX_TERM_WORDS, len(tokens)), 0, -1):
+        for start in range(len(tokens) - size + 1):
+            span = range(start, start + size)
+            if any(used[i] for i in span):
+                continue
+            if tokens[span[0]][1] in STOP_WORDS or tokens[span[-1]][1] in STOP_WORDS:
+                continue
+            words = tuple(tokens[i][1] for i in span if tokens[i][1] not in STOP_WORDS)
+            matches = _match(words, names)
+            if not matches:
+                continue
+            best = matches[0][0]
+            if len({(n.kind, n.slug) for d, n in matches if d == best}) > 1:
+                continue
+            found.append((span, matches[0][1]))
+            for i in span:
+                used[i] = True
+    return sorted(found, key=lambda pair: pair[0].start)
+
+
+def read(text: str, names: list[Name]) -> Reading:
+    """The filters the text names (one value per kind; a kind named with two different values
+    filters nothing and its words rank), and the words that still rank."""
+    tokens = _tokens(text)
+    mentions = _mentions(tokens, names)
+    values: dict[str, set[str]] = {}
+    for _span, name in mentions:
+        values.setdefault(name.kind, set()).add(name.slug)
+    filters = {kind: slugs.pop() for kind, slugs in values.items() if len(slugs) == 1}
+    consumed: set[int] = set()
+    recognised = []
+    for span, name in mentions:
+        if filters.get(name.kind) != name.slug:
+            continue
+        recognised.append((" ".join(tokens[i][0] for i in span), name.kind, name.slug))
+        if name.own:
+            consumed.update(span)
+    kept = [
+        raw for i, (raw, word) in enumerate(tokens) if i not in consumed and word not in STOP_WORDS
+    ]
+    return Reading(filters, " ".join(_dedupe(kept)), tuple(recognised))
+
+
+def _dedupe(words: list[str]) -> list[str]:
+    """A word typed twice ranks once."""
+    seen: set[str] = set()
+    out = []
+    for word in words:
+        if word.lower() not in seen:
+            seen.add(word.lower())
+            out.append(word)
+    return out
