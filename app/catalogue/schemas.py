@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
 
+from app.catalogue.phases import sheet_problems
 from app.core import vocabulary as v
 from app.core.vocabulary import DRAFT
 
@@ -95,14 +104,12 @@ class ToolInSchema(Schema):
     instructions = _text(50000, "Le mode d'emploi", load_default="")
     precautions = _text(5000, "Les précautions d'usage", load_default="")
     protective_factors = _text(1000, "Les facteurs de protection", load_default="")
+    # at least one, except on a tool for the officer's own work, which has none (see
+    # app/catalogue/phases.py and the schema's check below)
     risk_factors = fields.List(
         fields.String(),
-        required=True,
-        validate=validate.Length(min=1, error="Indiquez au moins un facteur de risque."),
-        error_messages={
-            "required": "Indiquez au moins un facteur de risque.",
-            "invalid": "Facteurs de risque : liste attendue.",
-        },
+        load_default=list,
+        error_messages={"invalid": "Facteurs de risque : liste attendue."},
     )
     stages = _choices(v.STAGES, "Stade")
     modality = fields.String(
@@ -145,6 +152,16 @@ class ToolInSchema(Schema):
     author_structure = _text(200, "La structure de l'auteur", load_default="")
     author_contact = _text(200, "Le contact de l'auteur", load_default="")
     status = fields.String(load_default=DRAFT, validate=_one_of(v.STATUSES, "Statut"))
+
+    @validates_schema(skip_on_field_errors=False)  # reported with the other fields' errors
+    def _phase_and_factors(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """A tool for the officer's own work has no factor and no stage; any other has a factor.
+        Without the phase (a partial update, or a phase refused above), the catalogue service
+        checks the sheet as it will be saved."""
+        if "phase" in data:
+            problems = sheet_problems(data["phase"], data.get("risk_factors"), data.get("stages"))
+            if problems:
+                raise ValidationError(problems)
 
 
 class ToolPatchSchema(ToolInSchema):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.catalogue import revisions, workflow
 from app.catalogue.fields import EDITABLE_FIELDS
+from app.catalogue.phases import sheet_problems
 from app.catalogue.scores import refresh_scores
 from app.core.refusals import Refused
 from app.models import RiskFactor, Tool, ToolRevision, User
@@ -69,6 +70,8 @@ def save_tool(
     """
     creating = tool is None
     old_status = None if tool is None else tool.status
+    if creating or any(name in data for name in ("phase", "risk_factors", "stages")):
+        _check_phase(data, tool)
     if tool is None:
         tool = Tool()
         wanted = data.get("slug") or slugify(data["title"])
@@ -85,8 +88,6 @@ def save_tool(
     if "risk_factors" in data:
         tool.risk_factors = factors_by_slug(session, data["risk_factors"])
     if creating:
-        if not tool.risk_factors:
-            raise CatalogueError({"risk_factors": ["Indiquez au moins un facteur de risque."]})
         session.add(tool)
     tool.updated_at = utcnow()
     refresh_scores(session, [tool])
@@ -95,6 +96,18 @@ def save_tool(
         workflow.record_step(session, tool, old_status, tool.status, author, source=source)
     revisions.record(session, tool, author, source=source, restored_from=restored_from)
     return tool
+
+
+def _check_phase(data: Mapping[str, Any], tool: Tool | None) -> None:
+    """The sheet as it will be saved (what `data` changes, the rest as it is): a tool for the
+    officer's own work has no risk factor and no stage, any other at least one factor. Checked
+    whenever a save touches the phase, the factors or the stages, before anything changes."""
+    phase = data.get("phase") or (tool.phase if tool is not None else None) or "intervention"
+    factors = data.get("risk_factors", tool.risk_factor_slugs if tool is not None else [])
+    stages = data.get("stages", tool.stages if tool is not None else [])
+    problems = sheet_problems(phase, list(factors or []), list(stages or []))
+    if problems:
+        raise CatalogueError(problems)
 
 
 def restore_revision(

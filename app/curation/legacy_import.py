@@ -24,6 +24,7 @@ from flask import current_app
 from marshmallow import ValidationError, fields, validate
 from sqlalchemy.orm import Session
 
+from app.catalogue.phases import ORGANISATION, is_own_work
 from app.catalogue.resolver import FactorTerms, factor_terms, normalise, resolve
 from app.catalogue.risk_factors import all_factors, ensure_risk_factors
 from app.catalogue.schemas import ToolInSchema
@@ -45,6 +46,7 @@ ORIGINAL_NAMES = {
     "protective_factors": "facteurs_protecteurs",
     "risk_factors": "facteurs_risques",
     "stages": "stades_changement",
+    "phase": "phase",
     "modality": "modalite",
     "sessions": "nb_sceances",
     "author_name": "auteur",
@@ -58,6 +60,13 @@ LEGACY_STAGES = {
 }
 LEGACY_SESSIONS = {"Entre 2 et 5": "2-5", "Entre 6 et 10": "6-10", "Plus de 10": "10+"}
 MODALITY_HINT = "Individuelle, Collective ou Individuelle et collective"
+PHASE_HINT = "Évaluation, Intervention ou Organisation de l'activité"
+# The original product made every tool name a risk factor, so its tools for the officer's own
+# work name some (often all seven): dropped, with this note (app/catalogue/phases.py).
+OWN_WORK_NOTE = (
+    "facteurs de risque et stades du changement du fichier ignorés : un outil pour "
+    "l'organisation de l'activité du CPIP n'en a aucun"
+)
 SESSIONS_HINT = "1, Entre 2 et 5, Entre 6 et 10 ou Plus de 10"
 
 
@@ -289,6 +298,11 @@ SESSIONS_TABLE = _table(
     + list(LEGACY_SESSIONS.items())
     + [("1", "1"), ("2-5", "2-5"), ("6-10", "6-10")]
 )
+PHASE_TABLE = _table(
+    [(t.label, t.slug) for t in v.PHASES]
+    + [(t.slug, t.slug) for t in v.PHASES]
+    + [("Organisation", ORGANISATION), ("Pratique professionnelle", ORGANISATION)]
+)
 
 
 # -- reading a file -------------------------------------------------------------------------
@@ -370,6 +384,17 @@ def map_sessions(value: object) -> str | None:
     return slug
 
 
+def map_phase(value: object) -> str | None:
+    """The optional `phase` field (the original format has none: a ROMIN addition)."""
+    text = _text(value)
+    if not text:
+        return None
+    slug = PHASE_TABLE.get(label_key(text))
+    if slug is None:
+        raise LegacyFileError(f"phase : valeur non reconnue « {text} » (attendu : {PHASE_HINT}).")
+    return slug
+
+
 def map_stages(value: object) -> list[str]:
     slugs, unknown = [], []
     for part in _split_simple(value):
@@ -424,21 +449,43 @@ def map_author(value: object) -> dict[str, str]:
     return mapped
 
 
-def map_fields(meta: dict[str, Any], body: str, vocabulary: FactorVocabulary) -> dict[str, Any]:
+def legacy_slug(meta: dict[str, Any]) -> str | None:
+    """The tool a file updates: its `slug` field, or its title's; None without a title."""
+    title = _text(meta.get("titre"))
+    return (_text(meta.get("slug")) or slugify(title)) if title else None
+
+
+def map_fields(
+    meta: dict[str, Any],
+    body: str,
+    vocabulary: FactorVocabulary,
+    current_phase: str | None = None,
+) -> dict[str, Any]:
     """The sheet's fields from the original ones (only those the file gives), or LegacyFileError
-    naming every problem of the file at once."""
+    naming every problem of the file at once. `current_phase`: the phase of the tool the file
+    updates (a curator may have set it): the file's `phase`, if any, wins."""
     title = _text(meta.get("titre"))
     if not title:
         raise LegacyFileError("champ « titre » absent ou vide.")
     data: dict[str, Any] = {"title": title, "instructions": body}
     problems = []
-    mappers = (
+    try:
+        phase = map_phase(meta.get("phase"))
+    except LegacyFileError as exc:
+        problems.append(str(exc).rstrip("."))
+        phase = None
+    if phase is not None:
+        data["phase"] = phase
+    mappers: tuple[tuple[str, Callable[[], object]], ...] = (
         ("risk_factors", lambda: map_factors(meta.get("facteurs_risques"), vocabulary)),
         ("modality", lambda: map_modality(meta.get("modalite"))),
         ("sessions", lambda: map_sessions(meta.get("nb_sceances"))),
         ("stages", lambda: map_stages(meta.get("stades_changement"))),
         ("created_at", lambda: map_created_at(meta.get("cree_le"))),
     )
+    if is_own_work(phase or current_phase):  # no factor, no stage (see OWN_WORK_NOTE)
+        data["risk_factors"], data["stages"] = [], []
+        mappers = tuple(m for m in mappers if m[0] not in ("risk_factors", "stages"))
     for name, mapper in mappers:
         try:
             value = mapper()
@@ -456,7 +503,7 @@ def map_fields(meta: dict[str, Any], body: str, vocabulary: FactorVocabulary) ->
         protective = _as_list(meta["facteurs_protecteurs"])
         data["protective_factors"] = ", ".join(str(p).strip() for p in protective)
     data.update(map_author(meta.get("auteur")))
-    data["slug"] = _text(meta.get("slug")) or slugify(title)
+    data["slug"] = legacy_slug(meta)
     return data
 
 
@@ -599,14 +646,19 @@ def import_file(
     imported: dict[str, str],
 ) -> None:
     meta, body = read_source(path)
-    data = map_fields(meta, body, vocabulary)
+    slug = legacy_slug(meta)
+    existing = get_tool(session, slug) if slug else None
+    data = map_fields(meta, body, vocabulary, existing.phase if existing else None)
     outcome.slug = data["slug"]
     if outcome.slug in imported:  # two files of the batch would overwrite each other
         raise LegacyFileError(
             f"même identifiant « {outcome.slug} » que {imported[outcome.slug]} : "
             "changez le titre ou ajoutez un champ « slug » distinct."
         )
-    existing = get_tool(session, data["slug"])
+    if is_own_work(data.get("phase", existing.phase if existing else None)) and (
+        _as_list(meta.get("facteurs_risques")) or _as_list(meta.get("stades_changement"))
+    ):
+        outcome.notes.append(OWN_WORK_NOTE)
     data = validate_fields(data, creating=existing is None)
     tool, outcome.status = save(session, data, existing, status)
     if (

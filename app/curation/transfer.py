@@ -52,6 +52,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from app.catalogue import revisions, workflow
+from app.catalogue.phases import sheet_problems
 from app.catalogue.risk_factors import all_factors
 from app.catalogue.schemas import ToolInSchema
 from app.catalogue.scores import refresh_scores
@@ -242,6 +243,7 @@ def validate(session: Session, data: dict[str, Any]) -> CheckedCatalogue:
     factors = _validate_factors(session, data["risk_factors"], errors)
     known_factors = {f.slug for f in all_factors(session)} | {f["slug"] for f in factors}
     tools = _validate_tools(data["tools"], known_factors, errors)
+    _check_phases(session, tools, errors)
     if errors:
         raise InvalidCatalogue(errors)
     return CheckedCatalogue(factors, tools)
@@ -380,6 +382,30 @@ def _validate_tools(
             continue
         tools.append(converted)
     return tools
+
+
+_PHASE_FIELDS = ("phase", "risk_factors", "stages")
+
+
+def _check_phases(session: Session, tools: list[dict[str, Any]], errors: list[str]) -> None:
+    """The phase rule (app/catalogue/phases.py) on the sheet as the import will leave it: the
+    schema saw each tool alone, but an update leaves the fields the file does not name as they
+    are (an export names them all, a hand-written file may not)."""
+    partial = {t["slug"]: t for t in tools if any(name not in t for name in _PHASE_FIELDS)}
+    if not partial:
+        return
+    for tool in session.scalars(select(Tool).where(Tool.slug.in_(partial))):
+        item = partial[tool.slug]
+        problems = sheet_problems(
+            item.get("phase", tool.phase),
+            item.get("risk_factors", tool.risk_factor_slugs),
+            item.get("stages", tool.stages),
+        )
+        if problems:
+            messages = " ; ".join(
+                f"« {name} » : {' '.join(found)}" for name, found in sorted(problems.items())
+            )
+            errors.append(f"outil « {tool.slug} » (déjà en base) : {messages}")
 
 
 def _validate_supports(items: Any, problems: list[str]) -> list[dict[str, Any]]:

@@ -2,7 +2,9 @@
 
 An event holds no name and no e-mail: only a keyed pseudonym of the account (HMAC, irreversible
 without the server's secret), the officer's service, and what the page was about. Typed search
-text is kept only for searches that found nothing, cut short, and erased after the retention.
+text is kept only for searches that found nothing, or whose words matched none of the tools shown
+(a content gap: "jeu d'argent" shows the addictions tools, none of which speaks of it), cut
+short, and erased after the retention.
 """
 
 from __future__ import annotations
@@ -35,16 +37,20 @@ class UsageEvent(Base):
     __tablename__ = "usage_events"
     __table_args__ = (
         CheckConstraint("kind IN ('search','view','download','feedback')", name="kind_known"),
-        # Privacy in the schema itself: text only on a search that found nothing.
+        # Privacy in the schema itself: text only on a search that found nothing, or whose
+        # words matched nothing among the tools shown (migration 0012).
         CheckConstraint(
-            "search_text IS NULL OR (kind = 'search' AND results = 0)", name="text_only_when_empty"
+            "search_text IS NULL OR (kind = 'search' AND (results = 0 OR content_gap))",
+            name="text_only_when_unmatched",
         ),
+        CheckConstraint("NOT content_gap OR kind = 'search'", name="content_gap_only_on_search"),
         Index("ix_usage_events_kind_occurred_at", "kind", "occurred_at"),
         Index(
             "ix_usage_events_empty_searches",
             "occurred_at",
             postgresql_where=text("kind = 'search' AND results = 0"),
         ),
+        Index("ix_usage_events_content_gaps", "occurred_at", postgresql_where=text("content_gap")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -64,6 +70,10 @@ class UsageEvent(Base):
         ForeignKey("tools.id", ondelete="SET NULL"), index=True
     )
     search_text: Mapped[str | None] = mapped_column(String(SEARCH_TEXT_MAX))
+    # A search whose words rank within the filters it named (a factor, a stage, a phase) and
+    # match none of their tools, though tools were shown: what officers look for and the
+    # catalogue lacks (app.search.service.SearchAnswer.content_gap).
+    content_gap: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class UsageDaily(Base):
@@ -82,6 +92,8 @@ class UsageDaily(Base):
     tool_id: Mapped[int | None] = mapped_column(ForeignKey("tools.id", ondelete="SET NULL"))
     service: Mapped[str | None] = mapped_column(String(200))
     count: Mapped[int] = mapped_column(Integer)
+    # of `count`, the searches that were content gaps (kept once the events are purged)
+    content_gaps: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 # Two narrow projections of usage_daily, written with it in the same transaction, because
@@ -101,6 +113,7 @@ class UsageDailyFactor(Base):
     kind: Mapped[str] = mapped_column(String(12))
     risk_factor: Mapped[str | None] = mapped_column(String(40))
     count: Mapped[int] = mapped_column(Integer)
+    content_gaps: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 class UsageDailyTool(Base):

@@ -210,6 +210,97 @@ def empty_searches_section(session: Session, period: stats.Period) -> Section:
     )
 
 
+# the filters a search event keeps (app.pilotage.usage.search_fields), named for a table
+FILTER_NAMES: dict[str, tuple[str, tuple[v.Term, ...]]] = {
+    "stage": ("Stade", v.STAGES),
+    "phase": ("Phase", v.PHASES),
+    "responsivity": ("Public", v.RESPONSIVITY),
+    "modality": ("Modalité", v.MODALITIES),
+    "sessions": ("Séances", v.SESSIONS),
+    "kind": ("Type", v.KINDS),
+    "evidence_level": ("Preuve", v.EVIDENCE_LEVELS),
+    "setting": ("Milieu", v.SETTINGS),
+    "min_evidence": ("Preuve au moins", v.EVIDENCE_LEVELS),
+}
+
+
+def filters_label(facets: dict[str, str]) -> str:
+    """« Stade : Précontemplation ; Phase : Organisation de l'activité », or « — »."""
+    order = list(FILTER_NAMES)
+    parts = []
+    for name in sorted(facets, key=lambda k: (order.index(k) if k in order else len(order), k)):
+        group, terms = FILTER_NAMES.get(name, (name, ()))
+        values = [v.label(terms, value) for value in str(facets[name]).split(",") if value]
+        parts.append(f"{group} : {', '.join(values)}")
+    return " ; ".join(parts) or "—"
+
+
+def content_gaps_section(session: Session, period: stats.Period) -> Section:
+    labels = factor_labels(session)
+    rows = stats.content_gaps(session, period)
+    per_factor = stats.content_gaps_per_factor(session, period)
+
+    def where(factor: str | None, facets: dict[str, str]) -> str:
+        named = labels.get(factor, factor) if factor else None
+        other = filters_label(facets)
+        return " ; ".join(p for p in (named, other if other != "—" else None) if p) or "—"
+
+    def label(text: str | None, factor: str | None, facets: dict[str, str]) -> str:
+        return f"« {text or '(aucun texte)'} » ({where(factor, facets)})"
+
+    total = sum(per_factor.values())
+    by_factor = sorted(
+        per_factor.items(), key=lambda item: (-item[1], labels.get(item[0] or "", "~"))
+    )
+    desc = (
+        f"Lacunes de contenu du {_d(period.start)} au {_d(period.end)} : "
+        f"{_plural(total, 'recherche')} en tout"
+        + (
+            " ("
+            + ", ".join(
+                f"{labels.get(f, f) if f else 'stade ou phase seuls'} : {n}" for f, n in by_factor
+            )
+            + ")."
+            if by_factor
+            else "."
+        )
+        + (f" La plus fréquente : {label(*rows[0][:3])}, {rows[0][3]} fois." if rows else "")
+    )
+    table = DataTable(
+        "lacunes-de-contenu",
+        f"Lacunes de contenu du {_d(period.start)} au {_d(period.end)}",
+        ["Texte tapé (5 premiers mots)", "Facteur de risque", "Autres filtres", "Recherches"],
+        [
+            [
+                text or "(aucun texte)",
+                labels.get(factor, factor) if factor else "—",
+                filters_label(facets),
+                n,
+            ]
+            for text, factor, facets, n in rows
+        ],
+    )
+    chart = charts.bar_chart(
+        "graphique-lacunes",
+        "Lacunes de contenu",
+        desc,
+        [(label(t, f, fa), n) for t, f, fa, n in rows],
+        empty="Aucune lacune de contenu sur la période.",
+    )
+    return Section(
+        "lacunes-de-contenu",
+        "Lacunes de contenu",
+        "Recherches dont le texte désignait un facteur de risque, un stade ou une phase, et dont "
+        "les autres mots ne correspondent à aucun des outils montrés (par exemple « jeu "
+        "d'argent » : les outils des addictions s'affichent, mais aucun n'en parle). Ce sont "
+        "des outils à ajouter au catalogue. Comme pour les recherches sans résultat, seuls les "
+        "cinq premiers mots sont gardés (chiffres masqués), effacés après la durée de "
+        "conservation ; le nombre par facteur, lui, est conservé.",
+        chart,
+        table,
+    )
+
+
 def coverage_section(session: Session, period: stats.Period | None = None) -> Section:
     labels = factor_labels(session)
     counts = stats.coverage(session)
@@ -329,6 +420,7 @@ DASHBOARD: dict[str, Callable[[Session, stats.Period], Section]] = {
     "outils-consultes": viewed_section,
     "outils-telecharges": downloaded_section,
     "recherches-sans-resultat": empty_searches_section,
+    "lacunes-de-contenu": content_gaps_section,
     "couverture": coverage_section,
     "telecharges-jamais-notes": never_rated_section,
     "notes": ratings_section,

@@ -71,6 +71,7 @@ def rollup_day(session: Session, day: date) -> int:
             UsageEvent.tool_id,
             UsageEvent.service,
             func.count(),
+            func.count().filter(UsageEvent.content_gap),
         )
         .where(
             UsageEvent.occurred_at >= local_midnight(day),
@@ -89,20 +90,30 @@ def rollup_day(session: Session, day: date) -> int:
         CursorResult[Any],
         session.execute(
             insert(UsageDaily).from_select(
-                ["day", "kind", "risk_factor", "tool_id", "service", "count"], counted
+                ["day", "kind", "risk_factor", "tool_id", "service", "count", "content_gaps"],
+                counted,
             )
         ),
     )
-    for table, dims in ((UsageDailyFactor, ("risk_factor",)), (UsageDailyTool, ("tool_id",))):
+    # the per-factor table counts the content gaps too (searches have no tool: not the other)
+    for table, dims, sums in (
+        (UsageDailyFactor, ("risk_factor",), ("count", "content_gaps")),
+        (UsageDailyTool, ("tool_id",), ("count",)),
+    ):
         columns = [getattr(UsageDaily, d) for d in dims]
         projected = (
-            select(UsageDaily.day, UsageDaily.kind, *columns, func.sum(UsageDaily.count))
+            select(
+                UsageDaily.day,
+                UsageDaily.kind,
+                *columns,
+                *[func.sum(getattr(UsageDaily, name)) for name in sums],
+            )
             .where(UsageDaily.day == day)
             .group_by(UsageDaily.day, UsageDaily.kind, *columns)
         )
         if table is UsageDailyTool:
             projected = projected.where(UsageDaily.tool_id.is_not(None))
-        session.execute(insert(table).from_select(["day", "kind", *dims, "count"], projected))
+        session.execute(insert(table).from_select(["day", "kind", *dims, *sums], projected))
     return result.rowcount or 0
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Date,
     Float,
     Integer,
+    Text,
     cast,
     extract,
     false,
@@ -143,22 +144,32 @@ def counts_source(
     dims: tuple[str, ...] = (),
     tool_id: int | None = None,
     per_day: bool = False,
+    content_gaps: bool = False,
 ) -> Subquery:
     """(day, kind, *dims, n) rows: the roll-up up to its last day, raw events after it.
 
     `per_day`: the caller groups by day, so raw events are counted per day in the branch
     itself; otherwise each is a row of n = 1 and PostgreSQL skips computing its day.
+    `content_gaps`: count the searches that were content gaps only (by risk factor at most:
+    the per-tool roll-up does not count them).
     """
     watermark = rolled_through(session)
     needed = set(dims) | ({"tool_id"} if tool_id is not None else set())
+    if content_gaps and "tool_id" in needed:
+        raise ValueError("content gaps are not counted per tool")
     parts = []
     if watermark is not None and watermark >= period.start:
         table = _rollup_for(needed)
+        counted = (
+            table.content_gaps  # type: ignore[union-attr]  # never the per-tool table (above)
+            if content_gaps
+            else table.count
+        )
         daily = select(
             table.day.label("day"),
             table.kind.label("kind"),
             *[getattr(table, d).label(d) for d in dims],
-            table.count.label("n"),
+            counted.label("n"),
         ).where(
             table.day >= period.start,
             table.day <= min(period.end, watermark),
@@ -186,6 +197,8 @@ def counts_source(
             events = events.group_by(event_day(), UsageEvent.kind, *columns)
         if events_from > period.end:
             events = events.where(false())
+        if content_gaps:
+            events = events.where(UsageEvent.content_gap)
         if tool_id is not None:
             events = events.where(UsageEvent.tool_id == tool_id)
         parts.append(events)
@@ -269,6 +282,45 @@ def empty_searches(
         .limit(limit)
     )
     return [(text, factor, int(count)) for text, factor, count in rows]
+
+
+def content_gaps(
+    session: Session, period: Period, limit: int = 30
+) -> list[tuple[str | None, str | None, dict[str, str], int]]:
+    """(text or None, risk factor or None, other filters, count) of the content gaps: searches
+    whose words matched none of the tools shown (the factor's, the stage's or the phase's).
+
+    Raw events only, as for the searches that found nothing: text is never rolled up.
+    """
+    n = func.count().label("n")
+    rows = session.execute(
+        select(UsageEvent.search_text, UsageEvent.risk_factor, UsageEvent.facets, n)
+        .where(
+            UsageEvent.content_gap,
+            UsageEvent.occurred_at >= local_midnight(period.start),
+            UsageEvent.occurred_at < local_midnight(period.end + timedelta(days=1)),
+        )
+        .group_by(UsageEvent.search_text, UsageEvent.risk_factor, UsageEvent.facets)
+        .order_by(
+            n.desc(),
+            UsageEvent.search_text.nulls_last(),
+            UsageEvent.risk_factor.nulls_last(),
+            cast(UsageEvent.facets, Text),
+        )
+        .limit(limit)
+    )
+    return [(text, factor, dict(facets or {}), int(count)) for text, factor, facets, count in rows]
+
+
+def content_gaps_per_factor(session: Session, period: Period) -> dict[str | None, int]:
+    """Content gaps per risk factor (None: a stage or a phase only) over the whole period: the
+    roll-up keeps them once the events are purged."""
+    source = counts_source(session, period, ("search",), ("risk_factor",), content_gaps=True)
+    total = func.sum(source.c.n)
+    rows = session.execute(
+        select(source.c.risk_factor, total).group_by(source.c.risk_factor).having(total > 0)
+    )
+    return {factor: int(count) for factor, count in rows}
 
 
 def coverage(session: Session) -> dict[tuple[str, str], int]:

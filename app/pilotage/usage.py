@@ -79,7 +79,8 @@ def pseudonym(user_id: int, secret: bytes) -> str:
 
 
 def cut_search_text(typed: str) -> str | None:
-    """The first words of a search that found nothing: no e-mail-like word, digits masked."""
+    """The first words of a search that found nothing (or a content gap): no e-mail-like word,
+    digits masked."""
     words = [w for w in (typed or "").split() if "@" not in w][:SEARCH_TEXT_WORDS]
     cut = _DIGITS.sub("#", " ".join(words))[:SEARCH_TEXT_MAX].strip()
     return cut or None
@@ -90,6 +91,11 @@ def search_fields(answer: SearchAnswer) -> dict[str, Any] | None:
 
     The bare landing page (no factor, no text, no facet) is not a search, and turning pages
     of results is the same search, so only its first page counts.
+
+    A content gap is a search whose words ranked within the factor, stage or phase it named and
+    matched none of their tools, while those tools were shown ("jeu d'argent": the addictions
+    tools, none of which speaks of it). Like a search that found nothing, it keeps the cut of
+    its typed words; a search that found nothing at all is counted as such, not as a gap too.
     """
     query = answer.query
     if query.page > 1:
@@ -106,12 +112,14 @@ def search_fields(answer: SearchAnswer) -> dict[str, Any] | None:
     if not (query.factor or typed or facets):
         return None
     total = answer.result.total
+    gap = answer.content_gap and total > 0
     return {
         "risk_factor": query.factor,
         "facets": facets,
         "text_typed": bool(typed),
         "results": total,
-        "search_text": cut_search_text(typed) if total == 0 else None,
+        "search_text": cut_search_text(typed) if total == 0 or gap else None,
+        "content_gap": gap,
     }
 
 
@@ -159,6 +167,7 @@ def _row(
         "results": None,
         "tool_id": tool.id if tool is not None else None,
         "search_text": None,
+        "content_gap": False,
     }
     if user is not None:
         row["pseudonym"] = pseudonym(user.id, stats_secret(current_app.config))

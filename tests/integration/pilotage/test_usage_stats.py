@@ -416,8 +416,8 @@ def test_the_dashboard_page(app, staff_client, known):
     response = staff_client.get(f"/pilotage/statistiques?{_query(known['period'])}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert html.count('role="img"') == 7 and html.count("<desc id=") == 7
-    assert html.count("<caption>") == 7 and 'scope="row"' in html and 'scope="col"' in html
+    assert html.count('role="img"') == 8 and html.count("<desc id=") == 8
+    assert html.count("<caption>") == 8 and 'scope="row"' in html and 'scope="col"' in html
     coverage = _table(html, "couverture")
     assert coverage.count(">lacune</span>") == 7 * 5 - 3
     assert "0 — lacune" in html  # in the chart, in words

@@ -152,11 +152,18 @@ def test_search_text_is_cut_to_five_words_and_80_characters():
     assert cut_search_text("   ") is None
 
 
-def _answer(factor=None, typed="", facets=None, total=0, page=1, min_evidence=None):
+def _answer(
+    factor=None, typed="", facets=None, total=0, page=1, min_evidence=None, content_gap=False
+):
     query = SimpleNamespace(
         factor=factor, facets=facets or {}, page=page, min_evidence=min_evidence
     )
-    return SimpleNamespace(query=query, typed_text=typed, result=SimpleNamespace(total=total))
+    return SimpleNamespace(
+        query=query,
+        typed_text=typed,
+        result=SimpleNamespace(total=total),
+        content_gap=content_gap,
+    )
 
 
 def test_search_fields_keep_text_only_when_nothing_was_found():
@@ -167,9 +174,16 @@ def test_search_fields_keep_text_only_when_nothing_was_found():
         "text_typed": True,
         "results": 4,
         "search_text": None,
+        "content_gap": False,
     }
     empty = search_fields(_answer(None, "jonglage à trois balles", total=0))
     assert empty["search_text"] == "jonglage à trois balles" and empty["results"] == 0
+    # words matching none of the tools shown: a content gap, its words cut the same way
+    gap = search_fields(_answer("addictions", "jeu d'argent 2 fois", total=6, content_gap=True))
+    assert gap["content_gap"] is True and gap["search_text"] == "jeu d'argent # fois"
+    # found nothing at all: counted as such, not as a gap too
+    both = search_fields(_answer("addictions", "jeu", total=0, content_gap=True))
+    assert both["content_gap"] is False and both["search_text"] == "jeu"
     assert search_fields(_answer()) is None  # the bare landing page
     assert search_fields(_answer("addictions", page=2)) is None  # turning pages is the same search
 
