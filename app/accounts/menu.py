@@ -3,7 +3,9 @@ whose view exists and whose role the signed-in user holds, so no area links to a
 
 from __future__ import annotations
 
-from flask import current_app
+from dataclasses import dataclass
+
+from flask import current_app, request, url_for
 
 from app.accounts.auth import has_role
 from app.models import User
@@ -18,10 +20,25 @@ ENTRIES: list[tuple[str, str, str]] = [
 ]
 
 
-def visible_entries(user: User | None) -> list[tuple[str, str]]:
-    """(label, endpoint) of the entries this user may open, among those that exist."""
-    return [
-        (label, endpoint)
+@dataclass(frozen=True)
+class MenuEntry:
+    label: str
+    url: str
+    current: str | None  # aria-current: "page" on the entry's own page, "true" below it
+
+
+def visible_entries(user: User | None) -> list[MenuEntry]:
+    """The entries this user may open, among those that exist; the one whose address the
+    current page's starts with (the longest such) is marked current."""
+    entries = [
+        (label, url_for(endpoint))
         for label, endpoint, role in ENTRIES
         if endpoint in current_app.view_functions and has_role(user, role)
+    ]
+    path = request.path.rstrip("/")
+    within = [url for _label, url in entries if path == url or path.startswith(url + "/")]
+    current = max(within, key=len, default=None)
+    return [
+        MenuEntry(label, url, ("page" if path == url else "true") if url == current else None)
+        for label, url in entries
     ]

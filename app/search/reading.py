@@ -102,10 +102,13 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(w for w in singular(normalise(text)).split() if w not in STOP_WORDS)
 
 
-def _tokens(text: str) -> list[tuple[str, str]]:
-    """(as typed, normalised and singular) for each word of the text; "pré-contemplation" and
-    "d'argent" are two words each, as Meilisearch reads them."""
-    return [(m.group(0), singular(normalise(m.group(0)))) for m in _WORD.finditer(text)]
+def _tokens(text: str) -> list[tuple[str, str, int, int]]:
+    """(as typed, normalised and singular, start, end) for each word of the text;
+    "pré-contemplation" and "d'argent" are two words each, as Meilisearch reads them."""
+    return [
+        (m.group(0), singular(normalise(m.group(0))), m.start(), m.end())
+        for m in _WORD.finditer(text)
+    ]
 
 
 def _match(words: tuple[str, ...], names: list[Name]) -> list[tuple[int, Name]]:
@@ -120,7 +123,9 @@ def _match(words: tuple[str, ...], names: list[Name]) -> list[tuple[int, Name]]:
     return sorted(found, key=lambda pair: pair[0])
 
 
-def _mentions(tokens: list[tuple[str, str]], names: list[Name]) -> list[tuple[range, Name]]:
+def _mentions(
+    tokens: list[tuple[str, str, int, int]], names: list[Name]
+) -> list[tuple[range, Name]]:
     """Runs of words that name a value: longest runs first, then left to right; a run never
     starts or ends with a stop word, and a run naming two values equally well names none."""
     used = [False] * len(tokens)
@@ -159,13 +164,30 @@ def read(text: str, names: list[Name]) -> Reading:
     for span, name in mentions:
         if filters.get(name.kind) != name.slug:
             continue
-        recognised.append((" ".join(tokens[i][0] for i in span), name.kind, name.slug))
+        recognised.append((text[tokens[span[0]][2] : tokens[span[-1]][3]], name.kind, name.slug))
         if name.own:
             consumed.update(span)
-    kept = [
-        raw for i, (raw, word) in enumerate(tokens) if i not in consumed and word not in STOP_WORDS
-    ]
-    return Reading(filters, " ".join(_dedupe(kept)), tuple(recognised))
+    return Reading(filters, _kept_text(text, tokens, consumed), tuple(recognised))
+
+
+def _kept_text(text: str, tokens: list[tuple[str, str, int, int]], consumed: set[int]) -> str:
+    """The words that still rank, as typed ("jeu d'argent" keeps its apostrophe): each run of
+    words not consumed by a filter, without the stop words at its ends."""
+    runs: list[list[int]] = [[]]
+    for i in range(len(tokens)):
+        if i in consumed:
+            runs.append([])
+        else:
+            runs[-1].append(i)
+    pieces = []
+    for run in runs:
+        while run and tokens[run[0]][1] in STOP_WORDS:
+            run = run[1:]
+        while run and tokens[run[-1]][1] in STOP_WORDS:
+            run = run[:-1]
+        if run:
+            pieces.append(text[tokens[run[0]][2] : tokens[run[-1]][3]])
+    return " ".join(_dedupe(pieces))
 
 
 def _dedupe(words: list[str]) -> list[str]:
