@@ -36,7 +36,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, selectinload
 
 from app.catalogue.risk_factors import ensure_risk_factors
-from app.catalogue.scores import current_weights, refresh_scores
+from app.catalogue.scores import current_prior, prior_weights, refresh_scores
 from app.core import vocabulary as v
 from app.models import Feedback, IndexState, Tool, User, tool_risk_factors
 from ranking import RatingStats, tool_scores
@@ -886,10 +886,12 @@ def _score_rows(
     feedback: list[dict],
     factor_ids: dict[str, int],
 ) -> None:
-    """Scores in bulk, with the inputs refresh_scores would gather (weights, mean, per factor)."""
-    weights = current_weights(session)
+    """Scores in bulk, with the inputs refresh_scores would gather (the stored prior: weights,
+    mean, reference date; per factor)."""
+    prior = current_prior(session)
+    weights = prior_weights(session, prior)
     slug_of = {i: s for s, i in factor_ids.items()}
-    mean = sum(f["rating"] for f in feedback) / len(feedback) if feedback else 3.5
+    mean = prior.catalogue_mean
     overall: dict[int, list] = defaultdict(lambda: [0, 0.0])
     per_factor: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(lambda: [0, 0.0]))
     for f in feedback:
@@ -910,6 +912,7 @@ def _score_rows(
             weights=weights,
             prior_mean=mean,
             last_review=row["last_review"],
+            today=prior.reference_date,
         )
 
 

@@ -13,8 +13,9 @@ Per query: NDCG@10 (gain 2^grade - 1, ideal order from the judgments) and whethe
 hit is judged relevant (grade >= 2); then the means, overall and per kind of query. The index
 is deleted at the end; the database stays for inspection until the next run.
 
-Deterministic: scores carry a freshness signal computed against "today", so the seed runs with
-today pinned (SCORE_TODAY); ties in the index break on tool id, assigned in the file's order.
+Deterministic: scores carry a freshness signal computed against the stored prior's reference
+date, which the seed sets to today, so the seed runs with today pinned (SCORE_TODAY); ties in
+the index break on tool id, assigned in the file's order.
 """
 
 from __future__ import annotations
@@ -187,7 +188,8 @@ def build_catalogue(app, log) -> int:
     with app.app_context():
         command.upgrade(alembic_config(), "head")
         db.session.info["romin_sync"] = False
-        with mock.patch("ranking.score.date", _PinnedDate):
+        # the seed's prior (app.catalogue.scores.new_prior) takes today as its reference date
+        with mock.patch("app.catalogue.scores.date", _PinnedDate):
             report = seed(db.session)
         db.session.commit()
         log(f"catalogue : {report.tools_created} outils, {report.feedback} avis")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from indexer.settings import SCORE_PREFIX, score_field
+from indexer.settings import SCORE_PREFIX, evidence_field, score_field
 
 # The instructions are long; searching their start covers what matters and keeps indexing fast.
 INSTRUCTIONS_INDEXED_CHARS = 4000
@@ -47,6 +47,9 @@ class ToolData:
     supports_count: int = 0
     last_review: date | None = None
     updated_at: datetime | None = None
+    # the factors with an evidence level of their own (slug -> level); the others have the tool's
+    factor_evidence: dict[str, int] = field(default_factory=dict)
+    harm_evidence: str = "none"
 
 
 def build_document(tool: ToolData, all_factors: Sequence[str]) -> Document:
@@ -76,6 +79,7 @@ def build_document(tool: ToolData, all_factors: Sequence[str]) -> Document:
         "responsivity": list(tool.responsivity),
         "evidence_level": tool.evidence_level,
         "not_recommended": tool.not_recommended,
+        "harm_evidence": tool.harm_evidence,
         # the first ranking rule: 0 for a non-recommended tool, 1 for the others
         "tier": 0 if tool.not_recommended else 1,
         "rating_average": round(tool.rating_average, 2)
@@ -85,10 +89,22 @@ def build_document(tool: ToolData, all_factors: Sequence[str]) -> Document:
         "supports_count": tool.supports_count,
         "last_review": tool.last_review.isoformat() if tool.last_review else None,
     }
+    doc.update(evidence_fields(tool.evidence_level, tool.factor_evidence, all_factors))
     doc.update(score_fields(tool.scores, all_factors))
     doc["base_hash"] = _base_hash(doc)
     doc["content_hash"] = _combined_hash(doc["base_hash"], doc)
     return doc
+
+
+def evidence_fields(
+    evidence_level: int, factor_evidence: dict[str, int], all_factors: Sequence[str]
+) -> dict[str, int]:
+    """The evidence level for each risk factor (filtered and counted when a factor is searched,
+    and the hit's level then): the factor's own, or the tool's. Every document carries every
+    factor's field, as it does every score field."""
+    return {
+        evidence_field(slug): int(factor_evidence.get(slug, evidence_level)) for slug in all_factors
+    }
 
 
 def score_fields(scores: dict[str, float], all_factors: Sequence[str]) -> dict[str, float]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-_ATTRIBUTE = re.compile(r"^[a-z_][a-z0-9_]*$")
+# hyphens too: per-factor fields carry the factor's slug (factor_evidence_<slug>)
+_ATTRIBUTE = re.compile(r"^[a-z_][a-z0-9_-]*$")
 
 
 def quote(value: object) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 from indexer import filters
 from indexer.client import MeiliClient
-from indexer.settings import MAX_TOTAL_HITS, score_field
+from indexer.settings import EVIDENCE_PREFIX, MAX_TOTAL_HITS, evidence_field, score_field
 
 # Facets shown to officers (index attribute names).
 SIDEBAR_FACETS = (
@@ -94,7 +94,7 @@ class SearchResult:
 def _group(attribute: str, values: tuple[str, ...] | str) -> str:
     if isinstance(values, str):  # one value given alone
         values = (values,)
-    if attribute in NUMERIC_FACETS:
+    if attribute in NUMERIC_FACETS or attribute.startswith(EVIDENCE_PREFIX):
         numbers = [str(int(v)) for v in values]
         if len(numbers) == 1:
             return f"{attribute} = {numbers[0]}"
@@ -104,16 +104,26 @@ def _group(attribute: str, values: tuple[str, ...] | str) -> str:
     return filters.any_of(attribute, list(values))
 
 
+def _attribute(query: SearchQuery, attribute: str) -> str:
+    """The index attribute behind a facet: the evidence level is the searched factor's own."""
+    return evidence_field(query.factor) if attribute == "evidence_level" else attribute
+
+
+def _facet_names(query: SearchQuery) -> list[str]:
+    return [_attribute(query, a) for a in SIDEBAR_FACETS]
+
+
 def _conditions(query: SearchQuery, without: str | None = None) -> list[str]:
-    """The filter's parts; `without` leaves one facet group out (its own counts)."""
+    """The filter's parts; `without` leaves one facet group out (its own counts). When a factor
+    is searched, the evidence level filtered on (its facet, `min_evidence`) is the factor's."""
     conditions = []
     if query.factor:
         conditions.append(filters.equals("risk_factors", query.factor))
     for attribute, values in sorted(query.facets.items()):
         if values and attribute != without:
-            conditions.append(_group(attribute, values))
+            conditions.append(_group(_attribute(query, attribute), values))
     if query.min_evidence:
-        conditions.append(filters.at_least("evidence_level", query.min_evidence))
+        conditions.append(filters.at_least(_attribute(query, "evidence_level"), query.min_evidence))
     return conditions
 
 
@@ -132,38 +142,60 @@ def search_body(query: SearchQuery) -> dict[str, Any]:
     """The POST body of a one-request query (filters only, or words only): quoted, escaped."""
     body: dict[str, Any] = {
         "q": query.text,
-        "facets": list(SIDEBAR_FACETS),
+        "facets": _facet_names(query),
         "page": query.page,
         "hitsPerPage": query.per_page,
-        "attributesToRetrieve": [*HIT_ATTRIBUTES, score_field(query.factor)],
+        "attributesToRetrieve": _retrieved(query),
     }
     if not query.text:  # words rank by relevance first; without words, by the score
         body["sort"] = _sort(query)
     return _with_filter(body, _conditions(query))
 
 
+def _retrieved(query: SearchQuery) -> list[str]:
+    """A hit's attributes, with the searched factor's score and evidence level (see `_hit`)."""
+    return [*HIT_ATTRIBUTES, score_field(query.factor), evidence_field(query.factor)]
+
+
 def _facet_queries(query: SearchQuery, text: str) -> list[dict[str, Any]]:
     """One count-only request per facet group with a selection, without that selection."""
     return [
         _with_filter(
-            {"q": text, "limit": 0, "facets": [attribute]}, _conditions(query, without=attribute)
+            {"q": text, "limit": 0, "facets": [_attribute(query, attribute)]},
+            _conditions(query, without=attribute),
         )
         for attribute, values in sorted(query.facets.items())
         if values
     ]
 
 
-def _merge_facets(main: dict[str, Any], own: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    facets = {name: dict(values) for name, values in (main.get("facetDistribution") or {}).items()}
+def _merge_facets(
+    main: dict[str, Any], own: list[dict[str, Any]], query: SearchQuery
+) -> dict[str, dict[str, int]]:
+    """The counts per facet, by the facets' names (the searched factor's evidence levels are
+    counted as `evidence_level`)."""
+    names = {_attribute(query, a): a for a in SIDEBAR_FACETS}
+    facets = {
+        names.get(name, name): dict(values)
+        for name, values in (main.get("facetDistribution") or {}).items()
+    }
     for answer in own:
         for name, values in (answer.get("facetDistribution") or {}).items():
-            facets[name] = dict(values)
+            facets[names.get(name, name)] = dict(values)
     return facets
 
 
-def _hit(raw: dict[str, Any], score_key: str, matched: bool | None) -> dict[str, Any]:
+def _hit(
+    raw: dict[str, Any],
+    score_key: str,
+    matched: bool | None,
+    *,
+    evidence_key: str = "evidence_level",
+) -> dict[str, Any]:
+    """A hit as the app reads it: its `score` and `evidence_level` are the searched factor's."""
     hit = dict(raw)
     hit["score"] = hit.pop(score_key, hit.get("score"))
+    hit["evidence_level"] = hit.pop(evidence_key, hit.get("evidence_level"))
     hit["matched"] = matched
     return hit
 
@@ -176,13 +208,13 @@ def run_search(client: MeiliClient, index_uid: str, query: SearchQuery) -> Searc
     )
     main, own = answers[0], answers[1:]
     matched = True if query.text else None
-    score_key = score_field(query.factor)
-    hits = [_hit(h, score_key, matched) for h in main["hits"]]
+    score_key, evidence_key = score_field(query.factor), evidence_field(query.factor)
+    hits = [_hit(h, score_key, matched, evidence_key=evidence_key) for h in main["hits"]]
     total = main.get("totalHits", 0)
     return SearchResult(
         hits,
         total,
-        _merge_facets(main, own),
+        _merge_facets(main, own, query),
         query.page,
         query.per_page,
         total if query.text else None,
@@ -249,7 +281,7 @@ def _run_segmented(client: MeiliClient, index_uid: str, query: SearchQuery) -> S
                 "offset": lo - offset,
                 "limit": hi - lo,
                 "sort": _sort(query),
-                "attributesToRetrieve": [*HIT_ATTRIBUTES, score_field(query.factor)],
+                "attributesToRetrieve": _retrieved(query),
             }
             if segment.matching:
                 body["attributesToSearchOn"] = list(
@@ -258,20 +290,20 @@ def _run_segmented(client: MeiliClient, index_uid: str, query: SearchQuery) -> S
             requests.append(_with_filter(body, conditions))
             flags.append(segment.matching > 0)
         offset += segment.size
-    counts = _with_filter({"q": "", "limit": 0, "facets": list(SIDEBAR_FACETS)}, _conditions(query))
+    counts = _with_filter({"q": "", "limit": 0, "facets": _facet_names(query)}, _conditions(query))
     answers = client.multi_search([counts, *_facet_queries(query, ""), *requests], index_uid)
     own_count = len(answers) - 1 - len(requests)
     main, own, pages = answers[0], answers[1 : 1 + own_count], answers[1 + own_count :]
-    score_key = score_field(query.factor)
+    score_key, evidence_key = score_field(query.factor), evidence_field(query.factor)
     hits = [
-        _hit(raw, score_key, matching)
+        _hit(raw, score_key, matching, evidence_key=evidence_key)
         for answer, matching in zip(pages, flags)
         for raw in answer["hits"]
     ]
     return SearchResult(
         hits,
         sum(s.size for s in segments),
-        _merge_facets(main, own),
+        _merge_facets(main, own, query),
         query.page,
         query.per_page,
         sum(s.size for s in segments if s.matching),

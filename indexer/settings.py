@@ -70,6 +70,15 @@ def score_field(factor: str | None) -> str:
     return f"{SCORE_PREFIX}{factor}" if factor else "score"
 
 
+EVIDENCE_PREFIX = "factor_evidence_"
+
+
+def evidence_field(factor: str | None) -> str:
+    """Name of the evidence level field: for a risk factor (its own level, or the tool's), or
+    the tool's own."""
+    return f"{EVIDENCE_PREFIX}{factor}" if factor else "evidence_level"
+
+
 def synonym_map(factors: list[tuple[str, str, list[str]]]) -> dict[str, list[str]]:
     """One-way synonyms: each word an officer may type for a factor finds the factor's slug term.
 
@@ -99,7 +108,13 @@ def index_settings(factors: list[tuple[str, str, list[str]]]) -> dict[str, Any]:
             "precautions",
             "instructions",
         ],
-        "filterableAttributes": [*FACETS, "not_recommended", "tier", "id"],
+        "filterableAttributes": [
+            *FACETS,
+            "not_recommended",
+            "tier",
+            "id",
+            *(evidence_field(slug) for slug, _l, _s in factors),
+        ],
         "sortableAttributes": ["id", "score"] + [score_field(slug) for slug, _l, _s in factors],
         # tier first: a non-recommended tool after every recommended one, in every query; then
         # `sort` (sent without words: the factor's score; with words that rank within a

@@ -6,6 +6,7 @@ whatever the weights, a non-recommended tool never outranks a recommended one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache, partial
@@ -85,27 +86,39 @@ def tool_scores(
     prior_mean: float,
     last_review: date | None = None,
     today: date | None = None,
+    factor_evidence: Mapping[str, int] | None = None,
 ) -> dict[str, float]:
     """Global score (key "_") and one score per risk factor the tool works on.
 
     A factor's rating is the feedback given for that factor, smoothed toward the tool's own
     smoothed rating, itself smoothed toward the catalogue mean: feedback given for a factor
     counts most for that factor, and a factor without its own feedback inherits the tool's.
+    A factor's evidence is its own level in `factor_evidence` when it has one, else the tool's
+    `evidence_level` (which the global score uses).
     """
     score = partial(
         score_tool,
-        evidence_level=evidence_level,
         not_recommended=not_recommended,
         last_review=last_review,
         today=today or date.today(),
     )
-    scores = {GLOBAL_KEY: score(ratings=overall, prior_mean=prior_mean, weights=weights).score}
+    scores = {
+        GLOBAL_KEY: score(
+            ratings=overall, prior_mean=prior_mean, weights=weights, evidence_level=evidence_level
+        ).score
+    }
     tool_mean = smoothed_rating(overall, prior_mean, weights.prior_strength)
     factor_weights = _factor_weights(weights)
     usage = usage_signal(overall.count)  # counts all of the tool's ratings, not only a factor's
+    levels = factor_evidence or {}
     for factor in factors:
         stats = per_factor.get(factor, RatingStats())
-        breakdown = score(ratings=stats, prior_mean=tool_mean, weights=factor_weights)
+        breakdown = score(
+            ratings=stats,
+            prior_mean=tool_mean,
+            weights=factor_weights,
+            evidence_level=levels.get(factor, evidence_level),
+        )
         signals = {**breakdown.signals, "usage": usage}
         scores[factor] = combine(signals, not_recommended, weights).score
     return scores

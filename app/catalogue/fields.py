@@ -18,13 +18,17 @@ SHEET_FIELDS = (
     "responsivity",
     "evidence_level",
     "not_recommended",
+    "harm_evidence",
     "references",
+    "factor_evidence",
     "last_review",
     "author_name",
     "author_role",
     "author_structure",
     "author_contact",
 )
+# Fields that are not columns of the tool (save_tool sets them through their own rules).
+LINK_FIELDS = ("risk_factors", "factor_evidence")
 # The free-text ones (whitespace kept as typed, compared line by line in a diff).
 TEXT_FIELDS = (
     "title",
@@ -37,8 +41,9 @@ TEXT_FIELDS = (
     "author_structure",
     "author_contact",
 )
-# The columns save_tool sets from validated data (the risk factors are a relationship).
-EDITABLE_FIELDS = tuple(f for f in SHEET_FIELDS if f != "risk_factors") + ("status",)
+# The columns save_tool sets from validated data (the risk factors and their evidence are on
+# the links).
+EDITABLE_FIELDS = tuple(f for f in SHEET_FIELDS if f not in LINK_FIELDS) + ("status",)
 
 # French names of a sheet's fields, for forms, error summaries and revision diffs.
 FIELD_LABELS = {
@@ -60,7 +65,9 @@ FIELD_LABELS = {
     "responsivity": "Réceptivité (publics)",
     "evidence_level": "Niveau de preuve",
     "not_recommended": "Non recommandé",
+    "harm_evidence": "Effet néfaste (outil non recommandé)",
     "references": "Références",
+    "factor_evidence": "Niveau de preuve par facteur de risque",
     "last_review": "Date de la dernière revue",
     "author_name": "Auteur : nom",
     "author_role": "Auteur : fonction",

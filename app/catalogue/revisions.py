@@ -36,7 +36,11 @@ VALUE_TERMS = {
     "modality": v.MODALITIES,
     "sessions": v.SESSIONS,
     "evidence_level": v.EVIDENCE_LEVELS,
+    "harm_evidence": v.HARM_LEVELS,
 }
+# What a field held before it existed (revisions recorded before migration 0011 lack it), so
+# that a save changing nothing records nothing.
+FIELD_DEFAULTS: dict[str, Any] = {"factor_evidence": {}, "harm_evidence": v.HARM_NONE}
 ELIDE_OVER = 400  # an unchanged stretch longer than this is shortened in a diff...
 ELIDE_KEEP = 120  # ...to this many characters on each side of the changes
 
@@ -62,13 +66,17 @@ def snapshot(tool: Tool) -> Snapshot:
 
 
 def _empty(value: Any) -> bool:
-    return value in (None, "", [], False)
+    return value in (None, "", [], {}, False, v.HARM_NONE)
+
+
+def _value(snapshot: Snapshot, name: str) -> Any:
+    return snapshot.get(name, FIELD_DEFAULTS.get(name))
 
 
 def changed_fields(before: Snapshot | None, after: Snapshot) -> list[str]:
     if before is None:  # the first revision: the fields that hold something
         return [name for name in SHEET_FIELDS if not _empty(after.get(name))]
-    return [name for name in SHEET_FIELDS if before.get(name) != after.get(name)]
+    return [name for name in SHEET_FIELDS if _value(before, name) != _value(after, name)]
 
 
 def latest(session: Session, tool_id: int) -> ToolRevision | None:
@@ -245,6 +253,8 @@ def _readable(name: str, value: Any, factor_labels: dict[str, str]) -> str:
         return "(vide)"
     if name == "not_recommended":
         return "Oui" if value else "Non"
+    if name == "factor_evidence":
+        return _readable_evidence(value, factor_labels)
     if name == "last_review":
         return date.fromisoformat(value).strftime("%d/%m/%Y")
     if name in ("minutes_per_session", "preparation_minutes"):
@@ -252,6 +262,19 @@ def _readable(name: str, value: Any, factor_labels: dict[str, str]) -> str:
     if name in VALUE_TERMS:
         return v.label(VALUE_TERMS[name], str(value))
     return str(value)
+
+
+def _readable_evidence(value: dict[str, Any], factor_labels: dict[str, str]) -> str:
+    """« Addictions : Impact démontré (2 références) ; Emploi : niveau de l'outil (1 référence) »"""
+    parts = []
+    for slug, entry in value.items():
+        level = entry.get("evidence_level")
+        text = v.label(v.EVIDENCE_LEVELS, str(level)) if level is not None else "niveau de l'outil"
+        count = len(entry.get("references") or [])
+        if count:
+            text += f" ({count} référence{'s' if count > 1 else ''})"
+        parts.append(f"{factor_labels.get(slug, slug)} : {text}")
+    return " ; ".join(parts) or "(aucun : le niveau de l'outil pour chaque facteur)"
 
 
 def _item(name: str, value: str, factor_labels: dict[str, str]) -> str:
@@ -267,7 +290,7 @@ def diff(session: Session, before: Snapshot | None, after: Snapshot) -> list[Fie
     before = before or {}
     changes = []
     for name in changed_fields(before or None, after):
-        old, new = before.get(name), after.get(name)
+        old, new = _value(before, name), _value(after, name)
         change = FieldChange(name=name, label=FIELD_LABELS.get(name, name), kind="value")
         if name in LIST_FIELDS:
             change.kind = "list"

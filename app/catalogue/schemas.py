@@ -14,6 +14,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from app.catalogue.evidence import evidence_problems
 from app.catalogue.phases import sheet_problems
 from app.core import vocabulary as v
 from app.core.vocabulary import DRAFT
@@ -61,6 +62,32 @@ def _choices(terms: tuple[v.Term, ...], what: str) -> fields.List:
         fields.String(validate=_one_of(terms, what)),
         load_default=list,
         error_messages={"invalid": f"{what} : liste de valeurs attendue."},
+    )
+
+
+_EVIDENCE_RANGE = "Le niveau de preuve va de 0 à 4."
+
+
+class FactorEvidenceSchema(Schema):
+    """The evidence for one of the tool's factors, when it differs from the tool's own."""
+
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {"unknown": "Champ inconnu.", "type": "Données invalides : objet attendu."}
+
+    evidence_level = fields.Integer(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Range(min=0, max=4, error=_EVIDENCE_RANGE),
+        error_messages={"invalid": _EVIDENCE_RANGE},
+    )
+    references = fields.List(
+        fields.String(
+            validate=validate.Length(max=1000, error="Une référence fait 1000 caractères au plus.")
+        ),
+        load_default=list,
+        error_messages={"invalid": "Références : liste attendue."},
     )
 
 
@@ -139,6 +166,20 @@ class ToolInSchema(Schema):
         load_default=list,
         error_messages={"invalid": "Références : liste attendue."},
     )
+    # factor slug -> its own evidence (app/catalogue/evidence.py); a factor not named has the
+    # tool's level and references
+    factor_evidence = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(FactorEvidenceSchema),
+        load_default=dict,
+        error_messages={
+            "invalid": "Niveau de preuve par facteur : objet attendu (facteur → niveau et "
+            "références)."
+        },
+    )
+    harm_evidence = fields.String(
+        load_default=v.HARM_NONE, validate=_one_of(v.HARM_LEVELS, "Effet néfaste")
+    )
     last_review = fields.Date(
         allow_none=True,
         load_default=None,
@@ -162,6 +203,19 @@ class ToolInSchema(Schema):
             problems = sheet_problems(data["phase"], data.get("risk_factors"), data.get("stages"))
             if problems:
                 raise ValidationError(problems)
+
+    @validates_schema(skip_on_field_errors=True)
+    def _evidence(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Evidence for the tool's own factors only; harm only for a non-recommended tool.
+        On a partial update the catalogue service checks the sheet as it will be saved."""
+        problems = evidence_problems(
+            data.get("risk_factors"),
+            data.get("factor_evidence"),
+            data.get("not_recommended"),
+            data.get("harm_evidence"),
+        )
+        if problems:
+            raise ValidationError(problems)
 
 
 class ToolPatchSchema(ToolInSchema):
@@ -205,7 +259,11 @@ class ToolOutSchema(Schema):
     phase = fields.String()
     evidence_level = fields.Integer()
     not_recommended = fields.Boolean()
+    harm_evidence = fields.String()
     references = fields.List(fields.String())
+    # the factors with evidence of their own (as written), and every factor's level (as read)
+    factor_evidence = fields.Dict(keys=fields.String(), values=fields.Dict())
+    evidence_by_factor = fields.Dict(keys=fields.String(), values=fields.Integer())
     last_review = fields.Date(allow_none=True)
     author_name = fields.String()
     author_role = fields.String()

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.catalogue import revisions, workflow
+from app.catalogue.evidence import evidence_problems, set_factor_evidence
 from app.catalogue.fields import EDITABLE_FIELDS
 from app.catalogue.phases import sheet_problems
-from app.catalogue.scores import refresh_scores
+from app.catalogue.scores import hold_prior, refresh_scores
 from app.core.refusals import Refused
 from app.models import RiskFactor, Tool, ToolRevision, User
 from app.models.base import utcnow
@@ -68,10 +69,12 @@ def save_tool(
     Every save goes through here (pages, API, imports, restoring a revision), so this is where
     a revision is recorded (who, which fields) and a status change becomes a workflow step.
     """
+    hold_prior(session)  # before any row of the tool is locked (see app.catalogue.scores)
     creating = tool is None
     old_status = None if tool is None else tool.status
     if creating or any(name in data for name in ("phase", "risk_factors", "stages")):
         _check_phase(data, tool)
+    _check_evidence(data, tool)
     if tool is None:
         tool = Tool()
         wanted = data.get("slug") or slugify(data["title"])
@@ -90,12 +93,33 @@ def save_tool(
     if creating:
         session.add(tool)
     tool.updated_at = utcnow()
+    if "factor_evidence" in data:
+        session.flush()  # the links first: the evidence is stored on them
+        set_factor_evidence(session, tool, data["factor_evidence"])
+    elif "risk_factors" in data:
+        session.flush()
+        session.expire(tool, ["factor_links"])  # a factor removed took its evidence with it
     refresh_scores(session, [tool])
     session.flush()
     if creating or tool.status != old_status:
         workflow.record_step(session, tool, old_status, tool.status, author, source=source)
     revisions.record(session, tool, author, source=source, restored_from=restored_from)
     return tool
+
+
+def _check_evidence(data: Mapping[str, Any], tool: Tool | None) -> None:
+    """The evidence per factor names only the tool's factors, and harm is said only of a
+    non-recommended tool: checked on the sheet as it will be saved, before anything changes."""
+    # factors removed take their evidence with them: only the evidence sent is checked then
+    kept = tool.factor_evidence if tool is not None and "risk_factors" not in data else {}
+    problems = evidence_problems(
+        data.get("risk_factors", tool.risk_factor_slugs if tool is not None else []),
+        data.get("factor_evidence", kept),
+        data.get("not_recommended", tool.not_recommended if tool is not None else False),
+        data.get("harm_evidence", tool.harm_evidence if tool is not None else None),
+    )
+    if problems:
+        raise CatalogueError(problems)
 
 
 def _check_phase(data: Mapping[str, Any], tool: Tool | None) -> None:

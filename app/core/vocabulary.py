@@ -187,6 +187,20 @@ EVIDENCE_MEANINGS = (
     "Au moins une évaluation aux résultats positifs.",
     "Plusieurs évaluations rigoureuses ou une méta-analyse montrant un effet positif.",
 )
+# How strong the evidence against a *non recommandé* tool is: none (no effect shown, or not
+# said), harm suspected, harm shown (e.g. Scared Straight). Only a non-recommended tool has one.
+HARM_NONE = "none"
+HARM_LEVELS = (
+    Term(HARM_NONE, "Aucun effet néfaste établi"),
+    Term("suspected", "Effet néfaste suspecté"),
+    Term("shown", "Effet néfaste démontré"),
+)
+HARM_MEANINGS = {
+    HARM_NONE: "Les évaluations ne montrent pas d'effet, sans montrer d'effet néfaste.",
+    "suspected": "Des évaluations laissent penser que l'outil peut aggraver le risque de récidive.",
+    "shown": "Plusieurs évaluations rigoureuses ou une méta-analyse montrent que l'outil "
+    "augmente le risque de récidive.",
+}
 # A tool's statuses, named once: only published tools are in the index and seen by officers.
 DRAFT, REVIEW, PUBLISHED, ARCHIVED = "draft", "review", "published", "archived"
 STATUSES = (

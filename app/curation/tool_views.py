@@ -26,6 +26,7 @@ from app.catalogue.fields import FIELD_LABELS, TEXT_FIELDS
 from app.catalogue.lookups import tool_or_404
 from app.catalogue.risk_factors import all_factors
 from app.catalogue.schemas import ToolInSchema
+from app.catalogue.scores import hold_prior
 from app.catalogue.service import CatalogueError, restore_revision, save_tool
 from app.catalogue.views import render_sheet
 from app.core import vocabulary as v
@@ -195,6 +196,8 @@ def values_from_tool(tool: Tool | None) -> dict[str, Any]:
             "responsivity": [],
             "references": "",
             "not_recommended": False,
+            "harm_evidence": v.HARM_NONE,
+            "factor_evidence": {},
         }
     values = {name: getattr(tool, name) or "" for name in TEXT_FIELDS}
     values.update(
@@ -206,7 +209,15 @@ def values_from_tool(tool: Tool | None) -> dict[str, Any]:
         preparation_minutes=_number(tool.preparation_minutes),
         evidence_level=str(tool.evidence_level),
         not_recommended=tool.not_recommended,
+        harm_evidence=tool.harm_evidence,
         references="\n".join(tool.references or []),
+        factor_evidence={
+            slug: {
+                "evidence_level": "" if e["evidence_level"] is None else str(e["evidence_level"]),
+                "references": "\n".join(e["references"]),
+            }
+            for slug, e in tool.factor_evidence.items()
+        },
         last_review=tool.last_review.isoformat() if tool.last_review else "",
         risk_factors=tool.risk_factor_slugs,
         stages=list(tool.stages),
@@ -239,8 +250,30 @@ def values_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
     ):
         values[name] = form.get(name, "").strip()
     values["not_recommended"] = form.get("not_recommended") == "1"
+    values["harm_evidence"] = form.get("harm_evidence", "").strip()
+    values["factor_evidence"] = _factor_evidence_from_form(form)
     values["base_revision"] = form.get("base_revision", "").strip()
     return values
+
+
+# One select and one text area per risk factor: "<prefix><factor slug>".
+FACTOR_LEVEL_PREFIX, FACTOR_REFERENCES_PREFIX = "evidence_level__", "references__"
+
+
+def _factor_evidence_from_form(form: MultiDict[str, str]) -> dict[str, dict[str, str]]:
+    """The evidence typed per factor (kept as typed); a factor left at the tool's level and
+    without references is not named."""
+    typed: dict[str, dict[str, str]] = {}
+    for key in form:
+        for prefix, field in (
+            (FACTOR_LEVEL_PREFIX, "evidence_level"),
+            (FACTOR_REFERENCES_PREFIX, "references"),
+        ):
+            value = form.get(key, "").strip()
+            if key.startswith(prefix) and value:
+                typed.setdefault(key[len(prefix) :], {"evidence_level": "", "references": ""})
+                typed[key[len(prefix) :]][field] = value
+    return typed
 
 
 def _date(text: str) -> str:
@@ -260,6 +293,16 @@ def schema_input(values: dict[str, Any], creating: bool) -> dict[str, Any]:
         line.strip() for line in values["references"].splitlines() if line.strip()
     ]
     data["not_recommended"] = values["not_recommended"]
+    data["harm_evidence"] = values["harm_evidence"] or v.HARM_NONE
+    data["factor_evidence"] = {
+        slug: {
+            "evidence_level": typed["evidence_level"] or None,
+            "references": [
+                line.strip() for line in typed["references"].splitlines() if line.strip()
+            ],
+        }
+        for slug, typed in values["factor_evidence"].items()
+    }
     for name in ("kind", "phase", "evidence_level"):
         data[name] = values[name]
     for name in ("modality", "sessions", "minutes_per_session", "preparation_minutes"):
@@ -298,7 +341,9 @@ FORM_FIELDS = (
     "precautions",
     "evidence_level",
     "not_recommended",
+    "harm_evidence",
     "references",
+    "factor_evidence",
     "last_review",
     "author_name",
     "author_role",
@@ -345,6 +390,8 @@ def _save_form(tool: Tool | None) -> Response | tuple[str, int]:
     creating = tool is None
     values = values_from_form(request.form)
     if tool is not None:  # not creating
+        # The scores' prior before the tool's row (app.catalogue.scores: the two in this order)
+        hold_prior(db.session)
         # Someone saved the sheet since this form was opened: show it rather than overwrite it.
         # The row lock makes a concurrent save wait here, then see the other's revision.
         db.session.refresh(tool, with_for_update=True)

@@ -1,7 +1,8 @@
 """The whole catalogue as one JSON document: `romin export` writes it, `romin import` reads it back.
 
 What travels: the risk factors, every tool with every column of its sheet (status and dates
-included) and its factors, and its supports' metadata. What does not: ids (slugs identify
+included), its factors with the evidence of those that have their own (`factor_evidence`, see
+app/catalogue/evidence.py), and its supports' metadata. What does not: ids (slugs identify
 tools and factors, tool + filename identify a support), users and anything tied to them
 (feedback, workflow steps, revisions), and derived data (ranking scores, recomputed on import).
 
@@ -52,10 +53,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from app.catalogue import revisions, workflow
+from app.catalogue.evidence import clean, evidence_problems, set_factor_evidence
 from app.catalogue.phases import sheet_problems
 from app.catalogue.risk_factors import all_factors
 from app.catalogue.schemas import ToolInSchema
-from app.catalogue.scores import refresh_scores
+from app.catalogue.scores import hold_prior, refresh_scores
 from app.catalogue.supports import TYPES, SupportRejected, detect_type, set_support_file
 from app.core.refusals import WHOLE, Refused
 from app.curation.factor_edits import FactorValues, check_factors, locked_factors
@@ -123,6 +125,7 @@ def export_catalogue(
     for tool in session.scalars(select(Tool).order_by(Tool.slug)):
         entry = {c.name: _plain(getattr(tool, c.key)) for c in columns}
         entry["risk_factors"] = tool.risk_factor_slugs
+        entry["factor_evidence"] = tool.factor_evidence
         entry["supports"] = [
             {name: getattr(s, name) for name in SUPPORT_FIELDS}
             for s in sorted(tool.supports, key=lambda s: (s.position, s.filename))
@@ -244,6 +247,7 @@ def validate(session: Session, data: dict[str, Any]) -> CheckedCatalogue:
     known_factors = {f.slug for f in all_factors(session)} | {f["slug"] for f in factors}
     tools = _validate_tools(data["tools"], known_factors, errors)
     _check_phases(session, tools, errors)
+    _check_factor_evidence(session, tools, errors)
     if errors:
         raise InvalidCatalogue(errors)
     return CheckedCatalogue(factors, tools)
@@ -351,7 +355,9 @@ def _validate_tools(
             continue
         if isinstance(item.get("slug"), str):
             where = f"outil n° {n} (« {item['slug']} »)"
-        problems = _field_problems(item, {*columns, "risk_factors", "supports"}, ("slug", "status"))
+        problems = _field_problems(
+            item, {*columns, "risk_factors", "factor_evidence", "supports"}, ("slug", "status")
+        )
         sheet = {k: val for k, val in item.items() if k in schema.fields}
         try:
             loaded = schema.load(sheet)
@@ -382,6 +388,24 @@ def _validate_tools(
             continue
         tools.append(converted)
     return tools
+
+
+def _check_factor_evidence(
+    session: Session, tools: list[dict[str, Any]], errors: list[str]
+) -> None:
+    """Evidence given for a tool's factors the file does not list: checked against the factors
+    the tool has in the database (the schema checked the tools that list theirs)."""
+    partial = {t["slug"]: t for t in tools if "factor_evidence" in t and "risk_factors" not in t}
+    if not partial:
+        return
+    found = {t.slug: t for t in session.scalars(select(Tool).where(Tool.slug.in_(partial)))}
+    for slug, item in partial.items():
+        tool = found.get(slug)
+        problems = evidence_problems(
+            tool.risk_factor_slugs if tool is not None else [], item["factor_evidence"], None, None
+        )
+        for found_problems in problems.values():
+            errors.append(f"outil « {slug} » : « factor_evidence » : {' '.join(found_problems)}")
 
 
 _PHASE_FIELDS = ("phase", "risk_factors", "stages")
@@ -527,15 +551,19 @@ def apply_catalogue(
     progress: Callable[[int], None] = lambda n: None,
 ) -> ImportReport:
     """Upsert a checked file (see import_catalogue)."""
+    hold_prior(session)  # before any tool row is locked (see app.catalogue.scores)
     report = ImportReport()
     factors = _import_factors(session, checked.factors, report.factors)
     files = _FileFinder(files_dir)
     tools = {t.slug: t for t in session.scalars(select(Tool))}  # one query, not one per tool
     changed: list[tuple[Tool, str | None]] = []  # (tool, its status before, None: created)
+    evidence: list[tuple[Tool, dict[str, Any]]] = []  # stored on the links once they exist
     for item in checked.tools:
-        _import_tool(session, item, tools, factors, files, report, changed)
+        _import_tool(session, item, tools, factors, files, report, changed, evidence)
         progress(1)
     session.flush()
+    for tool, factor_evidence in evidence:
+        set_factor_evidence(session, tool, factor_evidence)
     if changed:
         # derived, never in the file: recomputed once for all (one catalogue mean, one query)
         refresh_scores(session, [tool for tool, _old in changed])
@@ -587,8 +615,10 @@ def _import_tool(
     files: _FileFinder,
     report: ImportReport,
     changed_tools: list[tuple[Tool, str | None]],
+    evidence: list[tuple[Tool, dict[str, Any]]],
 ) -> None:
-    values = {k: val for k, val in item.items() if k not in ("risk_factors", "supports")}
+    links = ("risk_factors", "factor_evidence", "supports")
+    values = {k: val for k, val in item.items() if k not in links}
     tool = tools.get(item["slug"])
     creating = tool is None
     old_status = None if tool is None else tool.status
@@ -603,6 +633,11 @@ def _import_tool(
         if "risk_factors" in item and set(tool.risk_factor_slugs) != set(item["risk_factors"]):
             tool.risk_factors = [factors[slug] for slug in item["risk_factors"]]
             changed = True
+    if "factor_evidence" in item and (
+        creating or tool.factor_evidence != clean(item["factor_evidence"])
+    ):
+        evidence.append((tool, item["factor_evidence"]))
+        changed = True
     if changed:
         changed_tools.append((tool, old_status))
     if creating:

@@ -11,13 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.catalogue.risk_factors import ensure_risk_factors
-from app.catalogue.scores import catalogue_mean, current_weights, refresh_scores
+from app.catalogue.scores import current_weights
 from app.catalogue.service import save_tool
 from app.catalogue.supports import add_support
-from app.core.vocabulary import PUBLISHED
+from app.core.vocabulary import HARM_NONE, PUBLISHED
 from app.demo.worksheets import render_support_pdf
 from app.feedback.ratings import rate
 from app.models import Tool, User
+from app.pilotage.weights import recompute_all_scores
 
 DEMO_FILE = Path(__file__).resolve().parent.parent / "demo" / "catalogue.yaml"
 DEMO_DOMAIN = "demo.romin.invalid"
@@ -57,7 +58,16 @@ def tool_fields(entry: dict) -> dict:
         "responsivity": entry.get("responsivity", []),
         "evidence_level": entry.get("evidence_level", 0),
         "not_recommended": bool(entry.get("not_recommended", False)),
+        "harm_evidence": entry.get("harm_evidence", HARM_NONE),
         "references": entry.get("references", []) or [],
+        # the factors whose evidence differs from the tool's: {slug: {evidence_level, references}}
+        "factor_evidence": {
+            slug: {
+                "evidence_level": own.get("evidence_level"),
+                "references": own.get("references", []) or [],
+            }
+            for slug, own in (entry.get("factor_evidence") or {}).items()
+        },
         "last_review": entry.get("last_review"),
         "author_name": author.get("name", ""),
         "author_role": author.get("role", ""),
@@ -125,7 +135,7 @@ def seed(
             is_demo=True,
         )
         report.feedback += 1
-    # every score against the final catalogue mean
-    refresh_scores(session, list(tools.values()), current_weights(session), catalogue_mean(session))
+    # every score against one new prior: the final catalogue mean, today
+    recompute_all_scores(session, current_weights(session), reason="seed")
     session.flush()
     return report

@@ -46,6 +46,7 @@ _DOC_COLUMNS = (
     "responsivity",
     "evidence_level",
     "not_recommended",
+    "harm_evidence",
     "scores",
     "last_review",
     "updated_at",
@@ -61,12 +62,17 @@ def _documents(
     """Documents for a batch of tool rows: links, support counts and ratings in one query each."""
     ids = [r.id for r in rows]
     linked: dict[int, list[RiskFactor]] = {}
-    for tool_id, factor_id in session.execute(
-        select(tool_risk_factors.c.tool_id, tool_risk_factors.c.risk_factor_id).where(
-            tool_risk_factors.c.tool_id.in_(ids)
-        )
+    levels: dict[int, dict[str, int]] = {}  # the factors' own evidence levels
+    for tool_id, factor_id, level in session.execute(
+        select(
+            tool_risk_factors.c.tool_id,
+            tool_risk_factors.c.risk_factor_id,
+            tool_risk_factors.c.evidence_level,
+        ).where(tool_risk_factors.c.tool_id.in_(ids))
     ):
         linked.setdefault(tool_id, []).append(factors[factor_id])
+        if level is not None:
+            levels.setdefault(tool_id, {})[factors[factor_id].slug] = level
     supports = dict(
         session.execute(
             select(Support.tool_id, func.count())
@@ -103,6 +109,8 @@ def _documents(
                     responsivity=list(r.responsivity),
                     evidence_level=r.evidence_level,
                     not_recommended=r.not_recommended,
+                    harm_evidence=r.harm_evidence,
+                    factor_evidence=levels.get(r.id, {}),
                     rating_average=overall.average,
                     rating_count=overall.count,
                     scores=dict(r.scores or {}),

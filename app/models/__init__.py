@@ -2,25 +2,27 @@
 
 from app.models.accounts import ApiToken, User
 from app.models.base import Base
-from app.models.catalogue import RiskFactor, Support, Tool, tool_risk_factors
+from app.models.catalogue import RiskFactor, Support, Tool, ToolRiskFactor, tool_risk_factors
 from app.models.curation import ToolRevision, WorkflowStep
 from app.models.feedback import Feedback
 from app.models.index_job import IndexJob
 from app.models.index_state import IndexState
 from app.models.moderation import CommentDecision, CommentReport
 from app.models.outbox import IndexOutbox
-from app.models.ranking import RankingWeightsVersion
+from app.models.ranking import RankingWeightsVersion, ScorePrior
 
 __all__ = [
     "Base",
     "RiskFactor",
     "Support",
     "Tool",
+    "ToolRiskFactor",
     "tool_risk_factors",
     "ApiToken",
     "User",
     "Feedback",
     "RankingWeightsVersion",
+    "ScorePrior",
     "IndexState",
     "IndexOutbox",
     "ToolRevision",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     ARRAY,
@@ -29,6 +30,11 @@ tool_risk_factors = Table(
     Base.metadata,
     Column("tool_id", ForeignKey("tools.id", ondelete="CASCADE"), primary_key=True),
     Column("risk_factor_id", ForeignKey("risk_factors.id", ondelete="RESTRICT"), primary_key=True),
+    # The evidence for this factor (migration 0011), when it differs from the tool's own: NULL
+    # is the tool's level, and the tool's references.
+    Column("evidence_level", Integer, nullable=True),
+    Column("references", ARRAY(Text), nullable=True),
+    CheckConstraint("evidence_level BETWEEN 0 AND 4", name="evidence_level_range"),
 )
 
 
@@ -52,6 +58,9 @@ class Tool(Base):
     __table_args__ = (
         CheckConstraint("evidence_level BETWEEN 0 AND 4", name="evidence_level_range"),
         CheckConstraint("status IN ('draft','review','published','archived')", name="status_known"),
+        CheckConstraint(
+            "harm_evidence IN ('none','suspected','shown')", name="harm_evidence_known"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,6 +81,8 @@ class Tool(Base):
     responsivity: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
     evidence_level: Mapped[int] = mapped_column(Integer, default=0)
     not_recommended: Mapped[bool] = mapped_column(Boolean, default=False)
+    # How strong the evidence against a non-recommended tool is (app.core.vocabulary.HARM_LEVELS)
+    harm_evidence: Mapped[str] = mapped_column(String(20), default="none", server_default="none")
     references: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     last_review: Mapped[date | None] = mapped_column(Date)
     author_name: Mapped[str] = mapped_column(String(200), default="")
@@ -97,9 +108,59 @@ class Tool(Base):
         lazy="selectin",
     )
 
+    # The same links with their evidence per factor (read only: `risk_factors` writes the links,
+    # app.catalogue.evidence their evidence).
+    factor_links: Mapped[list[ToolRiskFactor]] = relationship(viewonly=True, lazy="selectin")
+
     @property
     def risk_factor_slugs(self) -> list[str]:
         return [f.slug for f in self.risk_factors]
+
+    @property
+    def factor_evidence(self) -> dict[str, dict[str, Any]]:
+        """The factors whose evidence differs from the tool's own: slug -> {"evidence_level": a
+        level or None (the tool's), "references": a list (empty: the tool's)}."""
+        return {
+            link.risk_factor.slug: {
+                "evidence_level": link.evidence_level,
+                "references": list(link.references or []),
+            }
+            for link in sorted(self.factor_links, key=lambda k: k.risk_factor.position)
+            if link.evidence_level is not None or link.references
+        }
+
+    @property
+    def evidence_by_factor(self) -> dict[str, int]:
+        """Every factor of the tool with its evidence level (its own, or else the tool's)."""
+        return {f.slug: self.evidence_for(f.slug) for f in self.risk_factors}
+
+    def evidence_for(self, factor: str | None) -> int:
+        """The evidence level for a factor (the tool's own level when it has none of its own)."""
+        for link in self.factor_links:
+            if link.risk_factor.slug == factor and link.evidence_level is not None:
+                return link.evidence_level
+        return self.evidence_level
+
+    def references_for(self, factor: str) -> list[str]:
+        """The references for a factor: its own, or else the tool's."""
+        for link in self.factor_links:
+            if link.risk_factor.slug == factor and link.references:
+                return list(link.references)
+        return list(self.references or [])
+
+
+class ToolRiskFactor(Base):
+    """A tool's link to a risk factor, read with the evidence for that factor (read only through
+    the ORM: `Tool.risk_factors` adds and removes links, app.catalogue.evidence sets evidence)."""
+
+    __table__ = tool_risk_factors
+
+    tool_id: Mapped[int]
+    risk_factor_id: Mapped[int]
+    evidence_level: Mapped[int | None]
+    references: Mapped[list[str] | None]
+
+    risk_factor: Mapped[RiskFactor] = relationship(viewonly=True, lazy="joined")
 
 
 class Support(Base):

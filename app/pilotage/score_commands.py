@@ -1,4 +1,6 @@
-"""`romin scores refresh`: every tool's stored scores against today's catalogue mean."""
+"""`romin scores refresh`: every tool's stored scores against a new prior (today's catalogue mean
+and date), stored with them in one transaction and pushed to the index in one push (the nightly
+job of docker-compose.yml)."""
 
 from __future__ import annotations
 

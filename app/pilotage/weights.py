@@ -1,8 +1,9 @@
 """Ranking weights as support staff set them: validation, versions, rollback and preview.
 
 Saving (or rolling back) appends a version row, then recomputes every tool's stored scores in
-batches with one catalogue mean. The tools whose scores were set are marked dirty by the session
-hooks (app.index_sync.hooks) and reach the index once the caller commits. The preview writes nothing.
+batches against one new prior (app.catalogue.scores: the catalogue mean, the smoothing strengths,
+today), stored with them. The tools whose scores were set are marked for the index and reach it
+once the caller commits, in one push of scores only. The preview writes nothing.
 """
 
 from __future__ import annotations
@@ -18,8 +19,12 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from app.catalogue.scores import (
-    catalogue_mean,
+    current_prior,
     current_weights,
+    factor_levels,
+    hold_prior_exclusively,
+    new_prior,
+    prior_weights,
     rating_stats,
 )
 from app.core.refusals import Refused
@@ -236,7 +241,7 @@ def save_weights(
     )
     session.add(version)
     session.flush()
-    recompute_all_scores(session, weights)
+    recompute_all_scores(session, weights, reason="weights")
     return version
 
 
@@ -251,17 +256,32 @@ def rollback_to(
     return save_weights(session, values, note, user, rolled_back_from=old.id)
 
 
-def recompute_all_scores(session: Session, weights: Weights, batch_size: int | None = None) -> int:
-    """Every tool's stored scores, in batches by id, with one catalogue mean. Returns the count.
+def recompute_all_scores(
+    session: Session,
+    weights: Weights,
+    batch_size: int | None = None,
+    *,
+    reason: str = "refresh",
+    today: date | None = None,
+) -> int:
+    """Every tool's stored scores, in batches by id, against one new prior. Returns the count.
+
+    The prior moves here only: the catalogue mean now, the smoothing strengths of `weights` and
+    `today` are stored as a new `score_priors` row (app.catalogue.scores.new_prior), in this
+    transaction, after waiting for every transaction that scored a tool against the old one
+    (an exclusive lock, which new ratings wait for until this one commits).
 
     Set-based, as a save must reach the index within seconds for 10,000 tools: per batch, the
-    scoring columns and the factors' slugs (one query), the feedback statistics (one query),
-    then one UPDATE of every score. The tools are marked for the index by hand (no ORM flush
-    sees them), as a change of scores only (app.index_sync.hooks.sync_scores pushes partial documents).
+    scoring columns and the factors' slugs (one query), the feedback statistics and the
+    factors' own evidence levels (one query each), then one UPDATE of every score. The tools are
+    marked for the index by hand (no ORM flush sees them), as a change of scores only
+    (app.index_sync.hooks.sync_scores pushes partial documents), in one push after the commit.
     """
     batch_size = batch_size or BATCH_SIZE
+    hold_prior_exclusively(session)
     session.flush()
-    mean = catalogue_mean(session)
+    prior = new_prior(session, weights, reason=reason, today=today)
+    mean, reference_date = prior.catalogue_mean, prior.reference_date
     slugs = (
         select(func.array_agg(aggregate_order_by(RiskFactor.slug, RiskFactor.position)))
         .select_from(tool_risk_factors)
@@ -287,6 +307,7 @@ def recompute_all_scores(session: Session, weights: Weights, batch_size: int | N
             break
         last_id = rows[-1].id
         stats = rating_stats(session, [r.id for r in rows])
+        levels = factor_levels(session, [r.id for r in rows])
         scores = [
             json.dumps(
                 tool_scores(
@@ -298,6 +319,8 @@ def recompute_all_scores(session: Session, weights: Weights, batch_size: int | N
                     weights=weights,
                     prior_mean=mean,
                     last_review=r.last_review,
+                    today=reference_date,
+                    factor_evidence=levels.get(r.id),
                 )
             )
             for r in rows
@@ -446,6 +469,9 @@ def preview(session: Session, factor_slug: str, new_weights: Weights, limit: int
     """Top `limit` for a risk factor with the current weights and with `new_weights`. No write.
 
     Over every published tool of the factor: one query for the tools, one for their feedback.
+    Both orders use the stored prior's mean and reference date (so "before" is the order the
+    search serves, and the preview shows the effect of the weights alone), and the factor's own
+    evidence level where the tool has one.
     """
     factor = session.scalar(select(RiskFactor).where(RiskFactor.slug == factor_slug))
     if factor is None:
@@ -456,7 +482,7 @@ def preview(session: Session, factor_slug: str, new_weights: Weights, limit: int
                 Tool.id,
                 Tool.slug,
                 Tool.title,
-                Tool.evidence_level,
+                func.coalesce(tool_risk_factors.c.evidence_level, Tool.evidence_level),
                 Tool.not_recommended,
                 Tool.last_review,
             )
@@ -467,9 +493,9 @@ def preview(session: Session, factor_slug: str, new_weights: Weights, limit: int
         .all()
     )
     stats = rating_stats(session, [r[0] for r in rows])
-    mean = catalogue_mean(session)
-    current = current_weights(session)
-    today = date.today()
+    prior = current_prior(session)
+    mean, today = prior.catalogue_mean, prior.reference_date
+    current = prior_weights(session, prior)
     before = _ranked(rows, current, factor.slug, stats, mean, today)
     after = _ranked(rows, new_weights, factor.slug, stats, mean, today)
     rank_before = {r.tool_id: r.rank for r in before}

@@ -242,10 +242,28 @@ _ARRAY_COLUMNS = {
 }
 
 
-def _facet_condition(attribute: str, values: tuple[str, ...] | str) -> ColumnElement[bool]:
-    """One facet group: any of its values (OR)."""
+def _evidence_expr(factor: str | None) -> ColumnElement[int]:
+    """A tool's evidence level for the searched factor (its own, else the tool's), as the index
+    holds it in `factor_evidence_<slug>`; the tool's without a factor."""
+    if not factor:
+        return Tool.evidence_level.expression
+    own = (
+        select(tool_risk_factors.c.evidence_level)
+        .join(RiskFactor, RiskFactor.id == tool_risk_factors.c.risk_factor_id)
+        .where(tool_risk_factors.c.tool_id == Tool.id, RiskFactor.slug == factor)
+        .scalar_subquery()
+    )
+    return func.coalesce(own, Tool.evidence_level)
+
+
+def _facet_condition(
+    attribute: str, values: tuple[str, ...] | str, factor: str | None = None
+) -> ColumnElement[bool]:
+    """One facet group: any of its values (OR); the evidence level is the factor's."""
     if isinstance(values, str):
         values = (values,)
+    if attribute == "evidence_level":
+        return _evidence_expr(factor).in_([int(v) for v in values])
     if attribute in _SCALAR_COLUMNS:
         column = _SCALAR_COLUMNS[attribute]
         wanted = [int(v) for v in values] if attribute == "evidence_level" else list(values)
@@ -282,9 +300,9 @@ def _conditions(query: SearchQuery, without: str | None = None) -> list[ColumnEl
             and attribute != without
             and (attribute in _SCALAR_COLUMNS or attribute in _ARRAY_COLUMNS)
         ):
-            conditions.append(_facet_condition(attribute, values))
+            conditions.append(_facet_condition(attribute, values, query.factor))
     if query.min_evidence:
-        conditions.append(Tool.evidence_level >= query.min_evidence)
+        conditions.append(_evidence_expr(query.factor) >= query.min_evidence)
     if query.text and not query.keep_rest:
         conditions.append(_text_match(query.text))
     return conditions
@@ -322,6 +340,7 @@ def search_database(session: Session, query: SearchQuery) -> SearchResult:
             ratings.c.n,
             _score_expr(query.factor).label("score"),
             (matched if matched is not None else literal(bool(query.text) or None)).label("m"),
+            _evidence_expr(query.factor).label("e"),
         )
         .outerjoin(ratings, ratings.c.tool_id == Tool.id)
         .where(conditions)
@@ -329,7 +348,7 @@ def search_database(session: Session, query: SearchQuery) -> SearchResult:
         .offset((query.page - 1) * query.per_page)
         .limit(query.per_page)
     ).all()
-    hits = [_hit(tool, avg, n, score, m) for tool, avg, n, score, m in rows]
+    hits = [_hit(tool, avg, n, score, m, evidence=e) for tool, avg, n, score, m, e in rows]
     return SearchResult(
         hits,
         total,
@@ -341,7 +360,13 @@ def search_database(session: Session, query: SearchQuery) -> SearchResult:
 
 
 def _hit(
-    tool: Tool, avg: Decimal | None, n: int | None, score: float, matched: bool | None
+    tool: Tool,
+    avg: Decimal | None,
+    n: int | None,
+    score: float,
+    matched: bool | None,
+    *,
+    evidence: int | None = None,
 ) -> dict[str, Any]:
     return {
         "id": tool.id,
@@ -356,7 +381,8 @@ def _hit(
         "sessions": tool.sessions,
         "minutes_per_session": tool.minutes_per_session,
         "preparation_minutes": tool.preparation_minutes,
-        "evidence_level": tool.evidence_level,
+        # the searched factor's level (as Meilisearch's path swaps it in)
+        "evidence_level": tool.evidence_level if evidence is None else evidence,
         "not_recommended": tool.not_recommended,
         "tier": 0 if tool.not_recommended else 1,
         "rating_average": round(float(avg), 2) if avg is not None else None,
@@ -388,7 +414,11 @@ def facet_counts_database(session: Session, query: SearchQuery) -> dict[str, dic
             inner = select(value).where(conditions).subquery()
             stmt = select(inner.c.v, func.count()).group_by(inner.c.v)
         else:
-            column = _SCALAR_COLUMNS[attribute]
+            column = (
+                _evidence_expr(query.factor)
+                if attribute == "evidence_level"
+                else _SCALAR_COLUMNS[attribute]
+            )
             stmt = (
                 select(column, func.count()).where(conditions, column.is_not(None)).group_by(column)
             )

@@ -103,7 +103,11 @@ def test_export_import_into_an_empty_database_export_gives_the_same_json(
     assert len(catalogue["tools"]) >= 40 and len(catalogue["risk_factors"]) == 7
     assert [t["slug"] for t in catalogue["tools"]] == sorted(t["slug"] for t in catalogue["tools"])
     sample = catalogue["tools"][2]
-    assert set(sample) == {c.name for c in tool_columns()} | {"risk_factors", "supports"}
+    assert set(sample) == {c.name for c in tool_columns()} | {
+        "risk_factors",
+        "factor_evidence",
+        "supports",
+    }
     assert {"status", "created_at", "updated_at", "last_review", "references"} <= set(sample)
     assert "scores" not in sample and "id" not in sample  # derived, internal
     assert {t["status"] for t in catalogue["tools"]} >= {"draft", "archived", "published"}

@@ -38,12 +38,14 @@ TOOL_KEYS = {
     "responsivity",
     "evidence_level",
     "not_recommended",
+    "harm_evidence",
     "references",
+    "factor_evidence",
     "last_review",
     "author",
     "supports",
 }
-OPTIONAL_TOOL_KEYS = {"last_review"}
+OPTIONAL_TOOL_KEYS = {"last_review", "harm_evidence", "factor_evidence"}
 AUTHOR_KEYS = {"name", "role", "structure", "contact"}
 SUPPORT_KEYS = {"filename", "title", "intro", "sections"}
 SECTION_KEYS = {"heading", "body", "lines", "table"}
@@ -301,3 +303,33 @@ def test_feedback_makes_rankings_differ(tools, feedback):
     assert sum(1 for f in factors.values() if len(f) >= 3) >= 3
     # no demo feedback on a tool that is not recommended
     assert not {t["slug"] for t in tools if t["not_recommended"]} & set(per_tool)
+
+
+def test_evidence_per_factor_names_the_tools_own_factors(tools):
+    """A tool's evidence of its own per factor (app/catalogue/evidence.py) is for its factors,
+    with a level on the ladder; harm is said of a non-recommended tool only."""
+    for t in tools:
+        for slug, own in (t.get("factor_evidence") or {}).items():
+            assert slug in t["risk_factors"], (t["slug"], slug)
+            assert set(own) <= {"evidence_level", "references"}, (t["slug"], slug)
+            assert own.get("evidence_level") in (None, *range(len(v.EVIDENCE_LEVELS))), t["slug"]
+        assert t.get("harm_evidence", v.HARM_NONE) in v.slugs(v.HARM_LEVELS), t["slug"]
+        if t.get("harm_evidence", v.HARM_NONE) != v.HARM_NONE:
+            assert t["not_recommended"], t["slug"]
+
+
+def test_generic_tools_keep_their_level_only_where_their_evidence_is(tools):
+    """Motivational interviewing and relapse prevention are demonstrated for addictions, not for
+    every factor they are used with; Scared Straight is shown to do harm."""
+    by_slug = {t["slug"]: t for t in tools}
+
+    def level(slug: str, factor: str) -> int:
+        own = (by_slug[slug].get("factor_evidence") or {}).get(factor) or {}
+        return own.get("evidence_level", by_slug[slug]["evidence_level"])
+
+    for slug in ("entretien-motivationnel", "plan-prevention-rechute"):
+        assert level(slug, "addictions") == 4
+        assert level(slug, "entourage") <= 2
+    assert level("pratiques-correctionnelles-fondamentales", "emploi") <= 2
+    assert level("trame-entretien-evaluation-rbr", "loisirs") <= 1
+    assert by_slug["visites-dissuasives-scared-straight"]["harm_evidence"] == "shown"
