@@ -185,10 +185,16 @@ def _merge_facets(
     return facets
 
 
+# where a tool holds the words that rank (a hit's "matched_in"), when words rank within filters
+IN_TITLE_OR_SUMMARY = "title_or_summary"
+FURTHER_DOWN = "further_down"
+
+
 def _hit(
     raw: dict[str, Any],
     score_key: str,
     matched: bool | None,
+    matched_in: str | None = None,
     *,
     evidence_key: str = "evidence_level",
 ) -> dict[str, Any]:
@@ -197,6 +203,7 @@ def _hit(
     hit["score"] = hit.pop(score_key, hit.get("score"))
     hit["evidence_level"] = hit.pop(evidence_key, hit.get("evidence_level"))
     hit["matched"] = matched
+    hit["matched_in"] = matched_in
     return hit
 
 
@@ -268,7 +275,7 @@ def _run_segmented(client: MeiliClient, index_uid: str, query: SearchQuery) -> S
     start = (query.page - 1) * query.per_page
     end = start + query.per_page
     requests: list[dict[str, Any]] = []
-    flags: list[bool] = []
+    flags: list[int] = []  # each request's segment: 2 title or summary, 1 further down, 0 none
     offset = 0
     for segment in segments:
         lo, hi = max(start, offset), min(end, offset + segment.size)
@@ -288,15 +295,16 @@ def _run_segmented(client: MeiliClient, index_uid: str, query: SearchQuery) -> S
                     HEADLINE_ATTRIBUTES if segment.matching == 2 else TEXT_ATTRIBUTES
                 )
             requests.append(_with_filter(body, conditions))
-            flags.append(segment.matching > 0)
+            flags.append(segment.matching)
         offset += segment.size
     counts = _with_filter({"q": "", "limit": 0, "facets": _facet_names(query)}, _conditions(query))
     answers = client.multi_search([counts, *_facet_queries(query, ""), *requests], index_uid)
     own_count = len(answers) - 1 - len(requests)
     main, own, pages = answers[0], answers[1 : 1 + own_count], answers[1 + own_count :]
     score_key, evidence_key = score_field(query.factor), evidence_field(query.factor)
+    where = {2: IN_TITLE_OR_SUMMARY, 1: FURTHER_DOWN}
     hits = [
-        _hit(raw, score_key, matching, evidence_key=evidence_key)
+        _hit(raw, score_key, matching > 0, where.get(matching), evidence_key=evidence_key)
         for answer, matching in zip(pages, flags)
         for raw in answer["hits"]
     ]

@@ -6,12 +6,16 @@ feedback feature: ratings form and comments)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask import Blueprint, Response, abort, g, render_template, request, send_file
 
 from app.accounts.auth import current_user, public
+from app.catalogue.positions import positions
+from app.catalogue.rank_explanation import explain_hit, explain_sheet
 from app.catalogue.ratings import summary
+from app.catalogue.scores import current_weights
 from app.catalogue.service import get_tool
 from app.catalogue.supports import support_path
 from app.catalogue.urls import support_url, support_version
@@ -21,6 +25,7 @@ from app.core import vocabulary as v
 from app.core.markdown import render
 from app.db import db
 from app.models import Support, Tool
+from ranking import Weights
 
 bp = Blueprint("catalogue", __name__)
 
@@ -49,8 +54,50 @@ def render_sheet(tool: Tool, status: int = 200, **section_values: Any) -> tuple[
         average=average,
         count=count,
         distribution=distribution,
+        why=_why(tool, average, count),
         **values,
     ), status
+
+
+def _weights_in_force() -> Weights:
+    """The ranking weights, read once per request."""
+    if "romin_weights" not in g:
+        g.romin_weights = current_weights(db.session)
+    weights: Weights = g.romin_weights
+    return weights
+
+
+def _why(tool: Tool, average: float | None, count: int) -> list[str]:
+    """The sheet's « Pourquoi ce rang ? »: for the factor of the search the sheet was opened
+    from (`?facteur=`), else for each of the tool's factors."""
+    searched = request.args.get("facteur")
+    factor = next((f for f in tool.risk_factors if f.slug == searched), None)
+    return explain_sheet(
+        rating_average=average,
+        rating_count=count,
+        evidence_level=tool.evidence_for(factor.slug) if factor else tool.evidence_level,
+        not_recommended=tool.not_recommended,
+        published=tool.status == v.PUBLISHED,
+        positions=positions(db.session, tool, [factor] if factor else list(tool.risk_factors)),
+        factor_label=factor.label if factor else None,
+        weights=_weights_in_force(),
+    )
+
+
+def rank_reasons(
+    hit: Mapping[str, object],
+    factor_label: str | None = None,
+    words: str = "",
+    words_within_filters: bool = False,
+) -> list[str]:
+    """A search result's « Pourquoi ce rang ? » (a template global: the result cards)."""
+    return explain_hit(
+        hit,
+        factor_label=factor_label,
+        words=words,
+        words_within_filters=words_within_filters,
+        weights=_weights_in_force(),
+    )
 
 
 @bp.get("/outils/<slug>")
@@ -62,6 +109,7 @@ def tool_sheet(slug: str) -> tuple[str, int]:
 
 
 bp.add_app_template_global(support_url)
+bp.add_app_template_global(rank_reasons)
 
 
 @bp.get("/outils/<slug>/supports/<int:support_id>/<filename>")

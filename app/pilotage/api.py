@@ -134,7 +134,11 @@ def _row(row: service.PreviewRow) -> dict[str, Any]:
         "rank": row.rank,
         "slug": row.slug,
         "title": row.title,
+        # the stored score: the tier (1 recommended, 0 not) plus the score within the tier, the
+        # sum of the contributions below
         "score": row.score,
+        "tier": b.tier,
+        "within_tier": row.within_tier,
         "not_recommended": b.tier == 0,
         "move": row.move,
         "other_rank": row.other_rank,
@@ -158,6 +162,8 @@ class RankingPreview(MethodView):
 
         Dans "after", "move" vaut up, down, new ou same et "other_rank" est le rang d'aujourd'hui ;
         dans "before", "move" vaut up, down, out ou same et "other_rank" est le rang à venir.
+        "within_tier" est le score dans le groupe (somme des contributions, entre 0 et 1) ;
+        "score" y ajoute le groupe ("tier" : 1 recommandé, 0 non recommandé, toujours après).
         Rien n'est enregistré.
         """
         proposed, problems = service.validate_values(data["weights"], current_weights(db.session))

@@ -392,6 +392,13 @@ class PreviewRow:
     def shift(self) -> int:
         return abs(self.other_rank - self.rank) if self.other_rank else 0
 
+    @property
+    def within_tier(self) -> float:
+        """The score within its tier, between 0 and 1: the sum of the contributions. The stored
+        score adds the tier (1 for a recommended tool, 0 for a non-recommended one), so that
+        every recommended tool comes first."""
+        return round(self.score - self.breakdown.tier, 6)
+
 
 @dataclass
 class Preview:

@@ -9,11 +9,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.accounts.api_tokens import token_required
+from app.catalogue.rank_explanation import explain_hit
 from app.core import signals
 from app.core.api import abort
 from app.db import db
 from app.search.schemas import ApiSearchArgs, to_query
-from app.search.service import SearchAnswer, factor_slugs, search
+from app.search.service import SearchAnswer, explanation_context, factor_slugs, search
 
 blp = Blueprint(
     "search_api",
@@ -36,7 +37,7 @@ FACET_NAMES = {
 }
 
 
-def _hit(hit: dict[str, Any]) -> dict[str, Any]:
+def _hit(hit: dict[str, Any], why: list[str]) -> dict[str, Any]:
     return {
         "slug": hit["slug"],
         "title": hit["title"],
@@ -53,10 +54,14 @@ def _hit(hit: dict[str, Any]) -> dict[str, Any]:
         "not_recommended": hit["not_recommended"],
         # 1, or 0 for a non-recommended tool: every tool of tier 1 comes first
         "tier": hit.get("tier", 0 if hit["not_recommended"] else 1),
-        # whether the tool matches the words that rank (None when no words rank)
+        # whether the tool matches the words that rank (None when no words rank), and where
+        # when they rank within filters: title_or_summary, further_down (else None)
         "matches_words": hit.get("matched"),
+        "words_in": hit.get("matched_in"),
         "rating": {"average": hit.get("rating_average"), "count": hit.get("rating_count", 0)},
         "score": hit["score"],
+        # « Pourquoi ce rang ? »: the tier, the words, the rating and the evidence, in French
+        "why": why,
     }
 
 
@@ -81,8 +86,22 @@ class Search(MethodView):
         }
         for name in FACET_NAMES.values():
             facets.setdefault(name, {})
+        labels, weights = explanation_context(db.session)
+        factor_label = labels.get(answer.query.factor) if answer.query.factor else None
         return {
-            "hits": [_hit(h) for h in answer.result.hits],
+            "hits": [
+                _hit(
+                    h,
+                    explain_hit(
+                        h,
+                        factor_label=factor_label,
+                        words=answer.query.text,
+                        words_within_filters=answer.query.keep_rest,
+                        weights=weights,
+                    ),
+                )
+                for h in answer.result.hits
+            ],
             "total": answer.result.total,
             "page": answer.query.page,
             "per_page": answer.query.per_page,

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Float, Select, and_, any_, cast, func, lit
 from sqlalchemy.orm import Session
 
 from app.catalogue.risk_factors import all_factors
+from app.catalogue.scores import current_weights
 from app.core import vocabulary as v
 from app.core.vocabulary import PUBLISHED
 from app.db import like_pattern
@@ -29,7 +30,15 @@ from app.index_sync.generation import current_generation
 from app.models import Feedback, RiskFactor, Tool, tool_risk_factors
 from app.search.reading import Name, Reading, names_for, read
 from indexer.client import MeiliError, MeiliUnavailable
-from indexer.search import SIDEBAR_FACETS, SearchQuery, SearchResult, run_search
+from indexer.search import (
+    FURTHER_DOWN,
+    IN_TITLE_OR_SUMMARY,
+    SIDEBAR_FACETS,
+    SearchQuery,
+    SearchResult,
+    run_search,
+)
+from ranking import Weights
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +217,19 @@ def factor_slugs(session: Session) -> frozenset[str]:
     return slugs
 
 
+def explanation_context(session: Session) -> tuple[dict[str, str], Weights]:
+    """What « Pourquoi ce rang ? » needs besides the hits: the factors' labels and the ranking
+    weights in force, cached with the answers (a factor edit or new weights, which recompute
+    every score, bump the generation)."""
+    generation, cache = current_generation(session), _cache()
+    context: tuple[dict[str, str], Weights] | None = cache.get(generation, "explanation")
+    if context is None:
+        labels = dict(session.execute(select(RiskFactor.slug, RiskFactor.label)).tuples().all())
+        context = (labels, current_weights(session))
+        cache.put(generation, "explanation", context)
+    return context
+
+
 def _cache_key(query: SearchQuery) -> tuple[Hashable, ...]:
     return (
         query.factor,
@@ -324,11 +346,13 @@ def search_database(session: Session, query: SearchQuery) -> SearchResult:
         .subquery()
     )
     matched: ColumnElement[bool] | None = None
+    headline: ColumnElement[bool] | None = None
     matched_total: int | None = total if query.text else None
     order: list[Any] = [Tool.not_recommended.asc()]
     if query.text and query.keep_rest:
         matched = _text_match(query.text)
-        order += [_text_match(query.text, headline=True).desc(), matched.desc()]
+        headline = _text_match(query.text, headline=True)
+        order += [headline.desc(), matched.desc()]
         matched_total = (
             session.scalar(select(func.count()).select_from(Tool).where(conditions, matched)) or 0
         )
@@ -340,6 +364,7 @@ def search_database(session: Session, query: SearchQuery) -> SearchResult:
             ratings.c.n,
             _score_expr(query.factor).label("score"),
             (matched if matched is not None else literal(bool(query.text) or None)).label("m"),
+            (headline if headline is not None else literal(None)).label("h"),
             _evidence_expr(query.factor).label("e"),
         )
         .outerjoin(ratings, ratings.c.tool_id == Tool.id)
@@ -348,7 +373,7 @@ def search_database(session: Session, query: SearchQuery) -> SearchResult:
         .offset((query.page - 1) * query.per_page)
         .limit(query.per_page)
     ).all()
-    hits = [_hit(tool, avg, n, score, m, evidence=e) for tool, avg, n, score, m, e in rows]
+    hits = [_hit(tool, avg, n, score, m, h, evidence=e) for tool, avg, n, score, m, h, e in rows]
     return SearchResult(
         hits,
         total,
@@ -365,9 +390,12 @@ def _hit(
     n: int | None,
     score: float,
     matched: bool | None,
+    headline: bool | None = None,
     *,
     evidence: int | None = None,
 ) -> dict[str, Any]:
+    """A hit as Meilisearch's path builds it (`headline`: whether the words that rank within the
+    filters are in the title or summary; None when they do not rank within filters)."""
     return {
         "id": tool.id,
         "slug": tool.slug,
@@ -390,6 +418,9 @@ def _hit(
         "supports_count": len(tool.supports),
         "score": float(score),
         "matched": matched,
+        "matched_in": None
+        if headline is None or not matched
+        else (IN_TITLE_OR_SUMMARY if headline else FURTHER_DOWN),
     }
 
 
