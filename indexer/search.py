@@ -63,6 +63,10 @@ HIT_ATTRIBUTES = (
 TEXT_ATTRIBUTES = ("title", "summary", "protective_factors", "precautions", "instructions")
 # what a tool is about: the words there put it before a tool that only mentions them
 HEADLINE_ATTRIBUTES = ("title", "summary")
+# a tool matches the words that rank beside a filter when it holds every one of them (typos
+# tolerated): "jeu d'argent" is not matched by a "jeu de rôle", and finding nothing is a
+# content gap; PostgreSQL's plainto_tsquery in the fallback also asks for every word
+MATCH_EVERY_WORD = "all"
 
 
 @dataclass(frozen=True)
@@ -243,6 +247,7 @@ def _ids_body(query: SearchQuery, attributes: tuple[str, ...]) -> dict[str, Any]
     return {
         "q": query.text,
         "attributesToSearchOn": list(attributes),
+        "matchingStrategy": MATCH_EVERY_WORD,
         "attributesToRetrieve": ["id"],
         "limit": MAX_TOTAL_HITS,
     }
@@ -294,6 +299,7 @@ def _run_segmented(client: MeiliClient, index_uid: str, query: SearchQuery) -> S
                 body["attributesToSearchOn"] = list(
                     HEADLINE_ATTRIBUTES if segment.matching == 2 else TEXT_ATTRIBUTES
                 )
+                body["matchingStrategy"] = MATCH_EVERY_WORD
             requests.append(_with_filter(body, conditions))
             flags.append(segment.matching)
         offset += segment.size

@@ -129,4 +129,6 @@ def _interpretation(answer: SearchAnswer) -> dict[str, Any]:
             for words, kind, slug in (reading.recognised if reading else ())
         ],
         "tools_matching_words": answer.result.matched_total,
+        # the words match no tool of the filtered set: counted as a content gap
+        "content_gap": answer.content_gap,
     }

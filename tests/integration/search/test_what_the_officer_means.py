@@ -175,3 +175,15 @@ def test_the_page_shows_named_filters_as_removable(client, make_tool):
     # the stage is a filter of its own, with a link that takes it away
     assert "stade=precontemplation" in html
     assert "filtre actif, retirer" in html
+
+
+def test_words_match_only_a_tool_that_holds_every_one(app, make_tool):
+    """ "jeu d'argent" within Addictions: a role-play ("jeu de rôle") does not match it, so no
+    tool matches and the search is a content gap (the factor's tools are still shown)."""
+    make_tool(title="Savoir dire non — jeu de rôle", risk_factors=["addictions"])
+    make_tool(title="Balance décisionnelle", risk_factors=["addictions"])
+    with app.app_context():
+        answer = search(db.session, SearchQuery(text="jeu d'argent"))
+    assert answer.query.factor == "addictions" and answer.query.text == "jeu d'argent"
+    assert answer.result.matched_total == 0 and answer.content_gap
+    assert answer.result.total == 2
