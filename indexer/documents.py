@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from indexer.settings import SCORE_PREFIX, evidence_field, score_field
+from indexer.settings import SCORE_PREFIX, evidence_field, factor_term, score_field
 
 # The instructions are long; searching their start covers what matters and keeps indexing fast.
 INSTRUCTIONS_INDEXED_CHARS = 4000
@@ -69,7 +69,7 @@ def build_document(tool: ToolData, all_factors: Sequence[str]) -> Document:
         "protective_factors": tool.protective_factors,
         "risk_factors": [slug for slug, _l, _s in tool.risk_factors],
         "risk_factor_labels": [label for _s, label, _syn in tool.risk_factors],
-        "risk_factor_terms": [slug for slug, _l, _s in tool.risk_factors],
+        "risk_factor_terms": [factor_term(slug) for slug, _l, _s in tool.risk_factors],
         "stages": list(tool.stages),
         "modality": tool.modality,
         "sessions": tool.sessions,

@@ -7,8 +7,9 @@ recommended one: the `tier:desc` ranking rule, see `settings.py`):
 - words kept beside filters the text named (`keep_rest`, "colère" within *Personnalité
   antisociale*): within each tier, the tools that match the words first, best first (those
   whose title or summary holds them before those that mention them further down), then the
-  rest of the filtered set, best first. The set is cut in segments; a first multi-search
-  reads each segment's size, a second one the page's hits.
+  rest of the filtered set, best first. The set is cut in segments: a first multi-search
+  counts each segment, a second one (only when the page reaches a segment that leaves tools
+  out) reads the ids to leave out, a last one the page's hits.
 
 Facet counts follow the selection: values of one group combine with OR, groups with AND, and a
 group's counts are computed without its own selection (so its other values keep their count).
@@ -16,7 +17,7 @@ group's counts are computed without its own selection (so its other values keep 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -235,74 +236,97 @@ def run_search(client: MeiliClient, index_uid: str, query: SearchQuery) -> Searc
 @dataclass(frozen=True)
 class _Segment:
     """A run of the ordered set, in one tier: the tools whose title or summary holds the words
-    (`matching` 2), then those that hold them further down the sheet (1), then the rest (0)."""
+    (`matching` 2), then those that hold them further down the sheet (1), then the rest (0).
+    Segment 1 leaves out the tools of segment 2, segment 0 those of both: the ids to leave out
+    are read only when a page reaches that segment."""
 
     tier: int
     matching: int
     size: int
-    exclude: tuple[int, ...] = ()  # the tools of the earlier segments of this tier
 
 
-def _ids_body(query: SearchQuery, attributes: tuple[str, ...]) -> dict[str, Any]:
+def _matching_body(query: SearchQuery, attributes: tuple[str, ...]) -> dict[str, Any]:
     return {
         "q": query.text,
         "attributesToSearchOn": list(attributes),
         "matchingStrategy": MATCH_EVERY_WORD,
-        "attributesToRetrieve": ["id"],
-        "limit": MAX_TOTAL_HITS,
     }
 
 
-def _segments(client: MeiliClient, index_uid: str, query: SearchQuery) -> Iterator[_Segment]:
-    """Each segment's size, from one multi-search: per tier, the ids of the tools matching the
-    words in their title or summary, anywhere in their text, and the tier's size."""
+def _segments(client: MeiliClient, index_uid: str, query: SearchQuery) -> list[_Segment]:
+    """Each segment's size, from one multi-search of counts (no hits): per tier, the tools
+    matching the words in their title or summary, anywhere in their text, and all of them."""
     base = _conditions(query)
     requests: list[dict[str, Any]] = []
     for tier in (1, 0):
         tier_filter = [*base, f"tier = {tier}"]
-        requests.append(_with_filter(_ids_body(query, HEADLINE_ATTRIBUTES), tier_filter))
-        requests.append(_with_filter(_ids_body(query, TEXT_ATTRIBUTES), tier_filter))
+        for attributes in (HEADLINE_ATTRIBUTES, TEXT_ATTRIBUTES):
+            count = {**_matching_body(query, attributes), "page": 1, "hitsPerPage": 0}
+            requests.append(_with_filter(count, tier_filter))
         requests.append(_with_filter({"q": "", "page": 1, "hitsPerPage": 0}, tier_filter))
-    answers = client.multi_search(requests, index_uid)
+    totals = [answer.get("totalHits", 0) for answer in client.multi_search(requests, index_uid)]
+    segments = []
     for n, tier in enumerate((1, 0)):
-        headline, anywhere, everything = answers[3 * n : 3 * n + 3]
-        strong = tuple(hit["id"] for hit in headline["hits"])
-        seen = set(strong)
-        weak = tuple(hit["id"] for hit in anywhere["hits"] if hit["id"] not in seen)
-        yield _Segment(tier, 2, len(strong))
-        yield _Segment(tier, 1, len(weak), strong)
-        rest = everything.get("totalHits", 0) - len(strong) - len(weak)
-        yield _Segment(tier, 0, rest, strong + weak)
+        headline, anywhere, everything = totals[3 * n : 3 * n + 3]
+        segments += [
+            _Segment(tier, 2, headline),
+            _Segment(tier, 1, anywhere - headline),
+            _Segment(tier, 0, everything - anywhere),
+        ]
+    return segments
+
+
+def _excluded_ids(
+    client: MeiliClient, index_uid: str, query: SearchQuery, wanted: list[_Segment]
+) -> dict[tuple[int, int], list[int]]:
+    """For the segments a page reaches that leave tools out, the ids to leave out: segment 1
+    of a tier, those matching in the title or summary; segment 0, those matching anywhere."""
+    keys = sorted({(s.tier, s.matching) for s in wanted if s.matching < 2}, reverse=True)
+    if not keys:
+        return {}
+    requests = []
+    for tier, matching in keys:
+        attributes = HEADLINE_ATTRIBUTES if matching == 1 else TEXT_ATTRIBUTES
+        body = {**_matching_body(query, attributes), "attributesToRetrieve": ["id"]}
+        body["limit"] = MAX_TOTAL_HITS
+        requests.append(_with_filter(body, [*_conditions(query), f"tier = {tier}"]))
+    answers = client.multi_search(requests, index_uid)
+    return {key: [int(hit["id"]) for hit in answer["hits"]] for key, answer in zip(keys, answers)}
 
 
 def _run_segmented(client: MeiliClient, index_uid: str, query: SearchQuery) -> SearchResult:
-    segments = list(_segments(client, index_uid, query))
+    segments = _segments(client, index_uid, query)
     start = (query.page - 1) * query.per_page
     end = start + query.per_page
-    requests: list[dict[str, Any]] = []
-    flags: list[int] = []  # each request's segment: 2 title or summary, 1 further down, 0 none
+    windows: list[tuple[_Segment, int, int]] = []  # the page's part of each segment it reaches
     offset = 0
     for segment in segments:
         lo, hi = max(start, offset), min(end, offset + segment.size)
         if lo < hi:
-            conditions = [*_conditions(query), f"tier = {segment.tier}"]
-            if segment.exclude:
-                conditions.append(f"NOT id IN [{', '.join(str(int(i)) for i in segment.exclude)}]")
-            body: dict[str, Any] = {
-                "q": query.text if segment.matching else "",
-                "offset": lo - offset,
-                "limit": hi - lo,
-                "sort": _sort(query),
-                "attributesToRetrieve": _retrieved(query),
-            }
-            if segment.matching:
-                body["attributesToSearchOn"] = list(
-                    HEADLINE_ATTRIBUTES if segment.matching == 2 else TEXT_ATTRIBUTES
-                )
-                body["matchingStrategy"] = MATCH_EVERY_WORD
-            requests.append(_with_filter(body, conditions))
-            flags.append(segment.matching)
+            windows.append((segment, lo - offset, hi - lo))
         offset += segment.size
+    excluded = _excluded_ids(client, index_uid, query, [w[0] for w in windows])
+    requests: list[dict[str, Any]] = []
+    flags: list[int] = []  # each request's segment: 2 title or summary, 1 further down, 0 none
+    for segment, skip, count in windows:
+        conditions = [*_conditions(query), f"tier = {segment.tier}"]
+        leave_out = excluded.get((segment.tier, segment.matching))
+        if leave_out:
+            conditions.append(f"NOT id IN [{', '.join(str(i) for i in leave_out)}]")
+        body: dict[str, Any] = {
+            "q": query.text if segment.matching else "",
+            "offset": skip,
+            "limit": count,
+            "sort": _sort(query),
+            "attributesToRetrieve": _retrieved(query),
+        }
+        if segment.matching:
+            body["attributesToSearchOn"] = list(
+                HEADLINE_ATTRIBUTES if segment.matching == 2 else TEXT_ATTRIBUTES
+            )
+            body["matchingStrategy"] = MATCH_EVERY_WORD
+        requests.append(_with_filter(body, conditions))
+        flags.append(segment.matching)
     counts = _with_filter({"q": "", "limit": 0, "facets": _facet_names(query)}, _conditions(query))
     answers = client.multi_search([counts, *_facet_queries(query, ""), *requests], index_uid)
     own_count = len(answers) - 1 - len(requests)

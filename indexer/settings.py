@@ -15,6 +15,7 @@ Choices, with the measurements behind them in bench/ (10,000 tools, this machine
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 FACETS = (
@@ -79,20 +80,27 @@ def evidence_field(factor: str | None) -> str:
     return f"{EVIDENCE_PREFIX}{factor}" if factor else "evidence_level"
 
 
-def synonym_map(factors: list[tuple[str, str, list[str]]]) -> dict[str, list[str]]:
-    """One-way synonyms: each word an officer may type for a factor finds the factor's slug term.
+def factor_term(slug: str) -> str:
+    """The word a document carries in `risk_factor_terms` for one of its factors: one token that
+    never occurs in prose, so a factor's synonyms find the factor's tools through this field
+    only (with the slug itself, "colère" would also match every sheet saying "personnalité")."""
+    return "romfacteur" + re.sub(r"[^a-z0-9]", "", slug.lower())
 
-    Documents carry their factors' slugs in `risk_factor_terms`, so "cannabis" finds every
+
+def synonym_map(factors: list[tuple[str, str, list[str]]]) -> dict[str, list[str]]:
+    """One-way synonyms: each word an officer may type for a factor finds the factor's term.
+
+    Documents carry their factors' terms in `risk_factor_terms`, so "cannabis" finds every
     addictions tool without inflating the query with all the other synonyms.
     """
     mapping: dict[str, list[str]] = {}
     for slug, _label, synonyms in factors:
-        for word in synonyms:
+        for word in [slug, *synonyms]:
             key = word.strip().lower()
-            if key and key != slug:
+            if key:
                 mapping.setdefault(key, [])
-                if slug not in mapping[key]:
-                    mapping[key].append(slug)
+                if factor_term(slug) not in mapping[key]:
+                    mapping[key].append(factor_term(slug))
     return mapping
 
 

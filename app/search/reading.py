@@ -52,6 +52,8 @@ STOP_WORDS = frozenset(
     ]
 )
 MAX_TERM_WORDS = 4
+# the words looked at for filters: an officer's query is short; the rest still ranks
+MAX_WORDS_READ = 20
 _WORD = re.compile(r"\w+")
 
 
@@ -88,13 +90,15 @@ def names_for(
     for texts, own in ((synonyms, not synonyms_rank), (own_texts, True)):
         for text in texts:
             words = _words(text)
-            runs = [words]
-            if own:  # "personnalité antisociale" names "Traits de personnalité antisociale"
-                runs += [words[:n] for n in range(2, len(words))]
-                runs += [words[-n:] for n in range(2, len(words))]
-            for run in runs:
-                if run:
-                    names[run] = Name(kind, slug, run, own)  # a synonym equal to a name: own
+            if words:
+                names[words] = Name(kind, slug, words, own)  # a synonym equal to a name: own
+            if own:
+                # part of a long label ("personnalité antisociale" of "Traits de personnalité
+                # antisociale") names the factor too, but says more: it also ranks
+                for run in [words[:n] for n in range(2, len(words))] + [
+                    words[-n:] for n in range(2, len(words))
+                ]:
+                    names.setdefault(run, Name(kind, slug, run, False))
     return list(names.values())
 
 
@@ -105,10 +109,19 @@ def _words(text: str) -> tuple[str, ...]:
 def _tokens(text: str) -> list[tuple[str, str, int, int]]:
     """(as typed, normalised and singular, start, end) for each word of the text;
     "pré-contemplation" and "d'argent" are two words each, as Meilisearch reads them."""
-    return [
-        (m.group(0), singular(normalise(m.group(0))), m.start(), m.end())
-        for m in _WORD.finditer(text)
-    ]
+    tokens = []
+    for match in _WORD.finditer(text):
+        word = normalise(match.group(0))
+        # "dans" is a stop word, not the plural of "dan"
+        tokens.append(
+            (
+                match.group(0),
+                word if word in STOP_WORDS else singular(word),
+                match.start(),
+                match.end(),
+            )
+        )
+    return tokens
 
 
 def _match(words: tuple[str, ...], names: list[Name]) -> list[tuple[int, Name]]:
@@ -117,6 +130,8 @@ def _match(words: tuple[str, ...], names: list[Name]) -> list[tuple[int, Name]]:
     found = []
     for name in names:
         term = " ".join(name.words)
+        if abs(len(joined) - len(term)) > allowed_typos(term):
+            continue  # cannot be within the typos allowed: spare the distance
         d = distance(joined, term)
         if d <= allowed_typos(term):
             found.append((d, name))
@@ -154,7 +169,7 @@ def read(text: str, names: list[Name]) -> Reading:
     """The filters the text names (one value per kind; a kind named with two different values
     filters nothing and its words rank), and the words that still rank."""
     tokens = _tokens(text)
-    mentions = _mentions(tokens, names)
+    mentions = _mentions(tokens[:MAX_WORDS_READ], names)
     values: dict[str, set[str]] = {}
     for _span, name in mentions:
         values.setdefault(name.kind, set()).add(name.slug)
@@ -190,12 +205,13 @@ def _kept_text(text: str, tokens: list[tuple[str, str, int, int]], consumed: set
     return " ".join(_dedupe(pieces))
 
 
-def _dedupe(words: list[str]) -> list[str]:
-    """A word typed twice ranks once."""
+def _dedupe(pieces: list[str]) -> list[str]:
+    """A run of words typed twice ranks once (compared without case or accents)."""
     seen: set[str] = set()
     out = []
-    for word in words:
-        if word.lower() not in seen:
-            seen.add(word.lower())
-            out.append(word)
+    for piece in pieces:
+        key = normalise(piece)
+        if key not in seen:
+            seen.add(key)
+            out.append(piece)
     return out

@@ -44,7 +44,6 @@ def _choices(choices: Sequence[str], what: str) -> fields.List:
             )
         ),
         load_default=list,
-        validate=validate.Length(max=len(choices)),
     )
 
 

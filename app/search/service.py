@@ -162,7 +162,9 @@ def interpret(
                 facets[_NAMED_FACETS[kind]] = (slug,)
         factor = query.factor or reading.filters.get("factor")
         query = replace(query, factor=factor, facets=facets, text=reading.kept)
-    criteria = bool(query.factor or query.facets.get("stages") or query.facets.get("phase"))
+    # the words rank within the factor (chosen or named), or within what the text named; a
+    # stage ticked beside free words keeps them searching, so the sidebar's counts hold
+    criteria = bool(query.factor or (reading is not None and reading.filters))
     return replace(query, keep_rest=bool(query.text) and criteria and not as_text), reading
 
 

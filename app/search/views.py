@@ -97,11 +97,13 @@ _NAMED_ARGUMENTS = {"factor": "facteur", "stage": "stade", "phase": "phase"}
 
 
 def _state(args: dict[str, Any], answer: SearchAnswer) -> dict[str, Any]:
-    """The page's URL for what the officer meant: the filters the text named become filters
-    of their own (removable like the others), `q` keeps only the words that still rank."""
+    """The page's URL for what the officer meant, giving the same answer on every page. Within a
+    factor (chosen or named), the stage and phase the text named become filters of their own,
+    removable like the others, and `q` keeps only the words that still rank. Without a factor,
+    `q` stays as typed: the next page reads it again the same way."""
     state = _page_args(args)
     reading = answer.reading
-    if reading is None or not reading.filters:
+    if reading is None or not reading.filters or not answer.query.factor:
         return state
     for kind, slug in reading.filters.items():
         name = _NAMED_ARGUMENTS[kind]

@@ -97,7 +97,7 @@ def test_pages_continue_from_the_matching_tools_to_the_rest(anger_catalogue):
 
 def test_the_name_of_the_factor_itself_only_filters(anger_catalogue):
     with anger_catalogue.app_context():
-        answer = search(db.session, SearchQuery(text="personnalité antisociale"))
+        answer = search(db.session, SearchQuery(text="Traits de personnalité antisociale"))
     assert answer.query.factor == "personnalite" and answer.query.text == ""
     assert titles(answer)[-1] == "Choc carcéral" and len(titles(answer)) == 5
 
@@ -172,9 +172,33 @@ def test_the_page_shows_named_filters_as_removable(client, make_tool):
     make_tool(title="Précontemplatif", stages=["precontemplation"])
     html = client.get("/recherche?q=alcool+précontemplation").get_data(as_text=True)
     assert "correspond au facteur de risque" in html and "correspond au stade" in html
-    # the stage is a filter of its own, with a link that takes it away
+    # within the factor, the stage is a filter of its own, with a link that takes it away
     assert "stade=precontemplation" in html
     assert "filtre actif, retirer" in html
+
+
+def test_a_stage_ticked_beside_free_words_keeps_them_searching(app, make_tool):
+    """Counts predict results: free words with a stage ticked in the sidebar still restrict."""
+    make_tool(title="Entretien motivationnel", stages=["action"], risk_factors=["attitudes"])
+    make_tool(title="Autre outil", stages=["action"], risk_factors=["attitudes"])
+    with app.app_context():
+        words = search(db.session, SearchQuery(text="entretien motivationnel"))
+        ticked = search(
+            db.session,
+            SearchQuery(text="entretien motivationnel", facets={"stages": ("action",)}),
+        )
+    assert words.result.facets["stages"]["action"] == ticked.result.total == 1
+
+
+def test_a_synonym_does_not_match_a_sheet_naming_the_factor(app, make_tool):
+    """'colère' finds the factor's tools through their factor field only: a sheet whose title
+    says 'personnalité' does not match the word."""
+    make_tool(title="Repères sur la personnalité", risk_factors=["personnalite"], evidence_level=4)
+    make_tool(title="Thermomètre de la colère", risk_factors=["personnalite"])
+    with app.app_context():
+        answer = search(db.session, SearchQuery(text="colère"))
+    assert titles(answer) == ["Thermomètre de la colère", "Repères sur la personnalité"]
+    assert answer.result.matched_total == 1
 
 
 def test_words_match_only_a_tool_that_holds_every_one(app, make_tool):
