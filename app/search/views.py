@@ -132,6 +132,7 @@ def _render(
     url_with: Callable[..., str] | None,
 ) -> str:
     kept = {k: state[k] for k in ("facteur", "q", "texte") if k in state}
+    named = _named_in_text(answer, state)
     return render_template(
         "search/search.html",
         has_filters=len(kept) < len({k: 1 for k in state if k != "page"}),
@@ -143,13 +144,39 @@ def _render(
         errors=errors,
         facet_sidebar=FACET_SIDEBAR,
         url_with=url_with,
+        active=lambda name: [*state.get(name, []), *(slug for n, slug in named if n == name)],
         toggle=None
         if url_with is None
-        else (lambda name, value: url_with(**{name: _toggle(state, name, value)})),
+        else (
+            lambda name, value: named[(name, value)]
+            if (name, value) in named
+            else url_with(**{name: _toggle(state, name, value)})
+        ),
         # no answer, no links: the page shows only the form and its errors
         page_url=None if url_with is None else (lambda n: url_with(page=n)),
         v=v,
     )
+
+
+def _named_in_text(
+    answer: SearchAnswer | None, state: dict[str, Any]
+) -> dict[tuple[str, str], str]:
+    """A stage or phase the text named, filtering without being in the address as a filter of
+    its own (no factor: `q` stays as typed), with the address that takes it away: the same
+    search without the words that named it."""
+    reading = answer.reading if answer else None
+    if reading is None or "q" not in state:
+        return {}
+    out = {}
+    for words, kind, slug in reading.recognised:
+        name = _NAMED_ARGUMENTS[kind]
+        if kind != "factor" and slug not in state.get(name, []):
+            params = {**state, "q": " ".join(state["q"].replace(words, " ").split())}
+            params.pop("page", None)
+            if not params["q"]:
+                params.pop("q")
+            out[(name, slug)] = url_for("search.search_page", **params)
+    return out
 
 
 def _per_page() -> int:

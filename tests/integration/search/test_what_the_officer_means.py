@@ -4,6 +4,9 @@ Meilisearch is down."""
 
 from __future__ import annotations
 
+import re
+from html import unescape as html_unescape
+
 import pytest
 
 from app.db import db
@@ -211,3 +214,19 @@ def test_words_match_only_a_tool_that_holds_every_one(app, make_tool):
     assert answer.query.factor == "addictions" and answer.query.text == "jeu d'argent"
     assert answer.result.matched_total == 0 and answer.content_gap
     assert answer.result.total == 2
+
+
+def test_a_stage_named_without_a_factor_shows_as_a_removable_filter(client, make_tool):
+    make_tool(title="Entretien du début", stages=["precontemplation"])
+    make_tool(title="Autre", stages=["action"])
+    html = client.get("/recherche?q=entretien+précontemplation").get_data(as_text=True)
+    assert "correspond au stade" in html
+    # shown active in the sidebar; taking it away searches the other words alone
+    active = re.search(
+        r'<a class="fr-tag fr-tag--sm" aria-current="true" href="([^"]+)">'
+        r"Précontemplation",
+        html,
+    )
+    assert active and html_unescape(active.group(1)) == "/recherche?q=entretien"
+    page2 = client.get("/recherche?q=entretien+précontemplation&page=1").get_data(as_text=True)
+    assert "Entretien du début" in page2 and "Autre" not in page2.split("resultats")[1]
