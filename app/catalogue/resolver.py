@@ -6,26 +6,30 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-_STOP = {
-    "le",
-    "la",
-    "les",
-    "l",
-    "de",
-    "des",
-    "du",
-    "d",
-    "un",
-    "une",
-    "et",
-    "a",
-    "au",
-    "aux",
-    "probleme",
-    "problemes",
-    "facteur",
-    "facteurs",
-}
+# Words that name nothing on their own when an officer names a factor ("problèmes
+# familiaux", "le facteur addictions"): normalised, as `normalise` gives them.
+STOP_WORDS = frozenset(
+    [
+        "le",
+        "la",
+        "les",
+        "l",
+        "de",
+        "des",
+        "du",
+        "d",
+        "un",
+        "une",
+        "et",
+        "a",
+        "au",
+        "aux",
+        "probleme",
+        "problemes",
+        "facteur",
+        "facteurs",
+    ]
+)
 
 
 def normalise(text: str) -> str:
@@ -77,7 +81,7 @@ def factor_terms(slug: str, label: str, synonyms: list[str]) -> FactorTerms:
 def resolve(text: str, factors: list[FactorTerms]) -> str | None:
     """The factor the whole text names, or None when it names none or is ambiguous."""
     words = normalise(text).split()
-    candidates = {" ".join(words), " ".join(w for w in words if w not in _STOP)}
+    candidates = {" ".join(words), " ".join(w for w in words if w not in STOP_WORDS)}
     best: dict[str, int] = {}
     for candidate in filter(None, candidates):
         candidate = singular(candidate)

@@ -118,7 +118,9 @@ def search_fields(answer: SearchAnswer) -> dict[str, Any] | None:
         "facets": facets,
         "text_typed": bool(typed),
         "results": total,
-        "search_text": cut_search_text(typed) if total == 0 or gap else None,
+        # a gap keeps the words that matched nothing (what the catalogue lacks), not the
+        # words that named its filters
+        "search_text": cut_search_text(query.text if gap else typed) if total == 0 or gap else None,
         "content_gap": gap,
     }
 

@@ -12,44 +12,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from app.catalogue.resolver import STOP_WORDS as FACTOR_STOP_WORDS
 from app.catalogue.resolver import allowed_typos, distance, normalise, singular
+from indexer.settings import FRENCH_STOP_WORDS
 
-# Words that carry no meaning on their own in a search for a tool.
-STOP_WORDS = frozenset(
-    [
-        "le",
-        "la",
-        "les",
-        "l",
-        "de",
-        "des",
-        "du",
-        "d",
-        "un",
-        "une",
-        "et",
-        "ou",
-        "a",
-        "au",
-        "aux",
-        "en",
-        "pour",
-        "par",
-        "sur",
-        "avec",
-        "dans",
-        "que",
-        "qui",
-        "ce",
-        "cette",
-        "ces",
-        "probleme",
-        "problemes",
-        "facteur",
-        "facteurs",
-        "outil",
-        "outils",
-    ]
+# Words that carry no meaning on their own in a search for a tool: the resolver's, those the
+# index ignores (indexer/settings.py), and a few of this search's own.
+STOP_WORDS = (
+    FACTOR_STOP_WORDS
+    | frozenset(normalise(word) for word in FRENCH_STOP_WORDS)
+    | frozenset(["ou", "dans", "outil", "outils"])
 )
 MAX_TERM_WORDS = 4
 # the words looked at for filters: an officer's query is short; the rest still ranks

@@ -76,7 +76,9 @@ def test_a_synonym_added_by_a_curator_makes_a_typed_search_find_the_factor(
         rows = _settings_rows()
         assert len(rows) == 1 and rows[0].tool_id is None and rows[0].done_at is not None
     # the index has the synonym: a text search (not resolved to a factor) finds the tool
-    assert _synonyms_in_index(meili_client, app.config["MEILI_INDEX"])[NEW_WORD] == ["romfacteuraddictions"]
+    assert _synonyms_in_index(meili_client, app.config["MEILI_INDEX"])[NEW_WORD] == [
+        "romfacteuraddictions"
+    ]
     hits = meili_client.search(app.config["MEILI_INDEX"], {"q": NEW_WORD})["hits"]
     assert tool.id in [hit["id"] for hit in hits]
     # the search page's resolver (cached per generation) sees it at once
@@ -253,4 +255,6 @@ def test_a_synonym_saved_while_the_index_is_rebuilt_is_in_the_new_index(
     rebuild_index(db.session, progress=during_rebuild)
     db.session.commit()  # the replayed rows commit with the rebuild's state, then are pushed
     assert edited
-    assert _synonyms_in_index(meili_client, ctx.config["MEILI_INDEX"])[NEW_WORD] == ["romfacteuraddictions"]
+    assert _synonyms_in_index(meili_client, ctx.config["MEILI_INDEX"])[NEW_WORD] == [
+        "romfacteuraddictions"
+    ]

@@ -156,7 +156,7 @@ def _answer(
     factor=None, typed="", facets=None, total=0, page=1, min_evidence=None, content_gap=False
 ):
     query = SimpleNamespace(
-        factor=factor, facets=facets or {}, page=page, min_evidence=min_evidence
+        factor=factor, facets=facets or {}, page=page, min_evidence=min_evidence, text=typed
     )
     return SimpleNamespace(
         query=query,
