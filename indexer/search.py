@@ -84,6 +84,14 @@ class SearchQuery:
     # a phase the text named)
     keep_rest: bool = False
 
+    def __post_init__(self) -> None:
+        # a group given one value alone ("action") is the group of that one value
+        facets = {
+            attribute: (values,) if isinstance(values, str) else tuple(values)
+            for attribute, values in self.facets.items()
+        }
+        object.__setattr__(self, "facets", facets)
+
 
 @dataclass
 class SearchResult:
@@ -96,9 +104,7 @@ class SearchResult:
     matched_total: int | None = None
 
 
-def _group(attribute: str, values: tuple[str, ...] | str) -> str:
-    if isinstance(values, str):  # one value given alone
-        values = (values,)
+def _group(attribute: str, values: tuple[str, ...]) -> str:
     if attribute in NUMERIC_FACETS or attribute.startswith(EVIDENCE_PREFIX):
         numbers = [str(int(v)) for v in values]
         if len(numbers) == 1:

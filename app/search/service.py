@@ -236,7 +236,7 @@ def _cache_key(query: SearchQuery) -> tuple[Hashable, ...]:
     return (
         query.factor,
         query.text,
-        tuple(sorted((k, tuple(v)) for k, v in query.facets.items())),
+        tuple(sorted(query.facets.items())),
         query.min_evidence,
         query.keep_rest,
         query.page,
@@ -281,17 +281,13 @@ def _evidence_expr(factor: str | None) -> ColumnElement[int]:
 
 
 def _facet_condition(
-    attribute: str, values: tuple[str, ...] | str, factor: str | None = None
+    attribute: str, values: tuple[str, ...], factor: str | None = None
 ) -> ColumnElement[bool]:
     """One facet group: any of its values (OR); the evidence level is the factor's."""
-    if isinstance(values, str):
-        values = (values,)
     if attribute == "evidence_level":
         return _evidence_expr(factor).in_([int(v) for v in values])
     if attribute in _SCALAR_COLUMNS:
-        column = _SCALAR_COLUMNS[attribute]
-        wanted = [int(v) for v in values] if attribute == "evidence_level" else list(values)
-        return column.in_(wanted)
+        return _SCALAR_COLUMNS[attribute].in_(list(values))
     return or_(*(any_(_ARRAY_COLUMNS[attribute]) == value for value in values))
 
 
