@@ -89,14 +89,16 @@ def rank_reasons(
     factor_label: str | None = None,
     words: str = "",
     words_within_filters: bool = False,
+    weights: Weights | None = None,
 ) -> list[str]:
-    """A search result's « Pourquoi ce rang ? » (a template global: the result cards)."""
+    """A search result's « Pourquoi ce rang ? » (a template global: the result cards). The
+    search page passes the weights it already holds (cached per index generation)."""
     return explain_hit(
         hit,
         factor_label=factor_label,
         words=words,
         words_within_filters=words_within_filters,
-        weights=_weights_in_force(),
+        weights=weights or _weights_in_force(),
     )
 
 

@@ -15,7 +15,7 @@ from app.core import vocabulary as v
 from app.db import db
 from app.models import RiskFactor
 from app.search.schemas import FACET_ARGUMENTS, PageSearchArgs, query_arguments, to_query
-from app.search.service import SearchAnswer, search
+from app.search.service import SearchAnswer, explanation_context, search
 
 bp = Blueprint("search", __name__)
 
@@ -139,6 +139,8 @@ def _render(
         clear_filters_url=url_for("search.search_page", **kept),
         factors=factors,
         factor_labels={f.slug: f.label for f in factors},
+        # for « Pourquoi ce rang ? »: the weights in force, cached with the answers
+        weights=explanation_context(db.session)[1] if answer else None,
         answer=answer,
         state=state,
         errors=errors,
