@@ -220,13 +220,17 @@ def factor_slugs(session: Session) -> frozenset[str]:
 
 
 def explanation_context(session: Session) -> tuple[dict[str, str], Weights]:
-    """What « Pourquoi ce rang ? » needs besides the hits: the factors' labels and the ranking
-    weights in force, cached with the answers (a factor edit or new weights, which recompute
+    """What « Pourquoi ce rang ? » needs besides the hits: the factors' labels (in the order
+    officers see them, which the search page lists too) and the ranking weights in force, cached with the answers (a factor edit or new weights, which recompute
     every score, bump the generation)."""
     generation, cache = current_generation(session), _cache()
     context: tuple[dict[str, str], Weights] | None = cache.get(generation, "explanation")
     if context is None:
-        labels = dict(session.execute(select(RiskFactor.slug, RiskFactor.label)).tuples().all())
+        labels = dict(
+            session.execute(select(RiskFactor.slug, RiskFactor.label).order_by(RiskFactor.position))
+            .tuples()
+            .all()
+        )
         context = (labels, current_weights(session))
         cache.put(generation, "explanation", context)
     return context
