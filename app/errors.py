@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.core.field_messages import in_french
 from app.core.refusals import Refused
 from app.db import db
 
@@ -41,8 +42,13 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _words(code: int) -> tuple[str, str]:
+    """The title and message of a status; a status without its own says what its class says."""
+    return MESSAGES.get(code) or MESSAGES[400 if 400 <= code < 500 else 500]
+
+
 def render_error(code: int, detail: str | None = None) -> tuple[Response | str, int]:
-    title, message = MESSAGES.get(code, MESSAGES[500])
+    title, message = _words(code)
     if _wants_json():
         return jsonify({"code": code, "status": title, "message": detail or message}), code
     return render_template("error.html", code=code, title=title, message=detail or message), code
@@ -67,10 +73,16 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> ResponseReturnValue:
+        # the exception's own headers: Allow on a 405, WWW-Authenticate on a 401...
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
         if _wants_json():
-            # flask-smorest's JSON errors, with the messages per field
-            return app.extensions["romin_api"].handle_http_exception(exc)
-        return render_error(
+            # flask-smorest's JSON errors, with the messages per field, always in French
+            payload, code, extra = app.extensions["romin_api"].handle_http_exception(exc)
+            payload.setdefault("message", _words(code)[1])
+            if "errors" in payload:
+                payload["errors"] = in_french(payload["errors"])
+            return payload, code, {**headers, **(extra or {})}
+        body, code = render_error(
             exc.code or 500,
             getattr(exc, "description", None)
             if exc.code in (400, 413)
@@ -78,6 +90,7 @@ def init_app(app: Flask) -> None:
             and not exc.description.startswith(("The browser", "The server"))
             else None,
         )
+        return body, code, headers
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, Response
 from flask_smorest import Api
 
-from app import assets, db_commands, errors, health
+from app import assets, db_commands, errors, health, request_guard
 from app.accounts import registration as accounts
 from app.accounts.menu import visible_entries
 from app.catalogue import registration as catalogue
@@ -40,6 +40,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
 
+    request_guard.init_app(app)  # first of the request hooks: refuses NUL bytes, deep JSON
     db.init_app(app)
     index_sync.install(RominSession)
     csrf.init_app(app)

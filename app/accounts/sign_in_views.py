@@ -38,12 +38,14 @@ _ID_TOKEN_KEY = "proconnect_id_token"
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never an open redirect."""
+    """Only a path on this site: never an open redirect, nor a header cut by CR/LF (a 500)."""
     if not target:
         return url_for("search.search_page")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return url_for("search.search_page")
+    if "\\" in target or any(c < " " or c == "\x7f" for c in target):
+        return url_for("search.search_page")  # browsers read /\host as //host
     return target
 
 

@@ -16,6 +16,8 @@ class FeedbackSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
+    error_messages = {"type": "Données invalides : objet attendu."}
+
     rating = fields.Integer(
         required=True,
         validate=validate.Range(min=1, max=5, error="La note va de 1 à 5 étoiles."),
@@ -59,10 +61,12 @@ class FeedbackSchema(Schema):
             raise ValidationError(refusal(found))
 
     @pre_load
-    def _blank_is_none(self, data: Any, **_kwargs: object) -> dict[str, Any]:
+    def _blank_is_none(self, data: Any, **_kwargs: object) -> Any:
         """An empty form field means "not given"."""
         if hasattr(data, "to_dict"):
             data = data.to_dict()
+        if not isinstance(data, dict):
+            return data  # not an object: refused by the schema (422), never a 500
         return {
             k: (None if isinstance(val, str) and not val.strip() and k != "comment" else val)
             for k, val in data.items()
