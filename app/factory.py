@@ -24,8 +24,9 @@ from app.feedback import registration as feedback
 from app.index_sync import registration as index_sync
 from app.pilotage import registration as pilotage
 from app.search import registration as search
+from app.workspace import registration as workspace
 
-FEATURES = (accounts, catalogue, index_sync, search, feedback, curation, pilotage)
+FEATURES = (accounts, catalogue, index_sync, search, feedback, curation, workspace, pilotage)
 
 
 def create_app(config: Config | dict[str, Any] | None = None) -> Flask:

@@ -10,6 +10,7 @@ from app.models.index_state import IndexState
 from app.models.moderation import CommentDecision, CommentReport
 from app.models.outbox import IndexOutbox
 from app.models.ranking import RankingWeightsVersion, ScorePrior
+from app.models.workspace import FactorFollow, Favourite, OfficerAlerts, SupportDownload, ToolNews
 
 __all__ = [
     "Base",
@@ -30,4 +31,9 @@ __all__ = [
     "IndexJob",
     "CommentDecision",
     "CommentReport",
+    "Favourite",
+    "FactorFollow",
+    "SupportDownload",
+    "ToolNews",
+    "OfficerAlerts",
 ]
