@@ -40,7 +40,6 @@ class Config:
         # In-memory index generation kept by PostgreSQL NOTIFY (off in tests, whose
         # transactions never commit; app/generation.py).
         self.SEARCH_GENERATION_LISTENER = _bool("SEARCH_GENERATION_LISTENER", True)
-        self.API_TOKEN_CACHE_SECONDS = float(env.get("API_TOKEN_CACHE_SECONDS", "10"))
         # Usage events are written by a writer thread at most every this many seconds
         # (0: right after each response, in its thread; tests).
         self.USAGE_BUFFER_SECONDS = float(env.get("USAGE_BUFFER_SECONDS", "1.0"))

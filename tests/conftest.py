@@ -79,7 +79,6 @@ def _config(database_url, service_env, index_uid, **overrides) -> Config:
         TESTING=True,
         WTF_CSRF_ENABLED=False,
         SEARCH_GENERATION_LISTENER=False,
-        API_TOKEN_CACHE_SECONDS=0,
         USAGE_BUFFER_SECONDS=0,
         INDEX_JOB_WAIT=True,
         LOCAL_LOGIN_ENABLED=True,

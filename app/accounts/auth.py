@@ -2,22 +2,38 @@
 
 Roles: `agent` (officer), `curator`, `staff`, `admin`. Curators, staff and admins may do all
 an agent may; admins may do everything.
+
+Sessions end for real. Flask keeps its session in a signed cookie, which the server cannot
+revoke: a copy saved before signing out would otherwise open signed-in pages for a month. Each
+account has a session version (`users.session_version`), signed into the cookie at sign-in and
+compared on every request with the account's row, which the request loads anyway to know who
+is signed in: no extra round trip, no session table to purge. Signing out, a role change and a
+deactivation bump it (`end_sessions`), from the admin page and from `romin user` alike, so
+every cookie issued before stops working at once. We chose this over a server-side session
+store (e.g. Flask-Session): that costs a read, and for an anonymous visitor a write, on every
+page, and a table of sessions to expire, where ROMIN only needs sign-in to be revocable (the
+rest of the cookie, flash messages and the CSRF token, grants nothing). The price: signing out
+ends the account's sessions on every device, not only this browser's.
+
+API tokens are checked against the database on every request (one indexed query, which also
+reads the index generation the search needs), never from a cache: a role change or a
+deactivation holds for the token's next request.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask import Flask, abort, g, redirect, request, session, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from app.db import db
@@ -58,12 +74,15 @@ def has_role(user: User | None, role: str) -> bool:
 
 
 def current_user() -> User | None:
+    """Who signed in with this browser: the cookie's account, if it is active and the cookie's
+    session version is still the account's (a cookie without one, made before versions
+    existed, reads as 0; accounts that existed then start at 1)."""
     if "user" not in g:
         g.user = None
         uid = session.get("uid")
         if uid is not None:
             user = db.session.get(User, uid)
-            if user is not None and user.is_active:
+            if user is not None and user.is_active and user.session_version == session.get("sv", 0):
                 g.user = user
             else:
                 session.clear()
@@ -71,13 +90,30 @@ def current_user() -> User | None:
 
 
 def login(user: User) -> None:
-    session.clear()
+    session.clear()  # a new session: nothing from before the sign-in carries over
     session["uid"] = user.id
+    session["sv"] = user.session_version
     session.permanent = True
     g.user = user
 
 
+def end_sessions(db_session: Session, user: User) -> None:
+    """Every session cookie of this account stops working, on every device, at its next
+    request (the version is compared by `current_user`)."""
+    user.session_version = User.session_version + 1  # in SQL: two bumps never make one
+    db_session.flush()
+
+
 def logout() -> None:
+    """Sign out: the account's sessions end on the server, then this browser forgets it."""
+    user = current_user()
+    if user is not None:
+        end_sessions(db.session, user)
+    forget_session()
+
+
+def forget_session() -> None:
+    """This browser's cookie only (a refused sign-in leaves no half-open session)."""
     session.clear()
     g.user = None
 
@@ -143,50 +179,41 @@ def create_token(user: User) -> str:
     return raw
 
 
-# digest -> (expiry, user): verified tokens, per process, for API_TOKEN_CACHE_SECONDS. A token
-# deleted or an account deactivated stops working within that delay (10 s by default).
-_verified_tokens: dict[str, tuple[float, User]] = {}
-_VERIFIED_TOKENS_MAX = 2000
-
-
 def user_for_token(raw: str) -> User | None:
+    """The active account a token belongs to, read now: no cache, so a role change or a
+    deactivation holds for the next request."""
+    found = _token_owner(raw)
+    return found[0] if found is not None else None
+
+
+def _token_owner(raw: str) -> tuple[User, int] | None:
+    """(account, token id) of an active account's token; one round trip, which also reads the
+    index generation the search cache needs (`g.romin_generation`)."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
-    ttl = current_app.config["API_TOKEN_CACHE_SECONDS"]
-    digest = _digest(raw)
-    cached = _verified_tokens.get(digest) if ttl > 0 else None
-    if cached is not None and cached[0] > time.monotonic():
-        # a copy bound to this request's session, made without any query
-        return db.session.merge(cached[1], load=False)
-    user = _load_token_user(digest)
-    if user is not None and ttl > 0:
-        if len(_verified_tokens) >= _VERIFIED_TOKENS_MAX:
-            _verified_tokens.clear()
-        db.session.expunge(user)  # the cached instance never belongs to any session
-        _verified_tokens[digest] = (time.monotonic() + ttl, user)
-        user = db.session.merge(user, load=False)
-    return user
-
-
-def _load_token_user(digest: str) -> User | None:
-    # One round trip for the token's user and the index generation the search cache needs.
     row = db.session.execute(
-        select(User, generation_query())
+        select(User, ApiToken.id, generation_query())
         .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == digest)
+        .where(ApiToken.token_hash == _digest(raw))
     ).first()
     if row is None or not row[0].is_active:
         return None
-    g.romin_generation = row[1] or 0
-    return row[0]
+    g.romin_generation = row[2] or 0
+    return row[0], row[1]
+
+
+def bearer_token() -> tuple[User, int] | None:
+    """This request's Bearer token, checked once per request: (account, token id), or None
+    without a valid token. The throttling (per token) and `token_required` share the answer."""
+    if "romin_bearer" not in g:
+        scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
+        g.romin_bearer = _token_owner(raw.strip()) if scheme.lower() == "bearer" else None
+    return g.romin_bearer
 
 
 def bearer_user() -> User | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, raw = header.partition(" ")
-    if scheme.lower() != "bearer":
-        return None
-    return user_for_token(raw.strip())
+    found = bearer_token()
+    return found[0] if found is not None else None
 
 
 def init_app(app: Flask) -> None:

@@ -1,14 +1,19 @@
-"""`romin user create` and `romin token create`."""
+"""`romin user create|role|deactivate|activate|sign-out` and `romin token create`.
+
+A role change, a deactivation and `sign-out` end the account's sessions at once, as on the
+admin page (app.accounts.auth, « Sessions »); its API tokens follow the new role or status at
+their next request."""
 
 from __future__ import annotations
 
 import click
 
-from app.accounts.auth import create_token
-from app.accounts.service import AccountError, create_user, find_user
+from app.accounts.auth import create_token, end_sessions
+from app.accounts.service import AccountError, create_user, find_user, set_active, set_role
 from app.core.commands import commit, fail, fail_refused, prompt_password
 from app.core.vocabulary import ROLES
 from app.db import db
+from app.models import User
 
 
 def register(cli: click.Group) -> None:
@@ -43,6 +48,57 @@ def register(cli: click.Group) -> None:
         click.echo(f"Compte créé : {user.email} ({user.role}).")
         if no_password:
             click.echo("Il sera lié au compte ProConnect de cette adresse à sa première connexion.")
+
+    def account(email: str) -> User:
+        user = find_user(db.session, email)
+        if user is None:
+            fail(f"Aucun compte pour {email}.")
+        return user
+
+    @user_group.command(
+        "role", help="Change le rôle d'un compte ; ses sessions ouvertes se terminent."
+    )
+    @click.argument("email")
+    @click.argument("role", type=click.Choice(ROLES))
+    def role(email: str, role: str) -> None:
+        user = account(email)
+        try:
+            set_role(db.session, None, user, role)
+        except AccountError as exc:
+            fail_refused(exc)
+        commit()
+        click.echo(f"{user.email} a désormais le rôle {role} ; ses sessions sont terminées.")
+
+    @user_group.command(
+        "deactivate",
+        help="Désactive un compte : ses sessions et ses jetons d'API sont refusés aussitôt.",
+    )
+    @click.argument("email")
+    def deactivate(email: str) -> None:
+        user = account(email)
+        set_active(db.session, None, user, False)
+        commit()
+        click.echo(f"Compte désactivé : {user.email} ; ses sessions sont terminées.")
+
+    @user_group.command("activate", help="Réactive un compte désactivé.")
+    @click.argument("email")
+    def activate(email: str) -> None:
+        user = account(email)
+        set_active(db.session, None, user, True)
+        commit()
+        click.echo(f"Compte réactivé : {user.email}.")
+
+    @user_group.command(
+        "sign-out",
+        help="Termine toutes les sessions d'un compte, sur tous ses appareils (un cookie volé, "
+        "un poste partagé) ; ses jetons d'API restent valables.",
+    )
+    @click.argument("email")
+    def sign_out(email: str) -> None:
+        user = account(email)
+        end_sessions(db.session, user)
+        commit()
+        click.echo(f"Sessions de {user.email} terminées.")
 
     @cli.group("token", help="Jetons d'API personnels.")
     def token_group() -> None:

@@ -7,7 +7,7 @@ import logging
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.auth import hash_password
+from app.accounts.auth import end_sessions, hash_password
 from app.accounts.proconnect import Identity
 from app.core.refusals import Refused
 from app.core.vocabulary import ROLES
@@ -168,20 +168,28 @@ def list_accounts(
     return list(session.scalars(statement.offset(offset).limit(limit)))
 
 
-def set_role(session: Session, actor: User, user: User, role: str) -> None:
+def set_role(session: Session, actor: User | None, user: User, role: str) -> None:
+    """A new role, from the admin page (`actor`, the admin) or `romin user role` (None). The
+    account's sessions end: it signs in again under its new role."""
     if role not in ROLES:
         raise AccountError("Choisissez un rôle dans la liste.")
-    if user.id == actor.id and role != "admin":
+    if actor is not None and user.id == actor.id and role != "admin":
         raise AccountError(
             "Vous ne pouvez pas retirer votre propre rôle d'administrateur : "
             "demandez-le à un autre administrateur."
         )
-    user.role = role
+    if user.role != role:
+        user.role = role
+        end_sessions(session, user)
     session.flush()
 
 
-def set_active(session: Session, actor: User, user: User, active: bool) -> None:
-    if user.id == actor.id and not active:
+def set_active(session: Session, actor: User | None, user: User, active: bool) -> None:
+    """Deactivate (every session and token refused at once) or reactivate an account; the
+    sessions of before a deactivation stay ended after a reactivation."""
+    if actor is not None and user.id == actor.id and not active:
         raise AccountError("Vous ne pouvez pas désactiver votre propre compte.")
-    user.is_active = active
+    if user.is_active != active:
+        user.is_active = active
+        end_sessions(session, user)
     session.flush()

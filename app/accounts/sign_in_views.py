@@ -24,7 +24,7 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from app.accounts import proconnect
-from app.accounts.auth import current_user, public, verify_password
+from app.accounts.auth import current_user, forget_session, public, verify_password
 from app.accounts.auth import login as login_user
 from app.accounts.auth import logout as logout_user
 from app.accounts.blueprint import bp
@@ -130,7 +130,7 @@ def proconnect_callback() -> Response | tuple[str, int]:
 
 
 def _refused(message: str, reason: str, status: int) -> tuple[str, int]:
-    logout_user()  # no half-open session
+    forget_session()  # no half-open session
     log.info("proconnect sign-in refused: %s", reason)
     return render_template("accounts/login_refused.html", message=message), status
 
@@ -138,6 +138,8 @@ def _refused(message: str, reason: str, status: int) -> tuple[str, int]:
 @bp.post("/deconnexion")
 @public
 def logout() -> Response:
+    """Ends the account's sessions on the server (every device: app.accounts.auth), then
+    ProConnect's when the sign-in came from there."""
     id_token = session.get(_ID_TOKEN_KEY)
     logout_user()
     if id_token and proconnect.enabled():

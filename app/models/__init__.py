@@ -10,6 +10,7 @@ from app.models.index_state import IndexState
 from app.models.moderation import CommentDecision, CommentReport
 from app.models.outbox import IndexOutbox
 from app.models.ranking import RankingWeightsVersion, ScorePrior
+from app.models.rate_limits import RateLimitCounter
 from app.models.workspace import FactorFollow, Favourite, OfficerAlerts, SupportDownload, ToolNews
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "IndexJob",
     "CommentDecision",
     "CommentReport",
+    "RateLimitCounter",
     "Favourite",
     "FactorFollow",
     "SupportDownload",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, utcnow
@@ -29,6 +29,9 @@ class User(Base):
     oidc_sub: Mapped[str | None] = mapped_column(String(255), unique=True)
     siret: Mapped[str | None] = mapped_column(String(14))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Signed into every session cookie; bumped by signing out, a role change or a deactivation,
+    # which ends all the account's sessions at once (app.accounts.auth, « Sessions »).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

@@ -11,9 +11,11 @@ from app.models import User
 
 
 def _signed_in(app, user):
+    """A browser signed in as `user` now (a role change or a deactivation ends its sessions:
+    the cookie carries the account's current session version, as a sign-in writes it)."""
     client = app.test_client()
     with client.session_transaction() as session:
-        session["uid"] = user.id
+        session["uid"], session["sv"] = user.id, _reload(app, user).session_version
     return client
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from app.db import db
+from app.models import User
 
 # (method, rule) -> the least role allowed ("public": anyone, signed in or not)
 ROLE_TABLE = {
@@ -142,6 +143,15 @@ def _url(rule: str, sample: dict) -> str:
     return url
 
 
+def _sign_in(app, client, user):
+    """A cookie as signing in writes it, with the account's current session version
+    (POST /deconnexion, in the table, ends the account's sessions)."""
+    with app.app_context():
+        version = db.session.get(User, user.id).session_version
+    with client.session_transaction() as session:
+        session["uid"], session["sv"] = user.id, version
+
+
 def test_every_route_answers_every_role_as_the_table_says(app, sample, make_user, token_for):
     users = {role: make_user(role) for role in ROLES if role != "anonymous"}
     tokens = {role: token_for(user) for role, user in users.items()}
@@ -156,8 +166,7 @@ def test_every_route_answers_every_role_as_the_table_says(app, sample, make_user
                 if url.startswith("/api/"):
                     headers = tokens[role]
                 else:
-                    with client.session_transaction() as session:
-                        session["uid"] = users[role].id
+                    _sign_in(app, client, users[role])
             response = client.open(
                 url,
                 method=method,

@@ -1,4 +1,6 @@
-"""The search API's fast paths: in-memory index generation (NOTIFY) and verified-token cache."""
+"""The search API's fast path: the index generation kept in memory by PostgreSQL NOTIFY.
+
+(Verified API tokens are no longer cached: tests/integration/accounts/test_sessions_end.py.)"""
 
 from __future__ import annotations
 
@@ -34,25 +36,3 @@ def test_bump_increments_the_generation(ctx):
     before = current_generation(db.session)
     bump_generation(db.session)
     assert current_generation(db.session) == before + 1
-
-
-def test_verified_tokens_are_cached_then_rechecked(app_factory, make_user, token_for):
-    from app.accounts import auth
-
-    app = app_factory(API_TOKEN_CACHE_SECONDS=60)
-    with app.app_context():
-        user = make_user("agent")
-        headers = token_for(user)
-    client = app.test_client()
-    auth._verified_tokens.clear()
-    assert client.get("/api/v1/risk-factors", headers=headers).status_code == 200
-    assert len(auth._verified_tokens) == 1
-    assert client.get("/api/v1/risk-factors", headers=headers).status_code == 200
-    auth._verified_tokens.clear()  # after the delay, the database decides again
-    with app.app_context():
-        from app.db import db
-        from app.models import ApiToken
-
-        db.session.query(ApiToken).delete()
-        db.session.commit()
-    assert client.get("/api/v1/risk-factors", headers=headers).status_code == 401
