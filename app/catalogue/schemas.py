@@ -15,8 +15,19 @@ from marshmallow import (
 )
 
 from app.catalogue.evidence import evidence_problems
+from app.catalogue.fields import (
+    FACTOR_REFERENCES_MAX,
+    FACTOR_SLUG_MAX,
+    LIST_LIMITS,
+    REFERENCE_MAX,
+    TEXT_LIMITS,
+    TITLE_MIN,
+    count_fr,
+    sheet_size_problem,
+)
 from app.catalogue.phases import sheet_problems
 from app.core import vocabulary as v
+from app.core.refusals import WHOLE
 from app.core.vocabulary import DRAFT
 
 SLUG = validate.Regexp(
@@ -32,11 +43,13 @@ def _one_of(terms: tuple[v.Term, ...], what: str) -> validate.OneOf:
     )
 
 
-def _text(max_length: int, what: str, **kwargs: Any) -> fields.String:
-    """A text field with French messages (what: « Le résumé », « Les précautions »...)."""
+def _text(name: str, what: str, **kwargs: Any) -> fields.String:
+    """A text field of the sheet, within its limit (app.catalogue.fields), with French messages
+    (what: « Le résumé », « Les précautions »...)."""
+    max_length = TEXT_LIMITS[name]
     return fields.String(
         validate=validate.Length(
-            max=max_length, error=f"{what} : {max_length} caractères au plus."
+            max=max_length, error=f"{what} : {count_fr(max_length)} caractères au plus."
         ),
         error_messages={
             "invalid": f"{what} : texte attendu.",
@@ -57,15 +70,42 @@ def _minutes(minimum: int, what: str) -> fields.Integer:
     )
 
 
-def _choices(terms: tuple[v.Term, ...], what: str) -> fields.List:
+def _at_most(name: str, what: str) -> validate.Length:
+    """A list's limit (app.catalogue.fields.LIST_LIMITS), said in French."""
+    limit = LIST_LIMITS[name]
+    return validate.Length(max=limit, error=f"{what} : {limit} au plus.")
+
+
+def _choices(name: str, terms: tuple[v.Term, ...], what: str, plural: str) -> fields.List:
     return fields.List(
         fields.String(validate=_one_of(terms, what)),
         load_default=list,
+        validate=_at_most(name, plural),
         error_messages={"invalid": f"{what} : liste de valeurs attendue."},
     )
 
 
+def _references(limit: int, what: str) -> fields.List:
+    """A list of references: how many, and how long each (a reference is a line of text)."""
+    return fields.List(
+        fields.String(
+            validate=validate.Length(
+                max=REFERENCE_MAX,
+                error=f"Une référence fait {count_fr(REFERENCE_MAX)} caractères au plus.",
+            ),
+            error_messages={"invalid": "Une référence est un texte."},
+        ),
+        load_default=list,
+        validate=validate.Length(max=limit, error=f"{what} : {limit} au plus."),
+        error_messages={"invalid": "Références : liste attendue."},
+    )
+
+
 _EVIDENCE_RANGE = "Le niveau de preuve va de 0 à 4."
+_SUMMARY = f"Le résumé est obligatoire ({count_fr(TEXT_LIMITS['summary'])} caractères au plus)."
+_FACTOR_SLUG = (
+    f"Facteur de risque : un identifiant de {FACTOR_SLUG_MAX} caractères au plus est attendu."
+)
 
 
 class FactorEvidenceSchema(Schema):
@@ -82,13 +122,7 @@ class FactorEvidenceSchema(Schema):
         validate=validate.Range(min=0, max=4, error=_EVIDENCE_RANGE),
         error_messages={"invalid": _EVIDENCE_RANGE},
     )
-    references = fields.List(
-        fields.String(
-            validate=validate.Length(max=1000, error="Une référence fait 1000 caractères au plus.")
-        ),
-        load_default=list,
-        error_messages={"invalid": "Références : liste attendue."},
-    )
+    references = _references(FACTOR_REFERENCES_MAX, "Références propres à un facteur")
 
 
 class ToolInSchema(Schema):
@@ -111,7 +145,9 @@ class ToolInSchema(Schema):
     title = fields.String(
         required=True,
         validate=validate.Length(
-            min=3, max=200, error="Le titre doit faire entre 3 et 200 caractères."
+            min=TITLE_MIN,
+            max=TEXT_LIMITS["title"],
+            error=f"Le titre doit faire entre {TITLE_MIN} et {TEXT_LIMITS['title']} caractères.",
         ),
         error_messages={
             "required": "Le titre est obligatoire.",
@@ -120,25 +156,24 @@ class ToolInSchema(Schema):
     )
     summary = fields.String(
         required=True,
-        validate=validate.Length(
-            min=1, max=1000, error="Le résumé est obligatoire (1000 caractères au plus)."
-        ),
-        error_messages={
-            "required": "Le résumé est obligatoire (1000 caractères au plus).",
-            "invalid": "Résumé : texte attendu.",
-        },
+        validate=validate.Length(min=1, max=TEXT_LIMITS["summary"], error=_SUMMARY),
+        error_messages={"required": _SUMMARY, "invalid": "Résumé : texte attendu."},
     )
-    instructions = _text(50000, "Le mode d'emploi", load_default="")
-    precautions = _text(5000, "Les précautions d'usage", load_default="")
-    protective_factors = _text(1000, "Les facteurs de protection", load_default="")
+    instructions = _text("instructions", "Le mode d'emploi", load_default="")
+    precautions = _text("precautions", "Les précautions d'usage", load_default="")
+    protective_factors = _text("protective_factors", "Les facteurs de protection", load_default="")
     # at least one, except on a tool for the officer's own work, which has none (see
     # app/catalogue/phases.py and the schema's check below)
     risk_factors = fields.List(
-        fields.String(),
+        fields.String(
+            validate=validate.Length(max=FACTOR_SLUG_MAX, error=_FACTOR_SLUG),
+            error_messages={"invalid": _FACTOR_SLUG},
+        ),
         load_default=list,
+        validate=_at_most("risk_factors", "Facteurs de risque"),
         error_messages={"invalid": "Facteurs de risque : liste attendue."},
     )
-    stages = _choices(v.STAGES, "Stade")
+    stages = _choices("stages", v.STAGES, "Stade", "Stades")
     modality = fields.String(
         allow_none=True, load_default=None, validate=_one_of(v.MODALITIES, "Modalité")
     )
@@ -147,8 +182,8 @@ class ToolInSchema(Schema):
     )
     minutes_per_session = _minutes(1, "Durée d'une séance")
     preparation_minutes = _minutes(0, "Temps de préparation")
-    setting = _choices(v.SETTINGS, "Milieu")
-    responsivity = _choices(v.RESPONSIVITY, "Réceptivité")
+    setting = _choices("setting", v.SETTINGS, "Milieu", "Milieux")
+    responsivity = _choices("responsivity", v.RESPONSIVITY, "Réceptivité", "Publics")
     kind = fields.String(load_default="outil", validate=_one_of(v.KINDS, "Type"))
     phase = fields.String(load_default="intervention", validate=_one_of(v.PHASES, "Phase"))
     evidence_level = fields.Integer(
@@ -159,19 +194,14 @@ class ToolInSchema(Schema):
     not_recommended = fields.Boolean(
         load_default=False, error_messages={"invalid": "« Non recommandé » : oui ou non attendu."}
     )
-    references = fields.List(
-        fields.String(
-            validate=validate.Length(max=1000, error="Une référence fait 1000 caractères au plus.")
-        ),
-        load_default=list,
-        error_messages={"invalid": "Références : liste attendue."},
-    )
+    references = _references(LIST_LIMITS["references"], "Références")
     # factor slug -> its own evidence (app/catalogue/evidence.py); a factor not named has the
     # tool's level and references
     factor_evidence = fields.Dict(
-        keys=fields.String(),
+        keys=fields.String(validate=validate.Length(max=FACTOR_SLUG_MAX, error=_FACTOR_SLUG)),
         values=fields.Nested(FactorEvidenceSchema),
         load_default=dict,
+        validate=_at_most("factor_evidence", "Niveau de preuve par facteur : facteurs"),
         error_messages={
             "invalid": "Niveau de preuve par facteur : objet attendu (facteur → niveau et "
             "références)."
@@ -188,10 +218,10 @@ class ToolInSchema(Schema):
             "ou AAAA-MM-JJ."
         },
     )
-    author_name = _text(200, "Le nom de l'auteur", load_default="")
-    author_role = _text(200, "La fonction de l'auteur", load_default="")
-    author_structure = _text(200, "La structure de l'auteur", load_default="")
-    author_contact = _text(200, "Le contact de l'auteur", load_default="")
+    author_name = _text("author_name", "Le nom de l'auteur", load_default="")
+    author_role = _text("author_role", "La fonction de l'auteur", load_default="")
+    author_structure = _text("author_structure", "La structure de l'auteur", load_default="")
+    author_contact = _text("author_contact", "Le contact de l'auteur", load_default="")
     status = fields.String(load_default=DRAFT, validate=_one_of(v.STATUSES, "Statut"))
 
     @validates_schema(skip_on_field_errors=False)  # reported with the other fields' errors
@@ -216,6 +246,14 @@ class ToolInSchema(Schema):
         )
         if problems:
             raise ValidationError(problems)
+
+    @validates_schema(skip_on_field_errors=True)
+    def _size(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """The whole sheet within its limit (each field within its own was checked above). On a
+        partial update the catalogue service checks the sheet as it will be saved."""
+        problem = sheet_size_problem(data)
+        if problem:
+            raise ValidationError({WHOLE: [problem]})
 
 
 class ToolPatchSchema(ToolInSchema):

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from app.catalogue import revisions, workflow
 from app.catalogue.evidence import evidence_problems, set_factor_evidence
-from app.catalogue.fields import EDITABLE_FIELDS
+from app.catalogue.fields import EDITABLE_FIELDS, sheet_size_problem
 from app.catalogue.phases import sheet_problems
 from app.catalogue.scores import hold_prior, refresh_scores
-from app.core.refusals import Refused
+from app.core.refusals import WHOLE, Refused
 from app.models import RiskFactor, Tool, ToolRevision, User
 from app.models.base import utcnow
 
@@ -75,6 +75,7 @@ def save_tool(
     if creating or any(name in data for name in ("phase", "risk_factors", "stages")):
         _check_phase(data, tool)
     _check_evidence(data, tool)
+    _check_size(data, tool)
     if tool is None:
         tool = Tool()
         wanted = data.get("slug") or slugify(data["title"])
@@ -120,6 +121,20 @@ def _check_evidence(data: Mapping[str, Any], tool: Tool | None) -> None:
     )
     if problems:
         raise CatalogueError(problems)
+
+
+def _check_size(data: Mapping[str, Any], tool: Tool | None) -> None:
+    """The whole sheet as it will be saved stays within its size limit: a partial update sends
+    some fields only, so the schema alone cannot add them up."""
+    sheet: dict[str, Any] = {}
+    if tool is not None:
+        sheet = {name: getattr(tool, name) for name in EDITABLE_FIELDS}
+        sheet["risk_factors"] = tool.risk_factor_slugs
+        # factors changed take their evidence with them: only the evidence sent is kept then
+        sheet["factor_evidence"] = tool.factor_evidence if "risk_factors" not in data else {}
+    problem = sheet_size_problem({**sheet, **data})
+    if problem:
+        raise CatalogueError({WHOLE: [problem]})
 
 
 def _check_phase(data: Mapping[str, Any], tool: Tool | None) -> None:

@@ -22,7 +22,16 @@ from werkzeug.wrappers import Response
 
 from app.accounts.auth import current_user, role_required, signed_in_user
 from app.catalogue import revisions, workflow
-from app.catalogue.fields import FIELD_LABELS, TEXT_FIELDS
+from app.catalogue.fields import (
+    FACTOR_REFERENCES_MAX,
+    FIELD_LABELS,
+    LIST_LIMITS,
+    REFERENCE_MAX,
+    SHEET_MAX,
+    TEXT_FIELDS,
+    TEXT_LIMITS,
+    count_fr,
+)
 from app.catalogue.lookups import tool_or_404
 from app.catalogue.risk_factors import all_factors
 from app.catalogue.schemas import ToolInSchema
@@ -56,6 +65,18 @@ CHOICE_MESSAGES = {
     "setting": "Cochez un milieu parmi ceux proposés.",
     "responsivity": "Cochez des publics parmi ceux proposés.",
     "evidence_level": "Choisissez un niveau de preuve de 0 à 4.",
+}
+
+
+# The sheet's limits as the form's hints and maxlength attributes show them (the schema
+# enforces them: app.catalogue.fields defines them once).
+FORM_LIMITS: dict[str, Any] = {
+    "maxlength": TEXT_LIMITS,
+    "text": {name: count_fr(limit) for name, limit in TEXT_LIMITS.items()},
+    "references": LIST_LIMITS["references"],
+    "factor_references": FACTOR_REFERENCES_MAX,
+    "reference": count_fr(REFERENCE_MAX),
+    "sheet": count_fr(SHEET_MAX),
 }
 
 
@@ -380,6 +401,7 @@ def _render_form(
         conflict=conflict,
         form_fields=FORM_FIELDS,
         labels=FIELD_LABELS,
+        limits=FORM_LIMITS,
         factor_options=[(f.slug, f.label) for f in all_factors(db.session)],
         options=lambda terms: [(t.slug, t.label) for t in terms],
     ), status
