@@ -65,6 +65,30 @@ class Config:
         # The address people open ROMIN at (https://…): ProConnect's redirect URIs are built on
         # it, as registered there; empty: from each request (development, tests).
         self.PUBLIC_URL = env.get("PUBLIC_URL", "").strip().rstrip("/")
+        # Throttling (app/accounts/throttling.py). Each limit in Flask-Limiter's notation
+        # ("5 per minute;30 per hour"); an empty one is off, RATELIMIT_ENABLED=0 turns all off.
+        self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+        # Counters shared by every worker: the app's PostgreSQL (app/accounts/rate_limit_storage.py),
+        # or any storage the `limits` library knows (redis://…); memory:// counts per worker.
+        self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "romin+postgresql://")
+        # Counters of apps with another prefix are apart (each test's app has its own).
+        self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX", "romin")
+        self.RATELIMIT_SIGN_IN_PER_ACCOUNT = env.get(
+            "RATELIMIT_SIGN_IN_PER_ACCOUNT", "5 per minute;30 per hour"
+        )
+        self.RATELIMIT_SIGN_IN_PER_ADDRESS = env.get(
+            "RATELIMIT_SIGN_IN_PER_ADDRESS", "30 per minute;300 per hour"
+        )
+        # A whole administration may reach ROMIN through one outgoing proxy: keep it wide.
+        self.RATELIMIT_PROCONNECT_PER_ADDRESS = env.get(
+            "RATELIMIT_PROCONNECT_PER_ADDRESS", "120 per minute"
+        )
+        # Generous: a bench of 16 clients at ~1,000 requests/s for 10 s stays under it.
+        self.RATELIMIT_API_PER_TOKEN = env.get("RATELIMIT_API_PER_TOKEN", "30000 per minute")
+        # How many reverse proxies of ours append to X-Forwarded-For before gunicorn (0: none,
+        # the header is ignored, as anyone can send it); the client's address is then the one
+        # the outermost of them saw (the header's N-th entry from its end).
+        self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", self.PRODUCTION)

@@ -26,6 +26,11 @@ MESSAGES = {
     405: ("Méthode non autorisée", "Cette action n'est pas possible sur cette page."),
     413: ("Fichier trop volumineux", "Le fichier envoyé dépasse la taille autorisée."),
     422: ("Données refusées", "Les informations envoyées ont été refusées."),
+    429: (
+        "Trop de demandes",
+        "Vous avez fait trop de demandes en peu de temps. Patientez quelques minutes avant de "
+        "réessayer.",
+    ),
     500: (
         "Erreur inattendue",
         "Une erreur est survenue de notre côté. Réessayez dans quelques instants.",

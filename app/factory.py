@@ -12,6 +12,7 @@ from flask_smorest import Api
 
 from app import assets, db_commands, errors, health, request_guard
 from app.accounts import registration as accounts
+from app.accounts import throttling
 from app.accounts.menu import visible_entries
 from app.catalogue import registration as catalogue
 from app.config import Config
@@ -45,6 +46,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     index_sync.install(RominSession)
     csrf.init_app(app)
+    throttling.init_app(app)  # before the pages: a request over a limit goes no further
     assets.init_app(app)
     app.register_blueprint(health.bp)
     api = _api(app)

@@ -75,6 +75,7 @@ def _config(database_url, service_env, index_uid, **overrides) -> Config:
         MEILI_URL=service_env["MEILI_URL"],
         MEILI_MASTER_KEY=service_env.get("MEILI_MASTER_KEY", ""),
         MEILI_INDEX=index_uid,
+        RATELIMIT_KEY_PREFIX=index_uid,  # the throttling counters of this app alone
         SECRET_KEY="test-secret-key-for-the-test-suite-only",
         TESTING=True,
         WTF_CSRF_ENABLED=False,
