@@ -8,11 +8,13 @@ the transaction has committed (session hooks at the end of this module).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import logging
 import uuid
 import zipfile
+import zlib
 from pathlib import Path
 
 from flask import current_app
@@ -47,6 +49,17 @@ TYPE_NAMES = {
 }
 ACCEPTED = "Types acceptés : PDF, DOCX, ODT, PNG ou JPEG."
 DAMAGED = "Le document est endommagé (archive illisible) : il est refusé."
+TOO_BIG = (
+    "Le document contient un volume anormal de données une fois décompressé (trop de "
+    "fichiers ou trop volumineux) : il est refusé."
+)
+FALSE_SIZES = (
+    "Le document est endommagé ou falsifié (les tailles qu'il annonce ne sont pas celles de "
+    "son contenu) : il est refusé."
+)
+ENCRYPTED = "Le document est protégé par un mot de passe : il est refusé."
+# the archive's members are read (decompressed) by pieces of this size, never whole
+_CHUNK = 64 * 1024
 
 
 class SupportRejected(Refused):
@@ -78,12 +91,10 @@ def _office_type(data: bytes) -> str:
         entries = archive.infolist()
     except zipfile.BadZipFile as exc:
         raise SupportRejected(DAMAGED) from exc
-    # Declared sizes only: nothing is decompressed before they are checked (archive bombs).
+    # Declared sizes first: nothing is decompressed when they already say too much.
     if len(entries) > MAX_ARCHIVE_FILES or sum(e.file_size for e in entries) > MAX_ARCHIVE_BYTES:
-        raise SupportRejected(
-            "Le document contient un volume anormal de données une fois "
-            "décompressé (trop de fichiers ou trop volumineux) : il est refusé."
-        )
+        raise SupportRejected(TOO_BIG)
+    _check_real_sizes(archive, entries)
     names = {e.filename for e in entries}
     if "word/document.xml" in names and "[Content_Types].xml" in names:
         return "docx"
@@ -98,6 +109,46 @@ def _office_type(data: bytes) -> str:
     raise SupportRejected(
         "Type de fichier non accepté (archive qui n'est ni un DOCX ni un ODT). " + ACCEPTED
     )
+
+
+def _check_real_sizes(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo]) -> None:
+    """Decompress every member by pieces, counting what comes out, and stop at the limit: the
+    sizes an archive declares are whatever its author wrote (a bomb declares a few bytes)."""
+    left = MAX_ARCHIVE_BYTES
+    for entry in entries:
+        if entry.flag_bits & 0x1:
+            raise SupportRejected(ENCRYPTED)
+        real = _real_size(archive, entry, left)
+        if real > left:
+            raise SupportRejected(TOO_BIG)
+        if real != entry.file_size:  # a crafted archive
+            raise SupportRejected(FALSE_SIZES)
+        left -= real
+
+
+def _real_size(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, limit: int) -> int:
+    """The member's size once decompressed, read by pieces; limit + 1 once it goes past limit.
+
+    zipfile stops reading a member at its declared size, so the member is read through a copy
+    of its entry that declares one byte more than the limit: the real stream runs to its end
+    or past the limit. zipfile checks the checksum when it stops, so a stream cut at the limit
+    fails it: reads stop at the limit, then one more byte tells whether the stream goes on."""
+    probe = copy.copy(entry)
+    probe.file_size = limit + 1
+    real = 0
+    try:
+        with archive.open(probe) as member:
+            while real < limit and (chunk := member.read(min(_CHUNK, limit - real))):
+                real += len(chunk)
+            if real == limit and member.read(1):
+                return limit + 1
+    except zipfile.BadZipFile as exc:
+        if real == limit:  # cut at the limit: the checksum of the part read cannot hold
+            return limit + 1
+        raise SupportRejected(DAMAGED) from exc
+    except (zlib.error, EOFError, OSError, RuntimeError, NotImplementedError) as exc:
+        raise SupportRejected(DAMAGED) from exc
+    return real
 
 
 def safe_name(filename: str, kind: str) -> str:
