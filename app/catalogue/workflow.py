@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core import vocabulary as v
+from app.core.identifying import identifying_refusal
 from app.core.refusals import Refused
 from app.core.vocabulary import ARCHIVED, DRAFT, PUBLISHED, REVIEW
 from app.models import Tool, User, WorkflowStep
@@ -80,6 +81,9 @@ def transition(
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
         raise WorkflowError(f"Le commentaire fait {len(note)} caractères : {NOTE_MAX} au plus.")
+    identifying = identifying_refusal(note, "Le commentaire pour l'historique")
+    if identifying:
+        raise WorkflowError(identifying)
     targets = dict(allowed(tool.status))
     if to_status not in v.slugs(v.STATUSES):
         raise WorkflowError("Étape inconnue : choisissez l'un des boutons proposés.")

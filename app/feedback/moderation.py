@@ -17,6 +17,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from app.core.identifying import identifying_refusal
 from app.core.refusals import Refused
 from app.models import Feedback, Tool, User
 from app.models.moderation import REASON_MAX, CommentDecision, CommentReport
@@ -36,6 +37,9 @@ def _reason(reason: str | None, required: bool, what: str) -> str:
         raise ModerationError(
             {"reason": f"Le motif dépasse {REASON_MAX} caractères ({len(reason)} saisis)."}
         )
+    identifying = identifying_refusal(reason, "Le motif")
+    if identifying:
+        raise ModerationError({"reason": identifying})
     return reason
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates
 
 from app.core import vocabulary as v
-from app.core.identifying import identifying_details, refusal
+from app.core.identifying import identifying_refusal
 
 COMMENT_MAX = 2000
 
@@ -56,9 +56,9 @@ class FeedbackSchema(Schema):
 
     @validates("comment")
     def _identifies_no_one(self, value: str, **_kwargs: object) -> None:
-        found = identifying_details(value)
-        if found:
-            raise ValidationError(refusal(found))
+        message = identifying_refusal(value, "Le commentaire")
+        if message:
+            raise ValidationError(message)
 
     @pre_load
     def _blank_is_none(self, data: Any, **_kwargs: object) -> Any:

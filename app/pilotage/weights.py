@@ -27,6 +27,7 @@ from app.catalogue.scores import (
     prior_weights,
     rating_stats,
 )
+from app.core.identifying import identifying_refusal
 from app.core.refusals import Refused
 from app.core.vocabulary import PUBLISHED
 from app.index_sync.hooks import SCORES_ONLY_KEY, mark
@@ -193,6 +194,9 @@ def _clean_note(note: object) -> tuple[str, dict[str, list[str]]]:
         return "", {"note": ["Expliquez en quelques mots la raison de ce changement."]}
     if len(note) > NOTE_MAX:
         return note, {"note": [f"La note dépasse {NOTE_MAX} caractères."]}
+    identifying = identifying_refusal(note, "La raison du changement")
+    if identifying:
+        return note, {"note": [identifying]}
     return note, {}
 
 
