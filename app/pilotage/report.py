@@ -204,7 +204,9 @@ def empty_searches_section(session: Session, period: stats.Period) -> Section:
         "recherches-sans-resultat",
         "Recherches sans résultat",
         "Le texte n'est gardé que pour les recherches qui n'ont rien trouvé, réduit à ses "
-        "cinq premiers mots (chiffres masqués), et effacé après la durée de conservation.",
+        "cinq premiers mots courants ou du catalogue (aucun nom, rien d'un texte qui "
+        "permettrait d'identifier une personne, chiffres masqués), et effacé après la durée de "
+        "conservation.",
         chart,
         table,
     )
@@ -294,8 +296,9 @@ def content_gaps_section(session: Session, period: stats.Period) -> Section:
         "les autres mots ne correspondent à aucun des outils montrés (par exemple « jeu "
         "d'argent » : les outils des addictions s'affichent, mais aucun n'en parle). Ce sont "
         "des outils à ajouter au catalogue. Comme pour les recherches sans résultat, seuls les "
-        "cinq premiers mots sont gardés (chiffres masqués), effacés après la durée de "
-        "conservation ; le nombre par facteur, lui, est conservé.",
+        "cinq premiers mots courants ou du catalogue sont gardés (aucun nom, chiffres "
+        "masqués), effacés après la durée de conservation ; le nombre par facteur, lui, est "
+        "conservé.",
         chart,
         table,
     )

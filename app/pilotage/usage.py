@@ -10,6 +10,12 @@ A tool-sheet view is linked to the search it was opened from through the Referer
 on same-origin navigation, see the Referrer-Policy): when it is a search page, the view records
 that search's risk factor and facets. A browser that strips the Referer loses the link, nothing
 else.
+
+What officers typed is kept only for a search that found nothing or a content gap, and only the
+words `app.pilotage.kept_words` lets through (no name, no identifying detail), digits masked.
+Control characters (a NUL byte that PostgreSQL refuses) are stripped from every text before it
+is stored, and one row the database refuses never loses the others: the batch is written again
+row by row, and only the refused row is dropped.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from flask import after_this_request, current_app, request, url_for
 from sqlalchemy import insert, text
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 from werkzeug.wsgi import ClosingIterator
@@ -38,6 +45,7 @@ from app.db import db
 from app.models import Tool, User
 from app.models.base import utcnow
 from app.models.usage import EVENT_KINDS, SEARCH_TEXT_MAX, UsageEvent
+from app.pilotage.kept_words import catalogue_words, kept_words, trimmed
 from app.search.schemas import FACET_ARGUMENTS, FACET_CHOICES
 from app.search.service import SearchAnswer, factor_slugs, resolve_text
 
@@ -47,6 +55,7 @@ PENDING_KEY = "romin.usage_events"
 SEARCH_TEXT_WORDS = 5
 WRITE_TIMEOUT_MS = 2000
 _DIGITS = re.compile(r"\d+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 SessionFactory = Callable[[], Session]  # where None is taken: the app's (db.session_factory)
 
 
@@ -78,15 +87,23 @@ def pseudonym(user_id: int, secret: bytes) -> str:
     return hmac.new(secret, f"user:{user_id}".encode(), hashlib.sha256).hexdigest()
 
 
-def cut_search_text(typed: str) -> str | None:
-    """The first words of a search that found nothing (or a content gap): no e-mail-like word,
-    digits masked."""
-    words = [w for w in (typed or "").split() if "@" not in w][:SEARCH_TEXT_WORDS]
+def printable(value: str) -> str:
+    """`value` without control characters (PostgreSQL refuses a NUL byte in text), on one line."""
+    return " ".join(_CONTROL.sub(" ", value).split())
+
+
+def cut_search_text(typed: str, catalogue: frozenset[str] = frozenset()) -> str | None:
+    """The first words of a search that found nothing (or a content gap) that the statistics may
+    keep (`kept_words`: nothing of a text with an identifying detail, no name), digits masked;
+    `catalogue`: the catalogue's words (`catalogue_words`)."""
+    words = trimmed(trimmed(kept_words(printable(typed or ""), catalogue))[:SEARCH_TEXT_WORDS])
     cut = _DIGITS.sub("#", " ".join(words))[:SEARCH_TEXT_MAX].strip()
     return cut or None
 
 
-def search_fields(answer: SearchAnswer) -> dict[str, Any] | None:
+def search_fields(
+    answer: SearchAnswer, catalogue: Callable[[], frozenset[str]] = frozenset
+) -> dict[str, Any] | None:
     """What a search event keeps of a search answer; None for what is not a search.
 
     The bare landing page (no factor, no text, no facet) is not a search, and turning pages
@@ -113,14 +130,17 @@ def search_fields(answer: SearchAnswer) -> dict[str, Any] | None:
         return None
     total = answer.result.total
     gap = answer.content_gap and total > 0
+    search_text = None
+    if total == 0 or gap:
+        # a gap keeps the words that matched nothing (what the catalogue lacks), not the
+        # words that named its filters
+        search_text = cut_search_text(query.text if gap else typed, catalogue())
     return {
         "risk_factor": query.factor,
         "facets": facets,
         "text_typed": bool(typed),
         "results": total,
-        # a gap keeps the words that matched nothing (what the catalogue lacks), not the
-        # words that named its filters
-        "search_text": cut_search_text(query.text if gap else typed) if total == 0 or gap else None,
+        "search_text": search_text,
         "content_gap": gap,
     }
 
@@ -177,13 +197,22 @@ def _row(
     if kind == "search":
         if answer is None:
             raise ValueError("a search event needs the search's answer")
-        fields = search_fields(answer)
+        fields = search_fields(answer, lambda: catalogue_words(db.session))
         if fields is None:
             return None
         row.update(fields)
     elif kind == "view":
         row["risk_factor"], row["facets"] = _referring_search()
-    return row
+    return _printable_row(row)
+
+
+def _printable_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Every text of the row without control characters, the facets' names and values too."""
+    clean = {
+        key: printable(value) if isinstance(value, str) else value for key, value in row.items()
+    }
+    clean["facets"] = {printable(k): printable(str(val)) for k, val in row["facets"].items()}
+    return clean
 
 
 def _referring_search() -> tuple[str | None, dict[str, str]]:
@@ -311,20 +340,50 @@ def flush(rows: list[dict[str, Any]], session_factory: SessionFactory | None = N
         log.warning("%d usage event(s) not recorded: %s", len(rows), type(exc).__name__)
 
 
-def write_events(rows: list[dict[str, Any]], session_factory: SessionFactory | None = None) -> None:
-    """One short transaction in a session of its own, bounded in time."""
+def write_events(rows: list[dict[str, Any]], session_factory: SessionFactory | None = None) -> int:
+    """One short transaction in a session of its own, bounded in time; the number of rows written.
+
+    When the database refuses the batch for what a row holds (a value it cannot store, a broken
+    constraint), the rows are written again one by one, each in a savepoint, and only those it
+    refuses are dropped, with a warning that names the event's kind and the error's type only
+    (an error quotes row values, search text included). A database that cannot be reached fails
+    the whole batch, as before."""
     factory = session_factory or db.session_factory
     if factory is None:
         raise RuntimeError("no database: the app's Database is not initialised")
     session = factory()
     try:
-        session.execute(
-            text("SELECT set_config('statement_timeout', :ms, true)"), {"ms": str(WRITE_TIMEOUT_MS)}
-        )
-        session.execute(insert(UsageEvent), rows)
+        _bound_in_time(session)
+        try:
+            session.execute(insert(UsageEvent), rows)
+            session.commit()
+            return len(rows)
+        except (DataError, IntegrityError):
+            session.rollback()
+        _bound_in_time(session)
+        written = 0
+        for row in rows:
+            try:
+                with session.begin_nested():
+                    session.execute(insert(UsageEvent), [row])
+                written += 1
+            except (DataError, IntegrityError) as exc:
+                log.warning(
+                    "usage event %s dropped, refused by the database: %s",
+                    row.get("kind"),
+                    type(exc.orig).__name__,
+                )
         session.commit()
+        return written
     except Exception:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def _bound_in_time(session: Session) -> None:
+    """The statement timeout of this transaction (set again after a rollback)."""
+    session.execute(
+        text("SELECT set_config('statement_timeout', :ms, true)"), {"ms": str(WRITE_TIMEOUT_MS)}
+    )

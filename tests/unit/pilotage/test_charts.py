@@ -146,9 +146,16 @@ def test_pseudonym_is_keyed_stable_and_not_the_id():
 
 
 def test_search_text_is_cut_to_five_words_and_80_characters():
-    assert cut_search_text("  un   deux trois quatre cinq six sept ") == "un deux trois quatre cinq"
-    assert len(cut_search_text("x" * 300)) == 80
-    assert cut_search_text("jean.dupont@example.fr né le 12/03/1980") == "né le #/#/#"
+    assert cut_search_text("  colère   alcool emploi famille travail santé ") == (
+        "colère alcool emploi famille travail"
+    )
+    cut = cut_search_text("professionnellement " * 10)
+    assert cut == ("professionnellement " * 5)[:80].strip() and len(cut) <= 80
+    assert cut_search_text("gestion de la colère 12 séances") == "gestion de la colère #"
+    # a text holding an identifying detail is dropped whole; a name is dropped
+    assert cut_search_text("jean.dupont@example.fr alcool") is None
+    assert cut_search_text("alcool né le 12/03/1980") is None
+    assert cut_search_text("martin dupont alcool") == "alcool"
     assert cut_search_text("   ") is None
 
 
@@ -177,7 +184,12 @@ def test_search_fields_keep_text_only_when_nothing_was_found():
         "content_gap": False,
     }
     empty = search_fields(_answer(None, "jonglage à trois balles", total=0))
-    assert empty["search_text"] == "jonglage à trois balles" and empty["results"] == 0
+    assert empty["search_text"] == "trois balles" and empty["results"] == 0  # a rare word goes
+    # unless the catalogue uses it
+    catalogue = search_fields(
+        _answer(None, "jonglage à trois balles"), lambda: frozenset({"jonglage"})
+    )
+    assert catalogue["search_text"] == "jonglage à trois balles"
     # words matching none of the tools shown: a content gap, its words cut the same way
     gap = search_fields(_answer("addictions", "jeu d'argent 2 fois", total=6, content_gap=True))
     assert gap["content_gap"] is True and gap["search_text"] == "jeu d'argent # fois"
