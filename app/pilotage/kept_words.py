@@ -49,6 +49,8 @@ COMMON_MIN_COUNT = 100
 # the catalogue's words are read again when the index generation moved (a rating moves it too)
 # and the words read are older than this: a new tool's unusual word may wait that long
 CATALOGUE_WORDS_MIN_AGE = 300.0
+# what is kept is cut to a few words anyway: a long text is not read past this
+WORDS_READ = 40
 _CACHE_KEY = "romin_catalogue_words"
 _LETTERS = re.compile(r"[^\W\d_]+")
 
@@ -124,10 +126,11 @@ def kept_words(typed: str, catalogue: frozenset[str]) -> list[str]:
     none when the text holds an identifying detail."""
     if identifying_details(typed):
         return []
-    tokens = typed.split()
+    tokens = typed.split()[:WORDS_READ]
     letters = [_LETTERS.findall(token) for token in tokens]
     known = [all(_known(w, catalogue) for w in parts) for parts in letters]
-    name = [any(normalise(w) in PERSON_NAMES for w in parts) for parts in letters]
+    names = [sum(normalise(w) in PERSON_NAMES for w in parts) for parts in letters]
+    name = [n > 0 for n in names]
     # the neighbours that count: the closest words on each side that are not stop words
     meaningful = [
         i for i, parts in enumerate(letters) if any(normalise(w) not in STOP_WORDS for w in parts)
@@ -138,7 +141,7 @@ def kept_words(typed: str, catalogue: frozenset[str]) -> list[str]:
             if any(c.isdigit() for c in token):
                 kept.append(token)  # a number: masked by the caller
             continue
-        if not known[i]:
+        if not known[i] or names[i] > 1:  # « jean-pierre », « marie-claire »
             continue
         if name[i] and i in meaningful:
             at = meaningful.index(i)
