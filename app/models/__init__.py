@@ -9,6 +9,7 @@ from app.models.index_job import IndexJob
 from app.models.index_state import IndexState
 from app.models.moderation import CommentDecision, CommentReport
 from app.models.outbox import IndexOutbox
+from app.models.plans import SavedPlan
 from app.models.ranking import RankingWeightsVersion, ScorePrior
 from app.models.rate_limits import RateLimitCounter
 from app.models.workspace import FactorFollow, Favourite, OfficerAlerts, SupportDownload, ToolNews
@@ -38,4 +39,5 @@ __all__ = [
     "SupportDownload",
     "ToolNews",
     "OfficerAlerts",
+    "SavedPlan",
 ]
