@@ -15,6 +15,7 @@ from app.catalogue.service import CatalogueError, get_tool, save_tool
 from app.catalogue.urls import support_url
 from app.catalogue.visibility import may_see
 from app.core.api import abort
+from app.core.api_schemas import error_responses
 from app.db import db
 from app.models import Tool
 
@@ -65,6 +66,8 @@ class Tools(MethodView):
     @token_required("curator")
     @blp.arguments(ToolInSchema)
     @blp.response(201)
+    @blp.alt_response(201, schema=ToolOutSchema, success=True)
+    @error_responses(blp, 413, 422)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Crée une fiche outil (curateurs)."""
         tool = _save(data)
@@ -75,6 +78,8 @@ class Tools(MethodView):
 class ToolItem(MethodView):
     @token_required("agent")
     @blp.response(200)
+    @blp.alt_response(200, schema=ToolOutSchema, success=True)
+    @error_responses(blp, 404)
     def get(self, slug: str) -> dict[str, Any]:
         """Une fiche outil complète."""
         return tool_out(_readable_tool(slug))
@@ -82,6 +87,8 @@ class ToolItem(MethodView):
     @token_required("curator")
     @blp.arguments(ToolPatchSchema(partial=True))
     @blp.response(200)
+    @blp.alt_response(200, schema=ToolOutSchema, success=True)
+    @error_responses(blp, 404, 413, 422)
     def patch(self, data: dict[str, Any], slug: str) -> dict[str, Any]:
         """Modifie une fiche outil (curateurs) : seuls les champs envoyés changent."""
         tool = get_tool(db.session, slug)

@@ -12,12 +12,14 @@ from flask.views import MethodView
 from app.accounts.api_tokens import token_required
 from app.catalogue.api import blp, tool_out
 from app.catalogue.service import get_tool
+from app.catalogue.visibility import may_see
 from app.core import signals
 from app.core.api import abort
+from app.core.api_schemas import error_responses
 from app.core.vocabulary import PUBLISHED
 from app.db import db
 from app.feedback import ratings as feedback_service
-from app.feedback.schemas import FeedbackSchema
+from app.feedback.schemas import FeedbackOutSchema, FeedbackSchema
 
 
 @blp.route("/<slug>/feedback")
@@ -25,11 +27,15 @@ class ToolFeedback(MethodView):
     @token_required("agent")
     @blp.arguments(FeedbackSchema)
     @blp.response(200)
+    @blp.alt_response(200, schema=FeedbackOutSchema, success=True)
+    @error_responses(blp, 404, 409, 413, 422)
     def post(self, data: dict[str, Any], slug: str) -> dict[str, Any]:
         """Donne ou remplace sa note et son commentaire sur un outil publié."""
         tool = get_tool(db.session, slug)
-        if tool is None or tool.status != PUBLISHED:
+        if tool is None or not may_see(tool, g.api_user):
             abort(404, message="Aucun outil publié ne porte cet identifiant.")
+        if tool.status != PUBLISHED:  # seen by its curators: it exists, not yet to be rated
+            abort(409, message="Cet outil n'est pas publié : il ne peut pas encore être noté.")
         try:
             feedback = feedback_service.rate(db.session, tool, g.api_user, **data)
         except feedback_service.FeedbackError as exc:

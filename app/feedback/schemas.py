@@ -71,3 +71,19 @@ class FeedbackSchema(Schema):
             k: (None if isinstance(val, str) and not val.strip() and k != "comment" else val)
             for k, val in data.items()
         }
+
+
+class RatingSummarySchema(Schema):
+    average = fields.Float(required=True, allow_none=True)
+    count = fields.Integer(required=True)
+
+
+class FeedbackOutSchema(Schema):
+    """What POST /api/v1/tools/<slug>/feedback answers (the OpenAPI's; the view builds it)."""
+
+    rating = fields.Integer(required=True)
+    comment = fields.String(required=True)
+    risk_factor = fields.String(required=True, allow_none=True)
+    tool = fields.Nested(
+        RatingSummarySchema, required=True, metadata={"description": "La note de l'outil, à jour."}
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import Response, g, jsonify
@@ -11,8 +12,15 @@ from marshmallow import RAISE, Schema, fields
 
 from app.accounts.api_tokens import token_required
 from app.catalogue.scores import current_weights
+from app.core.api_schemas import error_responses
 from app.db import after_commit, db
 from app.pilotage import weights as service
+from app.pilotage.schemas import (
+    WEIGHTS_REQUEST,
+    PreviewOutSchema,
+    WeightsOutSchema,
+    WeightsSavedSchema,
+)
 from app.search.service import factor_slugs
 from ranking import WEIGHT_BOUNDS
 
@@ -31,16 +39,26 @@ class WeightsPutSchema(Schema):
         unknown = RAISE
 
     error_messages = _MESSAGES
+    # checked by the service, with its French messages; declared here for the OpenAPI
     weights = fields.Raw(
         required=True,
         metadata={
+            **WEIGHTS_REQUEST,
             "description": "Nom du poids → valeur ; les poids absents gardent leur valeur actuelle.",
             "example": {"rating": 0.3, "evidence": 0.7},
         },
         error_messages={"required": "Donnez les poids à modifier (objet nom → valeur)."},
     )
     note = fields.Raw(
-        load_default=None, metadata={"description": "Raison du changement (obligatoire)."}
+        required=True,
+        metadata={
+            "description": "Raison du changement.",
+            "type": "string",
+            "minLength": 1,
+            "maxLength": service.NOTE_MAX,
+            "pattern": r"\S",
+        },
+        error_messages={"required": "Expliquez en quelques mots la raison de ce changement."},
     )
 
 
@@ -59,7 +77,8 @@ class PreviewSchema(Schema):
     weights = fields.Raw(
         load_default=dict,
         metadata={
-            "description": "Poids à essayer ; les poids absents gardent leur valeur actuelle."
+            **WEIGHTS_REQUEST,
+            "description": "Poids à essayer ; les poids absents gardent leur valeur actuelle.",
         },
     )
 
@@ -83,12 +102,40 @@ def _invalid(errors: dict[str, Any]) -> None:
     abort(422, errors={"json": errors}, message="Données invalides.")
 
 
+def _json_numbers(values: object) -> object:
+    """The weights as JSON sends them: a number only (the page's form takes « 0,5 », the API
+    does not). Anything else, or a number past a float, becomes NaN, which the service refuses
+    as not a number."""
+    if not isinstance(values, dict):
+        return values
+    return {key: _number_or_nan(value) for key, value in values.items()}
+
+
+def _number_or_nan(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return math.nan
+    try:
+        return float(value)
+    except OverflowError:
+        return math.nan
+
+
+def _refuse_weights(problems: dict[str, list[str]], sent: object) -> None:
+    """422 for weights wrong in themselves; 409 when they are right but, with the weights in
+    force for those not sent, would leave every signal at 0 (all tools tied)."""
+    sent_all_zero = isinstance(sent, dict) and all(sent.get(name) == 0 for name in service.SIGNALS)
+    if isinstance(sent, dict) and set(problems) == {"_schema"} and not sent_all_zero:
+        abort(409, message=" ".join(problems["_schema"]))
+    _invalid(_split(problems))
+
+
 def _split(errors: dict[str, list[str]]) -> dict[str, Any]:
-    """Service messages to the request's shape: weights' own under "weights", the note apart."""
+    """Service messages to the request's shape: weights' own under "weights", the note and the
+    factor apart."""
     out: dict[str, Any] = {}
     for key, messages in errors.items():
-        if key == "note":
-            out["note"] = messages
+        if key in ("note", "risk_factor"):
+            out[key] = messages
         else:
             out.setdefault("weights", {})[key] = messages
     return out
@@ -98,6 +145,8 @@ def _split(errors: dict[str, list[str]]) -> dict[str, Any]:
 class RankingWeights(MethodView):
     @token_required("agent")
     @blp.response(200)
+    @blp.alt_response(200, schema=WeightsOutSchema, success=True)
+    @error_responses(blp)
     def get(self) -> dict[str, Any]:
         """Les poids du classement en vigueur, leurs bornes et ce que fait chacun."""
         return _weights_out()
@@ -105,14 +154,16 @@ class RankingWeights(MethodView):
     @token_required("staff")
     @blp.arguments(WeightsPutSchema)
     @blp.response(200)
+    @blp.alt_response(200, schema=WeightsSavedSchema, success=True)
+    @error_responses(blp, 409, 413, 422)
     def put(self, data: dict[str, Any]) -> dict[str, Any]:
         """Enregistre de nouveaux poids (support) : nouvelle version, scores recalculés."""
         try:
             version = service.save_weights(
-                db.session, data["weights"], data.get("note"), g.api_user
+                db.session, _json_numbers(data["weights"]), data.get("note"), g.api_user
             )
         except service.WeightsError as exc:
-            _invalid(_split(exc.errors))
+            _refuse_weights(exc.errors, data["weights"])
         out = _weights_out()
         out["version"] = version.id
         out["index"] = {"synced": None, "error": None}
@@ -157,6 +208,8 @@ class RankingPreview(MethodView):
     @token_required("staff")
     @blp.arguments(PreviewSchema)
     @blp.response(200)
+    @blp.alt_response(200, schema=PreviewOutSchema, success=True)
+    @error_responses(blp, 409, 413, 422)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Les 10 premiers outils d'un facteur de risque, aujourd'hui et avec les poids proposés.
 
@@ -166,12 +219,13 @@ class RankingPreview(MethodView):
         "score" y ajoute le groupe ("tier" : 1 recommandé, 0 non recommandé, toujours après).
         Rien n'est enregistré.
         """
-        proposed, problems = service.validate_values(data["weights"], current_weights(db.session))
-        errors = _split(problems)
+        proposed, problems = service.validate_values(
+            _json_numbers(data["weights"]), current_weights(db.session)
+        )
         if data["risk_factor"] not in factor_slugs(db.session):
-            errors["risk_factor"] = ["Facteur de risque inconnu."]
-        if errors:
-            _invalid(errors)
+            problems["risk_factor"] = ["Facteur de risque inconnu."]
+        if problems:
+            _refuse_weights(problems, data["weights"])
         result = service.preview(db.session, data["risk_factor"], proposed)
         return {
             "risk_factor": result.factor.slug,

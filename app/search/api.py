@@ -12,8 +12,9 @@ from app.accounts.api_tokens import token_required
 from app.catalogue.rank_explanation import explain_hit
 from app.core import signals
 from app.core.api import abort
+from app.core.api_schemas import error_responses
 from app.db import db
-from app.search.schemas import ApiSearchArgs, to_query
+from app.search.schemas import ApiSearchArgs, SearchOutSchema, to_query
 from app.search.service import SearchAnswer, explanation_context, factor_slugs, search
 
 blp = Blueprint(
@@ -69,6 +70,9 @@ def _hit(hit: dict[str, Any], why: list[str]) -> dict[str, Any]:
 class Search(MethodView):
     @token_required("agent")
     @blp.arguments(ApiSearchArgs(), location="query", as_kwargs=False)
+    @blp.response(200)
+    @blp.alt_response(200, schema=SearchOutSchema, success=True)
+    @error_responses(blp, 422)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Outils correspondant à un facteur de risque et/ou à un texte, les meilleurs d'abord."""
         if args.get("factor") and args["factor"] not in factor_slugs(db.session):

@@ -135,3 +135,83 @@ def to_query(args: dict[str, Any], per_page: int) -> SearchQuery:
         page=args.get("page", 1),
         per_page=args.get("per_page") or per_page,
     )
+
+
+# -- the search API's answer (documentation of GET /api/v1/search; the view builds it) --------
+
+
+class RatingOutSchema(Schema):
+    average = fields.Float(required=True, allow_none=True)
+    count = fields.Integer(required=True)
+
+
+class SearchHitSchema(Schema):
+    slug = fields.String(required=True)
+    title = fields.String(required=True)
+    summary = fields.String(required=True)
+    risk_factors = fields.List(fields.String(), required=True)
+    stages = fields.List(fields.String(), required=True)
+    kind = fields.String(required=True)
+    modality = fields.String(required=True, allow_none=True)
+    sessions = fields.String(required=True, allow_none=True)
+    minutes_per_session = fields.Integer(required=True, allow_none=True)
+    preparation_minutes = fields.Integer(required=True, allow_none=True)
+    evidence_level = fields.Integer(required=True)
+    phase = fields.String(required=True, allow_none=True)
+    not_recommended = fields.Boolean(required=True)
+    tier = fields.Integer(
+        required=True, metadata={"description": "1, ou 0 pour un outil non recommandé."}
+    )
+    matches_words = fields.Boolean(
+        required=True,
+        allow_none=True,
+        metadata={"description": "L'outil contient les mots qui classent (null : aucun mot)."},
+    )
+    words_in = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Où : title_or_summary, further_down (null sinon)."},
+    )
+    rating = fields.Nested(RatingOutSchema, required=True)
+    score = fields.Float(required=True)
+    why = fields.List(
+        fields.String(), required=True, metadata={"description": "« Pourquoi ce rang ? »"}
+    )
+
+
+class RecognisedSchema(Schema):
+    words = fields.String(required=True)
+    filter = fields.String(required=True)
+    value = fields.String(required=True)
+
+
+class InterpretationSchema(Schema):
+    text = fields.String(required=True)
+    risk_factor = fields.String(required=True, allow_none=True)
+    stage = fields.List(fields.String(), required=True)
+    phase = fields.List(fields.String(), required=True)
+    words = fields.String(required=True)
+    words_rank_within_filters = fields.Boolean(required=True)
+    recognised = fields.List(fields.Nested(RecognisedSchema), required=True)
+    tools_matching_words = fields.Integer(required=True, allow_none=True)
+    content_gap = fields.Boolean(required=True)
+
+
+class SearchOutSchema(Schema):
+    hits = fields.List(fields.Nested(SearchHitSchema), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+    facets = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.Integer()),
+        required=True,
+        metadata={"description": "Facette → valeur → nombre d'outils."},
+    )
+    resolved_risk_factor = fields.String(required=True, allow_none=True)
+    interpretation = fields.Nested(InterpretationSchema, required=True)
+    degraded = fields.Boolean(
+        required=True,
+        metadata={"description": "Vrai quand la réponse vient de PostgreSQL (moteur injoignable)."},
+    )
