@@ -39,7 +39,7 @@ def tool_out(tool: Tool) -> dict[str, Any]:
             "content_type": s.content_type,
             "size": s.size,
             "sha256": s.sha256,
-            "url": support_url(tool, s, _external=True),
+            "url": support_url(tool, s, public=True),
         }
         for s in tool.supports
     ]
