@@ -65,6 +65,17 @@ class Config:
         # The address people open ROMIN at (https://…): ProConnect's redirect URIs are built on
         # it, as registered there; empty: from each request (development, tests).
         self.PUBLIC_URL = env.get("PUBLIC_URL", "").strip().rstrip("/")
+        # The weekly news e-mail (`romin alerts send`, app/workspace/mail.py); no SMTP_HOST: no
+        # e-mail is sent. SMTP_SSL: TLS from the first byte (port 465); otherwise SMTP_STARTTLS
+        # (on by default) upgrades the connection (port 587) and fails if the server cannot.
+        self.SMTP_HOST = env.get("SMTP_HOST", "").strip()
+        self.SMTP_SSL = _bool("SMTP_SSL", False)
+        self.SMTP_STARTTLS = _bool("SMTP_STARTTLS", not self.SMTP_SSL)
+        self.SMTP_PORT = int(env.get("SMTP_PORT", "465" if self.SMTP_SSL else "587"))
+        self.SMTP_USERNAME = env.get("SMTP_USERNAME", "")
+        self.SMTP_PASSWORD = env.get("SMTP_PASSWORD", "")
+        self.SMTP_FROM = env.get("SMTP_FROM", "")  # e.g. ROMIN <romin@justice.fr>
+        self.SMTP_TIMEOUT = float(env.get("SMTP_TIMEOUT", "30"))
         # Throttling (app/accounts/throttling.py). Each limit in Flask-Limiter's notation
         # ("5 per minute;30 per hour"); an empty one is off, RATELIMIT_ENABLED=0 turns all off.
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)

@@ -83,6 +83,19 @@ ROLE_TABLE = {
     ("GET", "/admin/comptes"): "admin",
     ("POST", "/admin/comptes/<int:user_id>/role"): "admin",
     ("POST", "/admin/comptes/<int:user_id>/statut"): "admin",
+    # -- the officer's workspace: favourites, news, alerts (the e-mail's unsubscribe link
+    # needs no sign-in: its signed token is the proof) --
+    ("GET", "/ma-boite-a-outils"): "agent",
+    ("POST", "/ma-boite-a-outils/ajouter"): "agent",
+    ("POST", "/ma-boite-a-outils/retirer"): "agent",
+    ("GET", "/ma-boite-a-outils/<slug>/note"): "agent",
+    ("POST", "/ma-boite-a-outils/<slug>/note"): "agent",
+    ("GET", "/nouveautes"): "agent",
+    ("POST", "/nouveautes/facteurs"): "agent",
+    ("POST", "/nouveautes/suivre"): "agent",
+    ("POST", "/nouveautes/ne-plus-suivre"): "agent",
+    ("GET", "/alertes/desabonnement/<token>"): "public",
+    ("POST", "/alertes/desabonnement/<token>"): "public",
 }
 ROLES = ("anonymous", "agent", "curator", "staff", "admin")
 GRANTS = {
