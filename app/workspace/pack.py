@@ -28,6 +28,7 @@ from app.models.base import utcnow
 from app.workspace.pack_document import (
     SUMMARY_MAX_PAGES,
     TEXT_BUDGETS,
+    ImageTooLarge,
     Notice,
     PackPdf,
     cut,
@@ -88,7 +89,7 @@ class SupportEntry:
         if self.outcome == LINKED:
             return f"« {title} » ({kind}) : à télécharger depuis la fiche."
         if self.outcome == TOO_LARGE:
-            return f"« {title} » : trop long pour le dossier, téléchargez-le depuis la fiche."
+            return f"« {title} » : trop volumineux pour le dossier, téléchargez-le depuis la fiche."
         return f"Support « {title} » illisible : téléchargez-le depuis la fiche."
 
 
@@ -140,6 +141,8 @@ def read_support(tool: Tool, support: Support, budget: Budget) -> SupportEntry:
                 RUNNING_TITLE, f"Support : {support.title or support.filename}", data
             ),
         )
+    except ImageTooLarge:
+        return SupportEntry(support, TOO_LARGE, url)
     except Exception as exc:  # a file missing, corrupt or protected: named in the pack
         log.warning("pack: support %s unreadable: %s", support.id, type(exc).__name__)
         return SupportEntry(support, UNREADABLE, url)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
+from PIL import Image
 
 from app.core.markdown import render
 
@@ -25,6 +26,10 @@ MARGIN = 18
 # a tool's summary is one or two pages: its long texts are cut (the sheet has the rest)
 SUMMARY_MAX_PAGES = 2
 TEXT_BUDGETS = ((3500, 900, 700), (1800, 500, 400), (800, 300, 300))
+# an image support is placed at most this many pixels a side (about 200 dpi across the page),
+# and one of more than MAX_IMAGE_PIXELS is not decoded at all
+IMAGE_SIDE = 1400
+MAX_IMAGE_PIXELS = 60_000_000
 
 # characters outside Windows-1252, mapped to what the core fonts can write
 _MAP = {
@@ -220,15 +225,41 @@ def notice_page(running_title: str, notice: Notice) -> bytes:
     return pdf.to_bytes()
 
 
+class ImageTooLarge(ValueError):
+    """An image past MAX_IMAGE_PIXELS: linked, not placed."""
+
+
+def printable_image(data: bytes) -> bytes:
+    """An image support as a JPEG of print size: a photo of 4,000 pixels is decoded at a
+    fraction of its size and never recompressed whole (placing it as it is cost about a second
+    and megabytes per image); transparency on white. Raises on bytes that are no image, and
+    on an image past MAX_IMAGE_PIXELS (a decompression bomb)."""
+    with Image.open(io.BytesIO(data)) as image:
+        if image.width * image.height > MAX_IMAGE_PIXELS:
+            raise ImageTooLarge(f"{image.width} x {image.height}")
+        image.draft("RGB", (IMAGE_SIDE, IMAGE_SIDE))  # JPEG: decoded already reduced
+        if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+            rgba = image.convert("RGBA")
+            flat = Image.new("RGB", rgba.size, "white")
+            flat.paste(rgba, mask=rgba.getchannel("A"))
+        else:
+            flat = image.convert("RGB")
+        flat.thumbnail((IMAGE_SIDE, IMAGE_SIDE), reducing_gap=2.0)
+        out = io.BytesIO()
+        flat.save(out, "JPEG", quality=82)
+        return out.getvalue()
+
+
 def image_page(running_title: str, heading: str, data: bytes) -> bytes:
     """One image support on its own page, as large as the page allows, its proportions kept.
     Raises on bytes that are no image it can read (the caller names the support instead)."""
+    jpeg = printable_image(data)
     pdf = PackPdf(running_title)
     pdf.add_page()
     pdf.heading(heading)
     top = pdf.get_y()
     pdf.image(
-        io.BytesIO(data),
+        io.BytesIO(jpeg),
         x=pdf.l_margin,
         y=top,
         w=pdf.epw,

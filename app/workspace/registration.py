@@ -13,12 +13,15 @@ from app.workspace import (
     favourite_views,
     news,
     news_views,
+    pack_views,
     page_context,
+    plan_views,
     receivers,
 )
 from app.workspace.blueprint import bp
 
 _FAVOURITES_AND_NEWS = (favourite_views, news_views, receivers)  # routes on bp; receivers
+_PLANS_AND_PACKS = (plan_views, pack_views)  # routes on bp
 
 
 def register(app: Flask, api: Api) -> None:

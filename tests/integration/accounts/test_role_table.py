@@ -96,6 +96,17 @@ ROLE_TABLE = {
     ("POST", "/nouveautes/ne-plus-suivre"): "agent",
     ("GET", "/alertes/desabonnement/<token>"): "public",
     ("POST", "/alertes/desabonnement/<token>"): "public",
+    # -- the officer's workspace: plans and session packs --
+    ("GET", "/plan"): "agent",
+    ("GET", "/plan/plan.pdf"): "agent",
+    ("GET", "/plan/dossier-de-seance.pdf"): "agent",
+    ("GET", "/mes-plans"): "agent",
+    ("POST", "/mes-plans"): "agent",
+    ("GET", "/mes-plans/<int:plan_id>"): "agent",
+    ("POST", "/mes-plans/<int:plan_id>"): "agent",
+    ("POST", "/mes-plans/<int:plan_id>/supprimer"): "agent",
+    ("GET", "/dossier-de-seance"): "agent",
+    ("GET", "/dossier-de-seance.pdf"): "agent",
 }
 ROLES = ("anonymous", "agent", "curator", "staff", "admin")
 GRANTS = {
@@ -146,6 +157,7 @@ def sample(app, make_tool):
             "int:number": 1,
             "int:feedback_id": feedback.id,
             "int:user_id": author.id,
+            "int:plan_id": 1,
         }
 
 

@@ -176,6 +176,47 @@ def test_a_pack_holds_a_cover_each_summary_and_the_supports(app, tools, officer)
     assert "Cet outil n'a pas de support à télécharger." in last
 
 
+def test_a_huge_image_is_linked_not_decoded_and_transparency_prints_on_white(
+    app, make_tool, officer
+):
+    tool = make_tool(title="Images")
+    rgba = _png_rgba()
+    with app.app_context():
+        merged = db.session.merge(tool)
+        # a header that claims 10,000 x 8,000 pixels: refused before any decoding
+        add_support(
+            db.session, merged, "enorme.png", _png(10_000, 8_000)[:33] + _png()[33:], "Énorme"
+        )
+        add_support(db.session, merged, "transparente.png", rgba, "Transparente")
+        db.session.commit()
+    response = officer.get(f"/dossier-de-seance.pdf?outil={tool.slug}")
+    reader = PdfReader(io.BytesIO(response.data))
+    text = _text(reader)
+    assert "« Énorme » : trop volumineux pour le dossier, téléchargez-le depuis la fiche." in text
+    assert "« Transparente » (image) : inclus à la suite." in text
+    image = reader.pages[-1].images[0].image
+    assert image.mode == "RGB"
+    assert min(image.getpixel((0, 0))) >= 250  # white, not the black of a dropped alpha
+
+
+def _png_rgba() -> bytes:
+    """A 32 x 32 image, transparent but for one red pixel in its last corner."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    rows = [b"\x00" + b"\x00\x00\x00\x00" * 32 for _ in range(31)]
+    rows.append(b"\x00" + b"\x00\x00\x00\x00" * 31 + b"\xff\x00\x00\xff")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 32, 32, 8, 6, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+        + chunk(b"IEND", b"")
+    )
+
+
 def test_a_long_sheet_is_summed_up_on_two_pages_at_most(app, make_tool, officer):
     paragraph = "Une étape détaillée de la méthode, à lire avant la séance. " * 12
     long = make_tool(title="Méthode très détaillée", instructions="\n\n".join([paragraph] * 60))
