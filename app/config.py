@@ -70,8 +70,11 @@ class Config:
         # (on by default) upgrades the connection (port 587) and fails if the server cannot.
         self.SMTP_HOST = env.get("SMTP_HOST", "").strip()
         self.SMTP_SSL = _bool("SMTP_SSL", False)
-        self.SMTP_STARTTLS = _bool("SMTP_STARTTLS", not self.SMTP_SSL)
-        self.SMTP_PORT = int(env.get("SMTP_PORT", "465" if self.SMTP_SSL else "587"))
+        # (an empty value, as docker-compose.yml passes an unset one, is the default)
+        self.SMTP_STARTTLS = (
+            _bool("SMTP_STARTTLS") if env.get("SMTP_STARTTLS") else not self.SMTP_SSL
+        )
+        self.SMTP_PORT = int(env.get("SMTP_PORT") or ("465" if self.SMTP_SSL else "587"))
         self.SMTP_USERNAME = env.get("SMTP_USERNAME", "")
         self.SMTP_PASSWORD = env.get("SMTP_PASSWORD", "")
         self.SMTP_FROM = env.get("SMTP_FROM", "")  # e.g. ROMIN <romin@justice.fr>
