@@ -91,6 +91,8 @@ def test_a_demoted_curators_token_loses_curator_rights_at_once(app, make_user, t
     assert browser.get("/gestion/outils").status_code == 200
 
     admin = _admin(app, make_user)
+    page = admin.get("/admin/comptes").get_data(as_text=True)
+    assert "ferme aussitôt ses sessions ouvertes" in page  # the admin is told before choosing
     response = admin.post(f"/admin/comptes/{curator.id}/role", data={"role": "agent"})
     assert response.status_code == 303
     assert api.post("/api/v1/tools", json={}, headers=token).status_code == 403
