@@ -1,5 +1,6 @@
-"""ProConnect in Chromium: sign in through the real OpenID provider, an admin grants a role,
-sign out through the provider's end-session. (Chromium enforces what the test client does not:
+"""ProConnect in Chromium: sign in through the real OpenID provider, an admin grants a role
+(which ends the account's session: it signs in again), sign out through the provider's
+end-session. (Chromium enforces what the test client does not:
 CSP form-action on the redirects to the provider, cookies' SameSite on the way back.)"""
 
 from __future__ import annotations
@@ -95,7 +96,13 @@ def test_sign_in_grant_a_role_and_sign_out_through_proconnect(browser, proconnec
     flash = admin.locator(".fr-alert").first.inner_text()
     assert "a désormais le rôle « Référent catalogue »" in flash
 
-    assert agent.goto(f"{base}/gestion/outils").status == 200  # curator now, same session
+    # the role change ended the agent's session: the next page asks them to sign in again,
+    # which the provider's own session (still open) answers without its form
+    agent.goto(f"{base}/gestion/outils")
+    assert agent.url.startswith(f"{base}/connexion")
+    agent.get_by_role("button", name="S’identifier avec ProConnect").click()
+    agent.wait_for_url(f"{base}/gestion/outils")
+    assert agent.goto(f"{base}/gestion/outils").status == 200  # curator now
     agent.goto(f"{base}/recherche")
     agent.locator(".fr-header__tools-links").get_by_role("button", name="Se déconnecter").click()
     agent.wait_for_url("**/session/end**")
