@@ -6,7 +6,30 @@ import os
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+# A checkout (`pip install -e`, `make run`) gives development defaults; an installed ROMIN
+# (a wheel: `pip install .`, the Docker image) has none and never looks beside site-packages.
+CHECKOUT = PACKAGE_DIR.parent if (PACKAGE_DIR.parent / "setup.cfg").is_file() else None
+
+
+def data_dir(name: str) -> Path:
+    """``templates`` or ``migrations``: bundled in the wheel under ``app/_bundled`` (setup.py),
+    else the checkout's top-level folder."""
+    candidates = [PACKAGE_DIR / "_bundled" / name]
+    if CHECKOUT is not None:
+        candidates.append(CHECKOUT / name)
+    for directory in candidates:
+        if directory.is_dir():
+            return directory
+    raise RuntimeError(
+        f"Dossier « {name} » introuvable : installez ROMIN depuis sa roue (pip install .), qui "
+        f"l'embarque dans app/_bundled/{name}, ou travaillez dans le dépôt (pip install -e .)."
+    )
+
+
+def _checkout_path(*parts: str) -> str:
+    """A development default inside the checkout; empty when ROMIN is installed."""
+    return str(CHECKOUT.joinpath(*parts)) if CHECKOUT else ""
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -27,9 +50,11 @@ class Config:
         self.MEILI_MASTER_KEY = env.get("MEILI_MASTER_KEY", "")
         self.MEILI_INDEX = env.get("MEILI_INDEX", "tools")
         self.MEILI_TIMEOUT = float(env.get("MEILI_TIMEOUT", "2.0"))
-        self.SUPPORTS_DIR = env.get("SUPPORTS_DIR", str(REPO_ROOT / "var" / "supports"))
+        # Where support files are kept, and the design system's files (npm's @gouvfr/dsfr/dist):
+        # required outside a checkout (production: a volume, and the image's copy of DSFR).
+        self.SUPPORTS_DIR = env.get("SUPPORTS_DIR", _checkout_path("var", "supports"))
         self.DSFR_DIR = env.get(
-            "DSFR_DIR", str(REPO_ROOT / "node_modules" / "@gouvfr" / "dsfr" / "dist")
+            "DSFR_DIR", _checkout_path("node_modules", "@gouvfr", "dsfr", "dist")
         )
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
         self.SEARCH_PER_PAGE = int(env.get("SEARCH_PER_PAGE", "20"))
@@ -145,6 +170,21 @@ class Config:
                 "ProConnect)."
             )
         self._check_proconnect()
+        self._check_paths()
+
+    def _check_paths(self) -> None:
+        if not self.SUPPORTS_DIR:
+            raise RuntimeError(
+                "Définissez SUPPORTS_DIR : le dossier où ROMIN range les fichiers des supports "
+                "(en production, un volume qui survit aux mises à jour)."
+            )
+        if not (self.DSFR_DIR and (Path(self.DSFR_DIR) / "dsfr.min.css").is_file()):
+            raise RuntimeError(
+                f"DSFR_DIR ({self.DSFR_DIR or 'non défini'}) doit désigner le dossier dist du "
+                "système de design de l'État, qui contient dsfr.min.css : dans le dépôt, lancez "
+                "`npm ci --ignore-scripts` ; ailleurs, copiez node_modules/@gouvfr/dsfr/dist et "
+                "définissez DSFR_DIR (l'image Docker le fait : /srv/romin/dsfr)."
+            )
 
     def _check_proconnect(self) -> None:
         if not self.PROCONNECT_ISSUER:

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import current_app
 
-
-def repo_path(*parts: str) -> Path:
-    """A path in the checkout (the migrations live beside the `app` package)."""
-    return Path(current_app.root_path).parent.joinpath(*parts)
+from app.config import data_dir
 
 
 def alembic_config() -> AlembicConfig:
+    """The migrations bundled in the installed package, or the checkout's (app.config.data_dir)."""
     config = AlembicConfig()
-    config.set_main_option("script_location", str(repo_path("migrations")))
+    config.set_main_option("script_location", str(data_dir("migrations")))
     config.set_main_option(
         "sqlalchemy.url", current_app.config["SQLALCHEMY_DATABASE_URI"].replace("%", "%%")
     )

@@ -15,7 +15,7 @@ from app.accounts import registration as accounts
 from app.accounts import throttling
 from app.accounts.menu import visible_entries
 from app.catalogue import registration as catalogue
-from app.config import Config
+from app.config import Config, data_dir
 from app.core.dates import fr_date, fr_datetime
 from app.curation import registration as curation
 from app.db import RominSession, db
@@ -36,7 +36,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     config = config or Config()
     config.check()
 
-    app = Flask(__name__, template_folder="../templates", static_folder=None)
+    app = Flask(__name__, template_folder=data_dir("templates"), static_folder=None)
     app.config.from_mapping(config.as_mapping())
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
