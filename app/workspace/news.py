@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, case, event, exists, func, inspect, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
 from app.core import vocabulary as v
 from app.db import among
@@ -44,6 +44,8 @@ KIND_LABELS = {
     SUPPORTS: "Supports mis à jour",
     SHEET: "Fiche mise à jour",
 }
+# tools published in the session's current transaction (session.info outlives a transaction)
+_PUBLISHED_KEY = "romin_news_published"
 # a support's columns whose change officers see (its place in the list is not news)
 _SUPPORT_FIELDS = ("sha256", "filename", "title")
 
@@ -124,7 +126,17 @@ def install(session_class: type[Session]) -> None:
     @event.listens_for(session_class, "after_flush")
     def _after_flush(session: Session, _flush_context: UOWTransaction) -> None:
         published, saved, supports = _stamps(session)
+        # a tool published in this transaction stays new whatever else the transaction does
+        # to it (`romin seed`, an import: the sheet, then its supports)
+        new_here: set[int] = session.info.setdefault(_PUBLISHED_KEY, set())
+        published |= new_here & (saved | supports)
+        new_here |= published
         stamp(session, published, saved, supports)
+
+    @event.listens_for(session_class, "after_transaction_end")
+    def _forget(session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None:  # committed or rolled back: the next one starts afresh
+            session.info.pop(_PUBLISHED_KEY, None)
 
 
 # -- an officer's news state ---------------------------------------------------------------

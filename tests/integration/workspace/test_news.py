@@ -96,6 +96,29 @@ def test_each_change_of_the_catalogue_is_stamped_on_its_tool(app, make_tool, mak
     assert replaced.supports_changed_at == replaced.changed_at > with_supports.changed_at
 
 
+def test_a_tool_published_with_its_supports_in_one_transaction_is_new(app, make_tool):
+    """`romin seed` and imports save the sheet, then add its supports: still a new tool."""
+    with app.app_context():
+        tool = save_tool(
+            db.session,
+            {
+                "title": "Outil neuf et ses supports",
+                "risk_factors": ["addictions"],
+                "status": "published",
+            },
+        )
+        add_support(db.session, tool, "fiche.pdf", _pdf("un"))
+        db.session.commit()
+        tool_id = tool.id
+    news = _news(app, tool_id)
+    assert news.published_at == news.changed_at == news.supports_changed_at
+    with app.app_context():  # the next transaction's change of supports is an update
+        add_support(db.session, db.session.get(Tool, tool_id), "grille.pdf", _pdf("deux"))
+        db.session.commit()
+    later = _news(app, tool_id)
+    assert later.published_at == news.published_at < later.supports_changed_at == later.changed_at
+
+
 def test_a_rolled_back_change_leaves_no_stamp(app, make_tool):
     tool = make_tool()
     before = _news(app, tool.id).changed_at
