@@ -74,7 +74,8 @@ def workspace_forms() -> Forms | None:
                 follow_url=url_for("workspace.follow_factor"),
                 unfollow_url=url_for("workspace.unfollow_factor"),
                 csrf=generate_csrf(),
-                back=request.full_path.rstrip("?"),
+                # a page answering a POST (a refused form) has no address to come back to
+                back=request.full_path.rstrip("?") if request.method == "GET" else "",
                 favourites=frozenset(favourite_tool_ids(db.session, user_id)),
             )
         )

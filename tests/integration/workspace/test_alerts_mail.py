@@ -103,6 +103,7 @@ def test_the_weekly_email_holds_tools_and_links_only(mail_app, smtp_server):
     _controller, inbox = smtp_server
     user = _officer(mail_app)
     tool = _make_tool(mail_app, title="Balance décisionnelle")
+    _make_tool(mail_app, title="Choc des images", not_recommended=True)
     _make_tool(mail_app, title="Outil de l'emploi", risk_factors=["emploi"])
 
     result = _send(mail_app)
@@ -113,7 +114,7 @@ def test_the_weekly_email_holds_tools_and_links_only(mail_app, smtp_server):
     recipients, message = inbox.messages[0]
     assert recipients == [user.email]
     assert message["From"] == "ROMIN <romin@justice.test>"
-    assert message["Subject"] == "ROMIN : 1 nouveauté pour vos outils suivis"
+    assert message["Subject"] == "ROMIN : 2 nouveautés pour vos outils suivis"
     unsubscribe = str(message["List-Unsubscribe"]).strip()  # folded: a long header
     assert unsubscribe.startswith("<https://romin.test/alertes/desabonnement/")
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -127,6 +128,7 @@ def test_the_weekly_email_holds_tools_and_links_only(mail_app, smtp_server):
         assert "Outil de l" not in body
         assert user.email not in body  # nothing about anyone, not even the officer
     assert "nouvel outil le" in text
+    assert "Choc des images — nouvel outil le" in text and ", non recommandé" in text
 
     # the one-click unsubscribe: the mail client posts to the header's address, no sign-in
     path = urlsplit(unsubscribe.strip("<>")).path

@@ -228,3 +228,14 @@ def test_a_renamed_tool_keeps_its_favourite(app, make_tool, officer):
         db.session.commit()
     assert _favourites(app, user) == ["nouveau-titre"]
     assert "Nouveau titre" in client.get("/ma-boite-a-outils").get_data(as_text=True)
+
+
+def test_a_sheet_answering_a_refused_form_sends_the_officer_to_the_toolbox(app, make_tool, officer):
+    """The sheet shown again at the rating form's POST address has no address to come back
+    to: the favourite form then leads to « Ma boîte à outils », never to a POST-only URL."""
+    _user, client = officer
+    tool = make_tool()
+    refused = client.post(f"/outils/{tool.slug}/avis", data={"rating": "9"})
+    assert refused.status_code == 400
+    assert 'name="retour" value=""' in refused.get_data(as_text=True)
+    assert _add(client, tool.slug, "").headers["Location"] == "/ma-boite-a-outils"
