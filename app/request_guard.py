@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, request
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 
 # No request schema nests deeper than a few levels (a sheet's factor evidence: 4).
 MAX_JSON_DEPTH = 20
@@ -26,6 +26,9 @@ NUL_MESSAGE = (
 UNICODE_MESSAGE = "La demande contient un caractère Unicode invalide : retirez-le et recommencez."
 JSON_MESSAGE = "Le corps de la requête n'est pas un JSON valide."
 NUMBER_MESSAGE = "Le corps de la requête contient un nombre invalide (NaN ou infini)."
+MEDIA_TYPE_MESSAGE = (
+    "L'API ne lit que du JSON : envoyez le corps avec l'en-tête Content-Type: application/json."
+)
 DEPTH_MESSAGE = f"Le corps de la requête est trop imbriqué ({MAX_JSON_DEPTH} niveaux au plus)."
 
 
@@ -33,9 +36,10 @@ def init_app(app: Flask) -> None:
     app.before_request(check_request)
 
 
-def refuse(message: str) -> BadRequest:
-    """A 400 whose French message pages show (description) and the API says (data)."""
-    error = BadRequest(description=message)
+def refuse(message: str, error_class: type[HTTPException] = BadRequest) -> HTTPException:
+    """A 400 (or `error_class`) whose French message pages show (description) and the API
+    says (data)."""
+    error = error_class(description=message)
     error.data = {"message": message}  # type: ignore[attr-defined]  # read by flask-smorest
     return error
 
@@ -43,7 +47,10 @@ def refuse(message: str) -> BadRequest:
 def check_request() -> None:
     """Raises a 400 on a NUL byte in the path, the query or a form, or on a JSON body that
     cannot be read, is too deep, or holds text PostgreSQL cannot store (or a number JSON
-    does not have)."""
+    does not have); a 415 on a body the API would not read (a form, text), rather than
+    taking it as empty."""
+    if _api_body() and not request.is_json:
+        raise refuse(MEDIA_TYPE_MESSAGE, UnsupportedMediaType)
     texts: list[str] = [request.path]
     texts.extend(_pairs(request.args.items(multi=True)))
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
@@ -53,6 +60,18 @@ def check_request() -> None:
         _check_text(text)
     if request.is_json and request.content_length != 0:
         _check_json()
+
+
+def _api_body() -> bool:
+    """A body sent to an API operation that reads one (a GET's body means nothing)."""
+    return (
+        request.path.startswith("/api/")
+        and request.method in ("POST", "PUT", "PATCH")
+        and (
+            bool(request.content_length)
+            or "chunked" in request.headers.get("Transfer-Encoding", "")
+        )
+    )
 
 
 def _pairs(items: Iterable[tuple[str, str]]) -> Iterable[str]:

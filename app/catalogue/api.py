@@ -67,7 +67,7 @@ class Tools(MethodView):
     @blp.arguments(ToolInSchema)
     @blp.response(201)
     @blp.alt_response(201, schema=ToolOutSchema, success=True)
-    @error_responses(blp, 413, 422)
+    @error_responses(blp, 413, 415, 422)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Crée une fiche outil (curateurs)."""
         tool = _save(data)
@@ -85,10 +85,10 @@ class ToolItem(MethodView):
         return tool_out(_readable_tool(slug))
 
     @token_required("curator")
-    @blp.arguments(ToolPatchSchema(partial=True))
+    @blp.arguments(ToolPatchSchema(partial=True), required=False)  # no body: nothing changes
     @blp.response(200)
     @blp.alt_response(200, schema=ToolOutSchema, success=True)
-    @error_responses(blp, 404, 413, 422)
+    @error_responses(blp, 404, 413, 415, 422)
     def patch(self, data: dict[str, Any], slug: str) -> dict[str, Any]:
         """Modifie une fiche outil (curateurs) : seuls les champs envoyés changent."""
         tool = get_tool(db.session, slug)

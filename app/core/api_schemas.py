@@ -38,6 +38,7 @@ ERROR_STATUSES = {
     404: "Aucune ressource ne porte cet identifiant.",
     409: "La demande contredit l'état présent (par exemple les poids en vigueur).",
     413: "Corps de la requête trop volumineux.",
+    415: "Corps de la requête qui n'est pas du JSON (Content-Type: application/json).",
     422: "Données refusées : les messages par champ disent pourquoi.",
     429: "Trop de demandes avec ce jeton : réessayez après le délai de Retry-After.",
     503: "Base de données ou moteur de recherche momentanément injoignable.",

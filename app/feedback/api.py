@@ -28,7 +28,7 @@ class ToolFeedback(MethodView):
     @blp.arguments(FeedbackSchema)
     @blp.response(200)
     @blp.alt_response(200, schema=FeedbackOutSchema, success=True)
-    @error_responses(blp, 404, 409, 413, 422)
+    @error_responses(blp, 404, 409, 413, 415, 422)
     def post(self, data: dict[str, Any], slug: str) -> dict[str, Any]:
         """Donne ou remplace sa note et son commentaire sur un outil publié."""
         tool = get_tool(db.session, slug)

@@ -155,7 +155,7 @@ class RankingWeights(MethodView):
     @blp.arguments(WeightsPutSchema)
     @blp.response(200)
     @blp.alt_response(200, schema=WeightsSavedSchema, success=True)
-    @error_responses(blp, 409, 413, 422)
+    @error_responses(blp, 409, 413, 415, 422)
     def put(self, data: dict[str, Any]) -> dict[str, Any]:
         """Enregistre de nouveaux poids (support) : nouvelle version, scores recalculés."""
         try:
@@ -209,7 +209,7 @@ class RankingPreview(MethodView):
     @blp.arguments(PreviewSchema)
     @blp.response(200)
     @blp.alt_response(200, schema=PreviewOutSchema, success=True)
-    @error_responses(blp, 409, 413, 422)
+    @error_responses(blp, 409, 413, 415, 422)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Les 10 premiers outils d'un facteur de risque, aujourd'hui et avec les poids proposés.
 

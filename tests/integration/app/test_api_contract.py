@@ -90,3 +90,19 @@ def test_weights_that_tie_every_tool_only_with_the_weights_in_force_are_a_409(cl
         "Au moins un des quatre poids"
         in response.get_json()["errors"]["json"]["weights"]["_schema"][0]
     )
+
+
+def test_a_body_that_is_not_json_is_a_415_in_french(client, make_tool, tokens):
+    slug = make_tool().slug
+    for content_type, body in (
+        ("text/plain", "title=Autre"),
+        ("application/x-www-form-urlencoded", "title=Autre"),
+    ):
+        response = client.patch(
+            f"/api/v1/tools/{slug}", data=body, content_type=content_type, headers=tokens["curator"]
+        )
+        assert response.status_code == 415, content_type
+        assert response.get_json()["message"].startswith("L'API ne lit que du JSON")
+    assert client.get(f"/api/v1/tools/{slug}", headers=tokens["curator"]).get_json()["title"] != (
+        "Autre"
+    )
