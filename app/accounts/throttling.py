@@ -63,7 +63,7 @@ def client_address() -> str:
     if hops > 0:
         forwarded = parse_list_header(",".join(request.headers.getlist("X-Forwarded-For")))
         if len(forwarded) >= hops:
-            return forwarded[-hops].strip()
+            return forwarded[-hops].strip()[:64]  # an address; never a key of any length
     return request.remote_addr or "inconnue"
 
 

@@ -97,6 +97,17 @@ def test_behind_trusted_proxies_the_address_the_outermost_saw_counts(app_factory
     assert through_proxy(4, "203.0.113.2").status_code == 400
 
 
+def test_a_long_forwarded_entry_is_cut_to_an_address(app_factory):
+    """Too high a TRUSTED_PROXIES lets the client write the entry read: it is cut, so it never
+    makes a key the counters' table refuses (a 500)."""
+    app = app_factory(RATELIMIT_SIGN_IN_PER_ADDRESS="1 per minute", TRUSTED_PROXIES=2)
+    long_entry = "a" * 1000
+    client = _browser(app, "10.0.4.9")
+    headers = {"X-Forwarded-For": f"{long_entry}, 10.0.4.8"}
+    assert _attempt(client, "t1@justice.test", **headers).status_code == 400
+    _assert_french_429_page(_attempt(client, "t2@justice.test", **headers))
+
+
 def test_proconnect_callbacks_are_limited_per_address(app_factory):
     """Over the limit, the callback answers 429 before anything reaches the provider (here an
     unreachable one: every counted callback answers 502)."""
