@@ -193,7 +193,6 @@ def _summary(
     entries: Sequence[SupportEntry],
     factors: Sequence[FactorStageLabel],
     budgets: tuple[int, int, int],
-    plain: bool,
 ) -> PackPdf:
     instructions_budget, precautions_budget, summary_budget = budgets
     pdf = PackPdf(RUNNING_TITLE)
@@ -220,7 +219,7 @@ def _summary(
     if tool.instructions.strip():
         pdf.heading("Déroulé")
         text, was_cut = cut(tool.instructions, instructions_budget)
-        pdf.markdown_text(text, plain=plain)
+        pdf.markdown_text(text)
         if was_cut:
             pdf.paragraph("La suite sur la fiche en ligne.", size=9.5, style="I")
     if tool.precautions.strip():
@@ -244,16 +243,11 @@ def summary_pdf(
     tool: Tool, entries: Sequence[SupportEntry], factors: Sequence[FactorStageLabel]
 ) -> bytes:
     """A tool's summary on at most SUMMARY_MAX_PAGES pages: its long texts are cut shorter
-    until it fits (the sheet has them whole); Markdown fpdf2 cannot lay out goes as text."""
-    pdf = None
+    until it fits (the sheet has them whole)."""
     for budgets in TEXT_BUDGETS:
-        try:
-            pdf = _summary(tool, entries, factors, budgets, plain=False)
-        except Exception:  # markup fpdf2 cannot lay out: the same text, plain
-            pdf = _summary(tool, entries, factors, budgets, plain=True)
+        pdf = _summary(tool, entries, factors, budgets)
         if pdf.page_no() <= SUMMARY_MAX_PAGES:
             break
-    assert pdf is not None
     return pdf.to_bytes()
 
 
