@@ -93,7 +93,6 @@ def _references(limit: int, what: str) -> fields.List:
                 max=REFERENCE_MAX,
                 error=f"Une référence fait {count_fr(REFERENCE_MAX)} caractères au plus.",
             ),
-            error_messages={"invalid": "Une référence est un texte."},
         ),
         load_default=list,
         validate=validate.Length(max=limit, error=f"{what} : {limit} au plus."),
