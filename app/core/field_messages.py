@@ -55,9 +55,11 @@ _PATTERNS = [
 
 
 def in_french(errors: Any) -> Any:
-    """The same errors (field → messages, nested), each default English message in French."""
+    """The same errors (field → messages, nested), each default English message in French,
+    and every key as text: a list's errors are keyed by item index, and a rule between fields
+    adds its own beside them ({0: […], "_schema": […]}), which JSON cannot sort as they are."""
     if isinstance(errors, dict):
-        return {key: in_french(value) for key, value in errors.items()}
+        return {str(key): in_french(value) for key, value in errors.items()}
     if isinstance(errors, list):
         return [in_french(item) for item in errors]
     if isinstance(errors, str):

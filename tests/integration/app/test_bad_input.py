@@ -156,3 +156,21 @@ def test_a_405_says_which_methods_the_address_takes(client, tokens):
     response = client.delete("/recherche")
     assert response.status_code == 405
     assert "GET" in response.headers["Allow"]
+
+
+def test_item_errors_beside_a_rule_between_fields_are_a_422_not_a_500(client, tokens):
+    """A list's item errors are keyed by index; the sheet's phase rule adds "_schema" beside
+    them: JSON could not sort {0: …, "_schema": …} (a 500)."""
+    response = client.post(
+        "/api/v1/tools",
+        json={
+            "title": "Un titre",
+            "summary": "Un résumé.",
+            "phase": "organisation",
+            "risk_factors": ["a" * 500, "addictions"],
+        },
+        headers=tokens["curator"],
+    )
+    body = _french_json_error(response, 422)
+    errors = body["errors"]["json"]["risk_factors"]
+    assert "0" in errors and "_schema" in errors
