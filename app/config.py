@@ -87,8 +87,11 @@ class Config:
         self.PROCONNECT_ALLOWED_DOMAINS = env.get("PROCONNECT_ALLOWED_DOMAINS", "")
         self.PROCONNECT_LEEWAY_SECONDS = int(env.get("PROCONNECT_LEEWAY_SECONDS", "60"))
         self.PROCONNECT_TIMEOUT = float(env.get("PROCONNECT_TIMEOUT", "10"))
-        # The address people open ROMIN at (https://…): ProConnect's redirect URIs are built on
-        # it, as registered there; empty: from each request (development, tests).
+        # The address people open ROMIN at (https://…), required in production: ProConnect's
+        # redirect URIs are built on it, as registered there, and so are the absolute links the
+        # API gives (support files), never on the request's Host header. Empty (development,
+        # tests): the API gives links relative to the site, and ProConnect's come from the
+        # request.
         self.PUBLIC_URL = env.get("PUBLIC_URL", "").strip().rstrip("/")
         # The weekly news e-mail (`romin alerts send`, app/workspace/mail.py); no SMTP_HOST: no
         # e-mail is sent. SMTP_SSL: TLS from the first byte (port 465); otherwise SMTP_STARTTLS
@@ -169,6 +172,12 @@ class Config:
                 "retirez LOCAL_LOGIN_ENABLED (les agents se connectent avec "
                 "ProConnect)."
             )
+        if self.PRODUCTION and not self.PUBLIC_URL.startswith("https://"):
+            raise RuntimeError(
+                "En production, définissez PUBLIC_URL : l'adresse https:// de ROMIN (par "
+                "exemple https://romin.justice.fr). Les liens absolus et ceux enregistrés chez "
+                "ProConnect sont construits sur elle, jamais sur l'en-tête Host des requêtes."
+            )
         self._check_proconnect()
         self._check_paths()
 
@@ -198,11 +207,6 @@ class Config:
             )
         if self.PRODUCTION and not self.PROCONNECT_ISSUER.startswith("https://"):
             raise RuntimeError("En production, PROCONNECT_ISSUER doit être une adresse https://.")
-        if self.PRODUCTION and not self.PUBLIC_URL.startswith("https://"):
-            raise RuntimeError(
-                "En production avec ProConnect, définissez PUBLIC_URL : l'adresse "
-                "https:// de ROMIN enregistrée chez ProConnect."
-            )
 
     def as_mapping(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if k.isupper()}

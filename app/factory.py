@@ -7,7 +7,7 @@ import logging
 from functools import partial
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, g, request, session
 from flask_smorest import Api
 
 from app import assets, db_commands, errors, health, request_guard
@@ -78,6 +78,50 @@ def _api(app: Flask) -> Api:
     return api
 
 
+# Browser features ROMIN never uses, refused to its pages and to anything they could embed.
+# (interest-cohort is left out: FLoC was abandoned in 2022 and no browser reads it any more;
+# browsing-topics, the API that replaced it, is refused instead.)
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+)
+# Production is served over https only (behind its TLS proxy): browsers remember it two years.
+HSTS = "max-age=63072000; includeSubDomains"
+# Files that set their own cache policy: the design system and the app's static files (public),
+# and support downloads (app.catalogue.views.download_support: private, versioned).
+OWN_CACHE_POLICY = {"assets.dsfr", "assets.static", "catalogue.download_support"}
+
+
+def _signed_in() -> bool:
+    """Whether the request comes from someone signed in (a session) or an API client (a token):
+    its answer may then hold what only they may read."""
+    return (
+        g.get("user") is not None
+        or g.get("api_user") is not None
+        or "uid" in session
+        or "Authorization" in request.headers
+    )
+
+
 def _security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -87,4 +131,10 @@ def _security_headers(response: Response) -> Response:
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
     )
+    response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    if current_app.config["PRODUCTION"]:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if request.endpoint not in OWN_CACHE_POLICY and _signed_in():
+        # neither a shared cache nor the browser's keeps a signed-in page (a shared computer)
+        response.headers["Cache-Control"] = "private, no-store"
     return response
