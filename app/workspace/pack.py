@@ -270,9 +270,7 @@ def cover_pdf(tools: Sequence[Tool], cover: Cover) -> bytes:
         pdf.field("Modalité", v.label(v.MODALITIES, cover.modality))
         pdf.ln(2)
     pdf.heading("Outils de ce dossier")
-    pdf.bullets(
-        [f"{n}. {tool.title} — {time_needed(tool)}" for n, tool in enumerate(tools, start=1)]
-    )
+    pdf.bullets([f"{tool.title} — {time_needed(tool)}" for tool in tools], numbered=True)
     pdf.paragraph(
         "Chaque outil est présenté sur une ou deux pages, suivies de ses supports. Ce dossier ne "
         "contient rien sur la personne suivie : n'y inscrivez ni nom, ni date de naissance, ni "

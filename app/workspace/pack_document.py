@@ -124,9 +124,9 @@ class PackPdf(FPDF):
         self.write(5.3, pdf_text(value))
         self.ln(5.8)
 
-    def bullets(self, lines: Sequence[str], size: float = 10.5) -> None:
-        for line in lines:
-            self.flow(Block(runs=[("", line)], prefix="•"), size=size)
+    def bullets(self, lines: Sequence[str], size: float = 10.5, numbered: bool = False) -> None:
+        for n, line in enumerate(lines, start=1):
+            self.flow(Block(runs=[("", line)], prefix=f"{n}." if numbered else "•"), size=size)
         self.ln(1.5)
 
     def link_line(self, text: str, url: str) -> None:

@@ -103,8 +103,16 @@ class PlanArgs(Schema):
     """The plan's arguments (a query string, or a saved plan's state): factors and stages by
     rows, the numbers, the tools in order."""
 
-    facteur = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list)
-    stade = fields.List(fields.String(validate=validate.Length(max=40)), load_default=list)
+    facteur = fields.List(
+        fields.String(validate=validate.Length(max=40, error="Ce facteur de risque n'existe pas.")),
+        load_default=list,
+    )
+    stade = fields.List(
+        fields.String(
+            validate=validate.Length(max=40, error="Ce stade du changement n'existe pas.")
+        ),
+        load_default=list,
+    )
     modalite = fields.String(
         required=True,
         validate=validate.OneOf(
@@ -138,7 +146,15 @@ class PlanArgs(Schema):
             "invalid": "La durée d'une séance doit être un nombre entier de minutes.",
         },
     )
-    outil = fields.List(fields.String(validate=validate.Length(max=170)), load_default=None)
+    outil = fields.List(
+        fields.String(
+            validate=validate.Length(
+                max=170,
+                error="L'adresse du plan est incomplète : recommencez depuis le formulaire.",
+            )
+        ),
+        load_default=None,
+    )
 
     class Meta:
         unknown = EXCLUDE
