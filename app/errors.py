@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -42,6 +43,11 @@ MESSAGES = {
     ),
 }
 
+CSRF_REFUSAL = (
+    "Le formulaire n'a pas passé la vérification de sécurité (il a expiré, ou il ne vient pas "
+    "d'une page de ROMIN) : rechargez la page, puis envoyez-le de nouveau."
+)
+
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
@@ -75,6 +81,12 @@ def init_app(app: Flask) -> None:
                 }
             ), 422
         return render_error(422, exc.text())
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError) -> tuple[Response | str, int]:
+        """Flask-WTF says why in English ("The CSRF token is missing."): officers read why in
+        French, and what to do."""
+        return render_error(400, CSRF_REFUSAL)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> ResponseReturnValue:

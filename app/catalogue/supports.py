@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from werkzeug.utils import secure_filename
 
 from app.catalogue.service import slugify
+from app.core.identifying import identifying_refusal
 from app.core.refusals import Refused
 from app.models import Support, Tool
 
@@ -257,6 +258,9 @@ def check_title(title: str) -> str:
         raise SupportRejected("Indiquez le titre du support, tel que les agents le verront.")
     if len(title) > TITLE_MAX:
         raise SupportRejected(f"Le titre dépasse {TITLE_MAX} caractères.")
+    refusal = identifying_refusal(title, "Le titre du support")
+    if refusal:
+        raise SupportRejected(refusal)
     return title
 
 

@@ -39,7 +39,7 @@ def csrf_app(app_factory):
     # what the CSRF check refused, told apart from any other 400 (a form error, a bad request)
     @app.errorhandler(CSRFError)
     def _refused(exc):
-        return "refusé par la vérification CSRF", 400
+        return "refusé par la vérification de sécurité", 400
 
     return app
 
@@ -71,7 +71,7 @@ def test_every_form_refuses_a_request_without_its_token(csrf_app, make_user):
         with client.session_transaction() as session:
             session["uid"] = admin.id
         response = client.open(_url(rule), method=method, data={"titre": "x", "note": "x"})
-        if response.status_code != 400 or "vérification CSRF" not in response.get_data(
+        if response.status_code != 400 or "vérification de sécurité" not in response.get_data(
             as_text=True
         ):
             problems.append(f"{method} {rule}: {response.status_code}")
@@ -88,7 +88,7 @@ def test_a_wrong_or_foreign_token_is_refused_too(csrf_app, make_user):
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     for wrong in ("x", token[:-2] + "zz"):
         response = client.post("/gestion/outils/nouveau", data={"csrf_token": wrong})
-        assert response.status_code == 400 and "vérification CSRF" in response.get_data(
+        assert response.status_code == 400 and "vérification de sécurité" in response.get_data(
             as_text=True
         )
     # another browser's token (a token of the attacker's own session) is not this session's
@@ -99,10 +99,10 @@ def test_a_wrong_or_foreign_token_is_refused_too(csrf_app, make_user):
         r'name="csrf_token" value="([^"]+)"', other.get("/gestion/outils/nouveau").get_data(True)
     ).group(1)
     response = client.post("/gestion/outils/nouveau", data={"csrf_token": foreign})
-    assert response.status_code == 400 and "vérification CSRF" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "vérification de sécurité" in response.get_data(as_text=True)
     # with its own token the same form goes through the check (and then says what is missing)
     response = client.post("/gestion/outils/nouveau", data={"csrf_token": token, "title": ""})
-    assert response.status_code == 400 and "vérification CSRF" not in response.get_data(
+    assert response.status_code == 400 and "vérification de sécurité" not in response.get_data(
         as_text=True
     )
     assert "pas été enregistrée" in response.get_data(as_text=True)  # the form, with its errors

@@ -207,6 +207,15 @@ def test_title_and_file_are_required_with_a_message_each(app, as_curator, tool, 
     assert _supports(app, tool) == [] and _files(root) == []
 
 
+def test_a_title_naming_someone_is_refused_like_every_free_text(app, as_curator, tool, root):
+    """Support titles are read by every officer: the identifying-data checker reads them."""
+    response = _upload(as_curator, tool, _pdf(), "grille.pdf", title="Grille de M. Dupont")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Le titre du support semble contenir un nom de personne" in html
+    assert _supports(app, tool) == [] and _files(root) == []
+
+
 def test_an_upload_over_the_request_limit_gets_a_french_message(app_factory, make_user, make_tool):
     app = app_factory(MAX_CONTENT_LENGTH=64 * 1024)
     client, root = app.test_client(), Path(app.config["SUPPORTS_DIR"])
