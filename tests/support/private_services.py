@@ -56,7 +56,6 @@ def app_config(
         TESTING=True,
         WTF_CSRF_ENABLED=False,
         SEARCH_GENERATION_LISTENER=False,
-        API_TOKEN_CACHE_SECONDS=0,
         USAGE_BUFFER_SECONDS=0,
     )
     values.update(overrides)
