@@ -35,6 +35,9 @@ tool_risk_factors = Table(
     Column("evidence_level", Integer, nullable=True),
     Column("references", ARRAY(Text), nullable=True),
     CheckConstraint("evidence_level BETWEEN 0 AND 4", name="evidence_level_range"),
+    # a factor's tools (the primary key leads with the tool): the Nouveautés count of followed
+    # factors, the degraded search and the factor pages read them by factor (migration 0017)
+    Index("ix_tool_risk_factors_risk_factor_id", "risk_factor_id"),
 )
 
 
