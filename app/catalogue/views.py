@@ -7,9 +7,21 @@ feedback feature: ratings form and comments)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from flask import Blueprint, Response, abort, g, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 
 from app.accounts.auth import current_user, public
 from app.catalogue.positions import positions
@@ -24,7 +36,7 @@ from app.core import signals
 from app.core import vocabulary as v
 from app.core.markdown import render
 from app.db import db
-from app.models import Support, Tool
+from app.models import RiskFactor, Support, Tool
 from ranking import Weights
 
 bp = Blueprint("catalogue", __name__)
@@ -46,17 +58,52 @@ def render_sheet(tool: Tool, status: int = 200, **section_values: Any) -> tuple[
     for _receiver, part in signals.sheet_rendering.send(tool, user=current_user()):
         values.update(part or {})
     values.update(section_values)
+    # the factor of the search the sheet was opened from (`?facteur=`), if the tool works on it
+    searched = next((f for f in tool.risk_factors if f.slug == request.args.get("facteur")), None)
+    back = search_return(request.args.get("retour"))
     return render_template(
         "catalogue/tool.html",
         tool=tool,
         v=v,
+        searched=searched,
+        back=back,
+        # what the sheet's own links and forms carry along: the factor searched, the results
+        carried={"facteur": searched.slug if searched else None, "retour": back},
+        printed_at=datetime.now(UTC),
         instructions=render(tool.instructions),
         average=average,
         count=count,
         distribution=distribution,
-        why=_why(tool, average, count),
+        why=_why(tool, searched, average, count),
         **values,
     ), status
+
+
+# longer than any search page's address (200 characters of text, a few filters)
+_RETURN_MAX = 2000
+
+
+def search_return(value: str | None) -> str | None:
+    """The results the sheet was opened from (`?retour=`, written by the search page), for the
+    sheet's links back to them: only this site's search page with its arguments, rebuilt from
+    them; anything else is ignored, so the sheet never links (or redirects) elsewhere."""
+    if not value or len(value) > _RETURN_MAX or "\\" in value:
+        return None
+    if any(c < " " or c == "\x7f" for c in value):
+        return None
+    parts = urlsplit(value)
+    search_path = url_for("search.search_page")
+    if parts.scheme or parts.netloc or parts.fragment or parts.path != search_path:
+        return None
+    query = urlencode(parse_qsl(parts.query), safe="/")
+    return f"{search_path}?{query}" if query else search_path
+
+
+def absolute_url(path: str) -> str:
+    """A path of ROMIN as a full address, to print or share (PUBLIC_URL, else this request's
+    host): shown to people only, never a redirect's target."""
+    base = current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
+    return base + path
 
 
 def _weights_in_force() -> Weights:
@@ -67,11 +114,9 @@ def _weights_in_force() -> Weights:
     return weights
 
 
-def _why(tool: Tool, average: float | None, count: int) -> list[str]:
+def _why(tool: Tool, factor: RiskFactor | None, average: float | None, count: int) -> list[str]:
     """The sheet's « Pourquoi ce rang ? »: for the factor of the search the sheet was opened
-    from (`?facteur=`), else for each of the tool's factors."""
-    searched = request.args.get("facteur")
-    factor = next((f for f in tool.risk_factors if f.slug == searched), None)
+    from, else for each of the tool's factors."""
     return explain_sheet(
         rating_average=average,
         rating_count=count,
@@ -111,6 +156,7 @@ def tool_sheet(slug: str) -> tuple[str, int]:
 
 
 bp.add_app_template_global(support_url)
+bp.add_app_template_global(absolute_url)
 bp.add_app_template_global(rank_reasons)
 
 

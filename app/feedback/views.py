@@ -66,4 +66,12 @@ def give_feedback(slug: str) -> Response | tuple[str, int]:
         "Le classement des outils en tient compte.",
         "Le classement sera mis à jour dès que le moteur de recherche sera de nouveau disponible.",
     )
-    return redirect(url_for("catalogue.tool_sheet", slug=tool.slug) + "#avis", code=303)
+    # back on the sheet as it was opened: the factor searched and the results (`retour`, which
+    # the sheet checks again before linking to it)
+    sheet = url_for(
+        "catalogue.tool_sheet",
+        slug=tool.slug,
+        facteur=request.args.get("facteur") or None,
+        retour=request.args.get("retour") or None,
+    )
+    return redirect(sheet + "#avis", code=303)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, current_app, g, render_template, request, url_for
 from marshmallow import ValidationError
@@ -67,7 +67,7 @@ def search_page() -> tuple[str, int]:
     try:
         args = PageSearchArgs().load(query_arguments(request.args))
     except ValidationError as exc:
-        return _render(factor_labels, None, None, {}, _flatten(exc.messages_dict), None), 400
+        return _render(factor_labels, weights, None, {}, _flatten(exc.messages_dict), None), 400
     errors: dict[str, str] = {}
     if args.get("factor") and args["factor"] not in factor_labels:
         errors["facteur"] = "Ce facteur de risque n'existe pas : choisissez-en un dans la liste."
@@ -92,6 +92,17 @@ def search_page() -> tuple[str, int]:
     return _render(factor_labels, weights, answer, state, errors, url_with), (
         400 if errors else 200
     )
+
+
+def _sheet_url(state: dict[str, Any]) -> Callable[[str], str]:
+    """A result card's link to its sheet: the factor searched (the sheet explains its rank for
+    it, the rating counts for it) and this page's address (`retour`: the sheet's links back to
+    these results). Written here once per page, each card adds only its slug: url_for per
+    card was the search page's main cost."""
+    path = url_for("catalogue.tool_sheet", slug="-").removesuffix("-")
+    carried = [("facteur", state["facteur"])] if state.get("facteur") else []
+    query = urlencode([*carried, ("retour", search_url(state))], safe="/")
+    return lambda slug: f"{path}{quote(slug, safe='')}?{query}"
 
 
 # the characters werkzeug leaves unencoded in a query (https://url.spec.whatwg.org/)
@@ -160,6 +171,10 @@ def _render(
         "search/search.html",
         has_filters=len(kept) < len({k: 1 for k in state if k != "page"}),
         clear_filters_url=search_url(kept),
+        active_filters=[] if url_with is None else _active_filters(state, named, url_with),
+        sheet_url=_sheet_url(state) if answer and answer.result.total else None,
+        # what « Partager » sends: these results from their first page
+        share_url=search_url({k: value for k, value in state.items() if k != "page"}),
         factor_labels=factor_labels,
         factor_urls={slug: search_url({"facteur": slug}) for slug in factor_labels},
         # for « Pourquoi ce rang ? »: the weights in force, cached with the answers
@@ -181,6 +196,25 @@ def _render(
         page_url=None if url_with is None else (lambda n: url_with(page=n)),
         v=v,
     )
+
+
+def _active_filters(
+    state: dict[str, Any], named: dict[tuple[str, str], str], url_with: Callable[..., str]
+) -> list[tuple[str, str, str]]:
+    """The filters in force as (group, value, the address without it): the chips above the
+    results, in the sidebar's order; a stage or phase the text named is one of them."""
+    chips = []
+    for page_name, _attribute, legend, terms in FACET_SIDEBAR:
+        chosen = [*state.get(page_name, []), *(slug for n, slug in named if n == page_name)]
+        for slug in chosen:
+            remove = named.get((page_name, slug)) or url_with(
+                **{page_name: _toggle(state, page_name, slug)}
+            )
+            chips.append((legend, v.label(terms, str(slug)), remove))
+    if state.get("preuve_min") is not None:
+        level = v.label(v.EVIDENCE_LEVELS, str(state["preuve_min"]))
+        chips.append(("Niveau de preuve", f"au moins « {level} »", url_with(preuve_min=None)))
+    return chips
 
 
 def _named_in_text(

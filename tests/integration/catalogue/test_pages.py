@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from html import unescape
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from fpdf import FPDF
 
 from app.catalogue.supports import add_support
+from app.catalogue.urls import support_url
 from app.db import db
 
 
@@ -279,3 +282,142 @@ def test_a_comment_that_identifies_someone_is_refused_and_nothing_is_stored(
     assert "identifier une personne suivie" in page and "écrou 4521" in page  # text kept to edit
     with app.app_context():
         assert db.session.query(Feedback).filter_by(tool_id=tool.id).count() == 0
+
+
+# -- the sheet opened from a search: the way back, printing, sharing, a refused rating ---------
+
+RESULTS = "/recherche?facteur=emploi&stade=action&q=entretien+embauche&page=2"
+
+
+def _back_links(html: str) -> list[str]:
+    """The addresses of « Retour aux résultats » and of the breadcrumb's search entry."""
+    back = re.findall(r'<a class="fr-link fr-icon-arrow-left-line[^"]*" href="([^"]*)"', html)
+    crumb = re.findall(r'<a class="fr-breadcrumb__link" href="([^"]*)"', html)
+    return [unescape(h) for h in back + crumb]
+
+
+def test_the_sheet_links_back_to_the_whole_search(client, make_tool):
+    tool = make_tool(risk_factors=["emploi"])
+    html = client.get(f"/outils/{tool.slug}?facteur=emploi&retour={quote(RESULTS)}").get_data(
+        as_text=True
+    )
+    assert "Retour aux résultats" in html
+    assert _back_links(html) == [RESULTS, RESULTS]  # the link, then the breadcrumb
+
+
+@pytest.mark.parametrize(
+    "retour",
+    [
+        "https://evil.example/recherche?facteur=emploi",
+        "//evil.example/recherche?facteur=emploi",
+        "/\\evil.example/recherche",
+        "/recherche/../gestion/outils",
+        "/gestion/outils?facteur=emploi",
+        "javascript:alert(1)//recherche",
+        "/recherche?facteur=emploi#ailleurs",
+        "/recherche?facteur=emploi\r\nLocation: https://evil.example/",
+        "/recherche?q=" + "a" * 2100,
+    ],
+)
+def test_a_return_address_other_than_the_search_page_is_ignored(client, make_tool, retour):
+    tool = make_tool(risk_factors=["emploi"])
+    html = client.get(f"/outils/{tool.slug}?retour={quote(retour)}").get_data(as_text=True)
+    assert "Retour aux résultats" not in html
+    assert _back_links(html) == ["/recherche"]
+    # the address reaches no link, but inside the sign-in link's own `next` (this sheet)
+    links = [unescape(h) for h in re.findall(r'href="([^"]*)"', html)]
+    assert all(
+        h.startswith("/connexion?next=/outils/") or ("evil" not in h and "gestion" not in h)
+        for h in links
+    )
+
+
+def test_a_rating_keeps_the_way_back(client, make_tool, make_user):
+    tool = make_tool(risk_factors=["emploi"])
+    _login(client, make_user("agent", password="un mot de passe solide"))
+    sheet = f"/outils/{tool.slug}?facteur=emploi&retour={quote(RESULTS)}"
+    html = client.get(sheet).get_data(as_text=True)
+    action = unescape(re.search(r'<form method="post" action="([^"]*/avis[^"]*)"', html).group(1))
+    assert action.endswith("#donner-un-avis")
+    assert parse_qs(urlsplit(action).query) == {"facteur": ["emploi"], "retour": [RESULTS]}
+
+    refused = client.post(action.split("#")[0], data={"rating": ""})
+    assert refused.status_code == 400
+    assert _back_links(refused.get_data(as_text=True)) == [RESULTS, RESULTS]
+
+    saved = client.post(action.split("#")[0], data={"rating": 4})
+    assert saved.status_code == 303
+    location = urlsplit(saved.headers["Location"])
+    assert location.path == f"/outils/{tool.slug}" and location.fragment == "avis"
+    assert parse_qs(location.query) == {"facteur": ["emploi"], "retour": [RESULTS]}
+
+
+def test_a_refused_rating_comes_back_at_the_form_with_a_focused_summary(
+    client, make_tool, make_user
+):
+    tool = make_tool()
+    _login(client, make_user("agent", password="un mot de passe solide"))
+    response = client.post(
+        f"/outils/{tool.slug}/avis", data={"rating": "9", "sessions_used": "beaucoup"}
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    # the form's anchor is the error summary now: focusable, the browser focuses it on arrival
+    summary = re.search(r'<div class="fr-alert fr-alert--error[^>]*id="donner-un-avis"[^>]*>', html)
+    assert summary and 'tabindex="-1"' in summary.group(0) and "autofocus" in summary.group(0)
+    assert html.count('id="donner-un-avis"') == 1 and html.count("autofocus") == 1
+    # each message links to its field, and the form posts back to this very place
+    body = html.split('id="donner-un-avis"')[1].split("</div>")[0]
+    assert 'href="#rating-1">Votre note :' in body
+    assert 'href="#sessions_used">Nombre de séances réalisées :' in body
+    assert html.index('id="donner-un-avis"') < html.index('<form method="post" action="/outils/')
+    assert f'action="/outils/{tool.slug}/avis#donner-un-avis"' in html
+
+
+def test_a_printed_sheet_names_its_address_its_supports_and_the_date(app_factory, make_tool):
+    tool = make_tool()
+    app = app_factory(PUBLIC_URL="https://romin.justice.example")
+    with app.test_request_context():
+        support = add_support(db.session, db.session.merge(tool), "Fiche.pdf", _pdf(), "Fiche")
+        db.session.commit()
+        support_path = support_url(tool, support)
+    html = app.test_client().get(f"/outils/{tool.slug}?facteur=addictions").get_data(as_text=True)
+    printed = re.search(r'<p class="romin-print-only romin-print-source">([^<]*)</p>', html)
+    assert printed, "pas de ligne imprimée"
+    assert re.fullmatch(
+        rf"Fiche ROMIN imprimée le \d\d/\d\d/\d{{4}} à \d\d:\d\d — "
+        rf"https://romin\.justice\.example/outils/{tool.slug}",
+        unescape(printed.group(1)),
+    )
+    support = re.search(r'<span class="romin-print-only romin-print-url">([^<]*)</span>', html)
+    assert support and unescape(support.group(1)) == "https://romin.justice.example" + support_path
+    # what is not printed: the site's navigation, the way back, the comments and the form
+    for part in ('id="avis"', 'id="pourquoi-ce-rang"', 'id="partager-fiche"'):
+        tag = html[html.rindex("<", 0, html.index(part)) : html.index(">", html.index(part))]
+        assert "fr-no-print" in tag, part
+
+
+def test_without_public_url_the_printed_address_is_the_requests(client, make_tool):
+    tool = make_tool()
+    html = client.get(f"/outils/{tool.slug}").get_data(as_text=True)
+    assert f"— http://localhost/outils/{tool.slug}</p>" in html
+
+
+def test_sharing_a_sheet_sends_its_link_and_factor_only(app_factory, make_tool):
+    tool = make_tool(title="Balance décisionnelle", risk_factors=["emploi"])
+    app = app_factory(PUBLIC_URL="https://romin.justice.example")
+    html = (
+        app.test_client()
+        .get(f"/outils/{tool.slug}?facteur=emploi&retour={quote(RESULTS)}")
+        .get_data(as_text=True)
+    )
+    address = f"https://romin.justice.example/outils/{tool.slug}?facteur=emploi"
+    field = re.search(r'id="partager-fiche-lien" value="([^"]*)"', html)
+    assert field and unescape(field.group(1)) == address  # the fallback without JavaScript
+    mail = urlsplit(unescape(re.search(r'href="(mailto:[^"]*)"', html).group(1)))
+    fields = parse_qs(mail.query)
+    assert mail.path == "" and set(fields) == {"subject", "body"}
+    assert fields["subject"] == ["ROMIN : « Balance décisionnelle »"]
+    assert address in fields["body"][0]
+    assert "« Problèmes d'ordre professionnel »" in fields["body"][0]
+    assert "entretien" not in fields["body"][0]  # not the officer's search words
