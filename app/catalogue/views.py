@@ -6,7 +6,6 @@ feedback feature: ratings form and comments)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -25,7 +24,7 @@ from flask import (
 
 from app.accounts.auth import current_user, public
 from app.catalogue.positions import positions
-from app.catalogue.rank_explanation import explain_hit, explain_sheet
+from app.catalogue.rank_explanation import explain_sheet
 from app.catalogue.ratings import summary
 from app.catalogue.scores import current_weights
 from app.catalogue.service import get_tool
@@ -129,24 +128,6 @@ def _why(tool: Tool, factor: RiskFactor | None, average: float | None, count: in
     )
 
 
-def rank_reasons(
-    hit: Mapping[str, object],
-    factor_label: str | None = None,
-    words: str = "",
-    words_within_filters: bool = False,
-    weights: Weights | None = None,
-) -> list[str]:
-    """A search result's « Pourquoi ce rang ? » (a template global: the result cards). The
-    search page passes the weights it already holds (cached per index generation)."""
-    return explain_hit(
-        hit,
-        factor_label=factor_label,
-        words=words,
-        words_within_filters=words_within_filters,
-        weights=weights or _weights_in_force(),
-    )
-
-
 @bp.get("/outils/<slug>")
 @public
 def tool_sheet(slug: str) -> tuple[str, int]:
@@ -157,7 +138,6 @@ def tool_sheet(slug: str) -> tuple[str, int]:
 
 bp.add_app_template_global(support_url)
 bp.add_app_template_global(absolute_url)
-bp.add_app_template_global(rank_reasons)
 
 
 @bp.get("/outils/<slug>/supports/<int:support_id>/<filename>")

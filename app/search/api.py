@@ -9,13 +9,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.accounts.api_tokens import token_required
-from app.catalogue.rank_explanation import explain_hit
 from app.core import signals
 from app.core.api import abort
 from app.core.api_schemas import error_responses
 from app.db import db
 from app.search.schemas import ApiSearchArgs, SearchOutSchema, to_query
-from app.search.service import SearchAnswer, explanation_context, factor_slugs, search
+from app.search.service import SearchAnswer, factor_slugs, hit_reasons, search
 
 blp = Blueprint(
     "search_api",
@@ -90,21 +89,10 @@ class Search(MethodView):
         }
         for name in FACET_NAMES.values():
             facets.setdefault(name, {})
-        labels, weights = explanation_context(db.session)
-        factor_label = labels.get(answer.query.factor) if answer.query.factor else None
         return {
             "hits": [
-                _hit(
-                    h,
-                    explain_hit(
-                        h,
-                        factor_label=factor_label,
-                        words=answer.query.text,
-                        words_within_filters=answer.query.keep_rest,
-                        weights=weights,
-                    ),
-                )
-                for h in answer.result.hits
+                _hit(h, why)
+                for h, why in zip(answer.result.hits, hit_reasons(db.session, answer), strict=True)
             ],
             "total": answer.result.total,
             "page": answer.query.page,

@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, Float, Select, and_, any_, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from app.catalogue.rank_explanation import explain_hit
 from app.catalogue.risk_factors import all_factors
 from app.catalogue.scores import current_weights
 from app.core import vocabulary as v
@@ -234,6 +235,37 @@ def explanation_context(session: Session) -> tuple[dict[str, str], Weights]:
         context = (labels, current_weights(session))
         cache.put(generation, "explanation", context)
     return context
+
+
+def hit_reasons(session: Session, answer: SearchAnswer) -> list[list[str]]:
+    """« Pourquoi ce rang ? » for each hit, in order, cached with the answer (same query, same
+    generation; never for a degraded answer): the page and the API show them on every hit, and a
+    repeated query then builds no sentence again."""
+    labels, weights = explanation_context(session)
+    query = answer.query
+
+    def build() -> list[list[str]]:
+        factor_label = labels.get(query.factor) if query.factor else None
+        return [
+            explain_hit(
+                hit,
+                factor_label=factor_label,
+                words=query.text,
+                words_within_filters=query.keep_rest,
+                weights=weights,
+            )
+            for hit in answer.result.hits
+        ]
+
+    if answer.degraded:
+        return build()
+    generation, cache = current_generation(session), _cache()
+    key = ("why", _cache_key(query))
+    reasons: list[list[str]] | None = cache.get(generation, key)
+    if reasons is None:
+        reasons = build()
+        cache.put(generation, key, reasons)
+    return reasons
 
 
 def _cache_key(query: SearchQuery) -> tuple[Hashable, ...]:

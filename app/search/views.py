@@ -14,8 +14,7 @@ from app.core import signals
 from app.core import vocabulary as v
 from app.db import db
 from app.search.schemas import FACET_ARGUMENTS, PageSearchArgs, query_arguments, to_query
-from app.search.service import SearchAnswer, explanation_context, search
-from ranking import Weights
+from app.search.service import SearchAnswer, explanation_context, hit_reasons, search
 
 bp = Blueprint("search", __name__)
 
@@ -63,11 +62,11 @@ def home() -> tuple[str, int]:
 @bp.get("/recherche")
 @public
 def search_page() -> tuple[str, int]:
-    factor_labels, weights = explanation_context(db.session)
+    factor_labels = explanation_context(db.session)[0]
     try:
         args = PageSearchArgs().load(query_arguments(request.args))
     except ValidationError as exc:
-        return _render(factor_labels, weights, None, {}, _flatten(exc.messages_dict), None), 400
+        return _render(factor_labels, None, {}, _flatten(exc.messages_dict), None), 400
     errors: dict[str, str] = {}
     if args.get("factor") and args["factor"] not in factor_labels:
         errors["facteur"] = "Ce facteur de risque n'existe pas : choisissez-en un dans la liste."
@@ -89,9 +88,7 @@ def search_page() -> tuple[str, int]:
                 params[key] = value
         return search_url(params)
 
-    return _render(factor_labels, weights, answer, state, errors, url_with), (
-        400 if errors else 200
-    )
+    return _render(factor_labels, answer, state, errors, url_with), (400 if errors else 200)
 
 
 def _sheet_url(state: dict[str, Any]) -> Callable[[str], str]:
@@ -159,7 +156,6 @@ def _toggle(state: dict[str, Any], name: str, value: str) -> list[str]:
 
 def _render(
     factor_labels: dict[str, str],
-    weights: Weights,
     answer: SearchAnswer | None,
     state: dict[str, Any],
     errors: dict[str, str],
@@ -177,8 +173,8 @@ def _render(
         share_url=search_url({k: value for k, value in state.items() if k != "page"}),
         factor_labels=factor_labels,
         factor_urls={slug: search_url({"facteur": slug}) for slug in factor_labels},
-        # for « Pourquoi ce rang ? »: the weights in force, cached with the answers
-        weights=weights,
+        # « Pourquoi ce rang ? » per hit, cached with the answer
+        reasons=hit_reasons(db.session, answer) if answer else [],
         answer=answer,
         state=state,
         errors=errors,

@@ -99,7 +99,9 @@ def test_a_wrong_or_foreign_token_is_refused_too(csrf_app, make_user):
         r'name="csrf_token" value="([^"]+)"', other.get("/gestion/outils/nouveau").get_data(True)
     ).group(1)
     response = client.post("/gestion/outils/nouveau", data={"csrf_token": foreign})
-    assert response.status_code == 400 and "vérification de sécurité" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "vérification de sécurité" in response.get_data(
+        as_text=True
+    )
     # with its own token the same form goes through the check (and then says what is missing)
     response = client.post("/gestion/outils/nouveau", data={"csrf_token": token, "title": ""})
     assert response.status_code == 400 and "vérification de sécurité" not in response.get_data(
