@@ -66,8 +66,16 @@ def axe_violations(page) -> list[str]:
         .map(v => `${v.id} (${v.impact}): ${v.nodes[0].html.slice(0, 160)}`)""")
 
 
-@pytest.mark.parametrize("path", [FILTERED, "/recherche?q=alcool"])
-def test_the_first_result_is_on_the_first_screen_of_a_phone(phone, live_server, catalogue, path):
+@pytest.mark.parametrize(
+    "path, signed_in",
+    [(FILTERED, False), ("/recherche?q=alcool", False), (FILTERED, True)],
+    ids=["filtres", "texte", "connecte"],
+)
+def test_the_first_result_is_on_the_first_screen_of_a_phone(
+    phone, live_server, catalogue, sign_in, path, signed_in
+):
+    if signed_in:  # the header holds the officer's name and links, the page « Suivre ce facteur »
+        sign_in(phone, live_server)
     phone.goto(live_server + path)
     phone.wait_for_load_state("networkidle")
     top = phone.locator("#contenu .fr-card").first.bounding_box()["y"]
