@@ -67,23 +67,46 @@ def axe_violations(page) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "path, signed_in",
-    [(FILTERED, False), ("/recherche?q=alcool", False), (FILTERED, True)],
-    ids=["filtres", "texte", "connecte"],
+    "path, typed, signed_in",
+    [
+        (FILTERED, "", False),
+        ("/recherche?q=alcool", "", False),
+        ("/recherche", "addictions", False),
+        (FILTERED, "", True),
+        ("/recherche?facteur=addictions", "", True),
+        ("/recherche", "addictions", True),
+    ],
+    ids=["filtres", "texte", "facteur-tape", "connecte", "connecte-facteur", "connecte-tape"],
 )
 def test_the_first_result_is_on_the_first_screen_of_a_phone(
-    phone, live_server, catalogue, sign_in, path, signed_in
+    phone, live_server, catalogue, sign_in, path, typed, signed_in
 ):
     if signed_in:  # the header holds the officer's name and links, the page « Suivre ce facteur »
         sign_in(phone, live_server)
     phone.goto(live_server + path)
+    if typed:  # the words read as a factor: a notice above the results, its link kept
+        phone.locator("#q").fill(typed)
+        phone.locator("#q").press("Enter")
+        phone.wait_for_load_state()
+        assert phone.get_by_role(
+            "link", name=f"Rechercher plutôt « {typed} » comme texte"
+        ).is_visible()
     phone.wait_for_load_state("networkidle")
-    top = phone.locator("#contenu .fr-card").first.bounding_box()["y"]
-    assert top < PHONE["height"], f"premier résultat à {top} px"
+    # the first card's title, whole, on the first screen
+    title = phone.locator("#contenu .fr-card__title").first.bounding_box()
+    assert title["y"] + title["height"] <= PHONE["height"], f"premier titre à {title} px"
     # the filters fold behind « Filtres »; the search box is above the results
-    assert phone.locator("summary", has_text="Filtres").is_visible()
+    summary = phone.locator("summary", has_text="Filtres")
+    assert summary.is_visible()
     assert not phone.locator("nav.romin-facets").is_visible()
-    assert phone.locator("#q").bounding_box()["y"] < top
+    assert phone.locator("#q").bounding_box()["y"] < title["y"]
+    # the page title is still there for screen readers
+    assert phone.get_by_role("heading", level=1).count() == 1
+    # « Suivre ce facteur » (every case has a factor): one button, beside « Filtres »
+    follow = phone.get_by_role("button", name=re.compile("^Suivre ce facteur"))
+    assert follow.count() == (1 if signed_in else 0)
+    if signed_in:
+        assert follow.bounding_box()["y"] == summary.bounding_box()["y"]
 
 
 def test_filters_open_and_close_without_javascript(phone_without_js, live_server, catalogue):
