@@ -9,7 +9,6 @@ its status is 4xx/5xx).
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
 
 from flask import (
     abort,
@@ -29,6 +28,7 @@ from app.accounts.auth import login as login_user
 from app.accounts.auth import logout as logout_user
 from app.accounts.blueprint import bp
 from app.accounts.service import SignInRefused, find_user, sign_in_with_proconnect
+from app.core.local_paths import local_path
 from app.db import db
 
 log = logging.getLogger(__name__)
@@ -38,15 +38,8 @@ _ID_TOKEN_KEY = "proconnect_id_token"
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: never an open redirect, nor a header cut by CR/LF (a 500)."""
-    if not target:
-        return url_for("search.search_page")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("search.search_page")
-    if "\\" in target or any(c < " " or c == "\x7f" for c in target):
-        return url_for("search.search_page")  # browsers read /\host as //host
-    return target
+    """Only a path on this site (app.core.local_paths), else the search page."""
+    return local_path(target, max_length=None) or url_for("search.search_page")
 
 
 def _absolute(endpoint: str) -> str:

@@ -33,6 +33,7 @@ from app.catalogue.urls import support_url, support_version
 from app.catalogue.visibility import may_see
 from app.core import signals
 from app.core import vocabulary as v
+from app.core.local_paths import local_path
 from app.core.markdown import render
 from app.db import db
 from app.models import RiskFactor, Support, Tool
@@ -78,21 +79,15 @@ def render_sheet(tool: Tool, status: int = 200, **section_values: Any) -> tuple[
     ), status
 
 
-# longer than any search page's address (200 characters of text, a few filters)
-_RETURN_MAX = 2000
-
-
 def search_return(value: str | None) -> str | None:
     """The results the sheet was opened from (`?retour=`, written by the search page), for the
     sheet's links back to them: only this site's search page with its arguments, rebuilt from
     them; anything else is ignored, so the sheet never links (or redirects) elsewhere."""
-    if not value or len(value) > _RETURN_MAX or "\\" in value:
-        return None
-    if any(c < " " or c == "\x7f" for c in value):
+    if local_path(value) is None:
         return None
     parts = urlsplit(value)
     search_path = url_for("search.search_page")
-    if parts.scheme or parts.netloc or parts.fragment or parts.path != search_path:
+    if parts.fragment or parts.path != search_path:
         return None
     query = urlencode(parse_qsl(parts.query), safe="/")
     return f"{search_path}?{query}" if query else search_path

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from app.accounts.auth import role_required, signed_in_user
 from app.catalogue.service import get_tool
 from app.core import vocabulary as v
+from app.core.local_paths import local_path
 from app.db import db
 from app.models import Favourite, Tool
 from app.workspace.blueprint import bp
@@ -23,7 +24,6 @@ from app.workspace.favourites import (
     save_note,
     toolbox,
 )
-from app.workspace.page_context import local_path
 
 PAGE = "workspace.favourites"
 

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from app.accounts.auth import public, role_required, signed_in_user
 from app.catalogue.risk_factors import all_factors
+from app.core.local_paths import local_path
 from app.db import db
 from app.extensions import csrf
 from app.models import RiskFactor, User
@@ -25,7 +26,6 @@ from app.workspace.follows import (
     unsubscribe,
 )
 from app.workspace.news import NEWS_DAYS, alerts_of, mark_seen, recent_news
-from app.workspace.page_context import local_path
 
 PAGE = "workspace.news"
 

@@ -9,7 +9,6 @@ they were for them)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from flask import g, request, url_for
 from flask_wtf.csrf import generate_csrf
@@ -20,24 +19,6 @@ from app.db import db
 from app.workspace.favourites import favourite_tool_ids
 from app.workspace.follows import followed_slugs
 from app.workspace.news import unseen_count
-
-# longer than any page's address that carries a search
-_RETURN_MAX = 2000
-
-
-def local_path(target: str | None) -> str | None:
-    """`target` if it is a path on this site (where a form came from), else None: never an
-    open redirect (`//host`, `/\\host`, a scheme), nor a header cut by CR/LF."""
-    if not target or len(target) > _RETURN_MAX or not target.startswith("/"):
-        return None
-    if target.startswith("//") or "\\" in target:
-        return None
-    if any(c < " " or c == "\x7f" for c in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 @dataclass(frozen=True)
