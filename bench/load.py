@@ -7,10 +7,17 @@ would flatter the API. Both clients keep connections alive and send
 `Accept-Encoding: identity`, and both are bounded: wrk by a duration (its threads cannot end
 a run early: the main thread sleeps the whole duration, so a count would skew the rate), the
 Python client by a number of requests.
+
+The distinct workload (bench/distinct.py) asks each query once: its wrk script starts each
+thread at its own part of the list (`spread`), so two threads never ask the same query at the
+same moment, and its 1-client latency is timed by `sequences`, a plain `http.client` loop that
+times a query as a whole when it is several requests (the app's multi-searches replayed against
+Meilisearch) and costs little beside the server (no `requests` machinery).
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shutil
@@ -20,6 +27,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import requests
 
@@ -70,13 +78,16 @@ def run(
     total: int,
     seconds: float,
     client: str = "auto",
+    spread: bool = False,
 ) -> LoadResult:
-    """`clients` kept-alive connections for `seconds` (wrk) or `total` requests (Python)."""
+    """`clients` kept-alive connections for `seconds` (wrk) or `total` requests (Python).
+    `spread`: each wrk thread, or Python client, starts at its own part of the list (distinct
+    queries); else they all walk it from about the same place (the repeated workload)."""
     if client == "auto":
         client = "wrk" if wrk_available() else "python"
     if client == "wrk":
-        return _wrk(base_url, requests_, clients, seconds)
-    return _python(base_url, requests_, clients, total)
+        return _wrk(base_url, requests_, clients, seconds, spread)
+    return _python(base_url, requests_, clients, total, spread)
 
 
 # -- wrk ---------------------------------------------------------------------------------
@@ -84,8 +95,9 @@ def run(
 _LUA = r"""
 local reqs = { %(requests)s }
 local threads = {}
+local stride = %(stride)d
 function setup(thread)
-  thread:set("offset", #threads)
+  thread:set("offset", stride > 0 and #threads * stride or #threads)
   table.insert(threads, thread)
 end
 function init(args)
@@ -131,9 +143,14 @@ def _lua_request(r: Request) -> str:
     )
 
 
-def _wrk(base_url: str, requests_: list[Request], clients: int, seconds: float) -> LoadResult:
+def _wrk(
+    base_url: str, requests_: list[Request], clients: int, seconds: float, spread: bool = False
+) -> LoadResult:
     threads = min(clients, 2)
-    script = _LUA % {"requests": ",\n".join(_lua_request(r) for r in requests_)}
+    script = _LUA % {
+        "requests": ",\n".join(_lua_request(r) for r in requests_),
+        "stride": len(requests_) // threads if spread else 0,
+    }
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
         path = handle.name
@@ -183,8 +200,11 @@ def _percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(round(q * (len(sorted_values) - 1))))]
 
 
-def _python(base_url: str, requests_: list[Request], clients: int, total: int) -> LoadResult:
+def _python(
+    base_url: str, requests_: list[Request], clients: int, total: int, spread: bool = False
+) -> LoadResult:
     per_client = max(1, total // clients)
+    stride = len(requests_) // clients if spread else 1
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors = [0] * clients
     barrier = threading.Barrier(clients + 1)
@@ -194,7 +214,7 @@ def _python(base_url: str, requests_: list[Request], clients: int, total: int) -
         session.headers["Accept-Encoding"] = "identity"
         barrier.wait()
         for i in range(per_client):
-            r = requests_[(k + i) % len(requests_)]
+            r = requests_[(k * stride + i) % len(requests_)]
             started = time.perf_counter()
             response = session.request(
                 r.method,
@@ -224,4 +244,53 @@ def _python(base_url: str, requests_: list[Request], clients: int, total: int) -
         _percentile(values, 0.99),
         sum(errors),
         "python",
+    )
+
+
+def sequences(
+    base_url: str, queries: list[list[Request]], clients: int = 1, total: int | None = None
+) -> LoadResult:
+    """Each query (one request or several, sent one after the other) timed as a whole, on one
+    kept-alive `http.client` connection per client; client k asks queries k, k + clients, …
+    (never the same query as another client). `total` queries in all (default: each once)."""
+    total = len(queries) if total is None else total
+    per_client = max(1, total // clients)
+    parts = urlsplit(base_url)
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors = [0] * clients
+    barrier = threading.Barrier(clients + 1)
+
+    def worker(k: int) -> None:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        barrier.wait()
+        for i in range(per_client):
+            query = queries[(k + i * clients) % len(queries)]
+            started = time.perf_counter()
+            for r in query:
+                body = r.body.encode() if r.body is not None else None
+                conn.request(r.method, r.path, body=body, headers=r.headers)
+                response = conn.getresponse()
+                response.read()
+                if response.status != 200:
+                    errors[k] += 1
+            latencies[k].append((time.perf_counter() - started) * 1000)
+        conn.close()
+
+    workers = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
+    for w in workers:
+        w.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for w in workers:
+        w.join()
+    seconds = time.perf_counter() - started
+    values = sorted(v for per in latencies for v in per)
+    return LoadResult(
+        len(values),
+        seconds,
+        statistics.median(values),
+        _percentile(values, 0.95),
+        _percentile(values, 0.99),
+        sum(errors),
+        "python-http.client",
     )

@@ -17,10 +17,20 @@ Steps, all on loopback, all in one run so the figures sit side by side:
    (b) the API `/api/v1/search?risk_factor=…` with the Bearer token,
    (c) the page `/recherche?facteur=…`;
    latency at 1 client (p50, p95), then throughput and p50 at 16 clients, with the same client
-   for the three (bench/load.py), interleaved over --rounds rounds (median of rounds).
+   for the three (bench/load.py), interleaved over --rounds rounds (median of rounds);
+5. the distinct workload (bench/distinct.py): --distinct-queries queries factor × stage ×
+   modality × typed words × page, each answered once by the checkout's code beforehand to
+   record the Meilisearch requests it sends; per round and per target, a new index generation
+   (every worker's search cache empty: no answer from memory), then each query asked once at 1
+   client (`http.client`, a query of several Meilisearch requests timed as a whole), then wrk at
+   16 clients walking the list (each thread from its own part). Meilisearch's target replays the
+   app's own requests, so its throughput is in queries per second like the app's. Before it, a
+   sample of queries checked: Meilisearch, the API and the page give the same tools in the same
+   order.
 
-Aims (from the issue): API p50 / Meilisearch p50 <= 1.5 at 1 client; API throughput /
-Meilisearch throughput >= 1 at 16 clients; rebuild / Meilisearch indexing <= 1.2.
+Aims (issue 12): API p50 / Meilisearch p50 <= 1.5 and page p50 / Meilisearch p50 <= 2 at 1
+client; API throughput / Meilisearch throughput >= 0.6 at 16 clients (both workloads);
+rebuild / Meilisearch indexing <= 1.2.
 Figures, not tests: nothing is asserted. JSON goes to bench/out/ (gitignored).
 """
 
@@ -42,9 +52,11 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import requests
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
-from bench import load
-from bench.catalogue import REPO_ROOT, app_env, ensure_catalogue, ensure_env, romin
+from bench import distinct, load
+from bench.catalogue import REPO_ROOT, app_env, ensure_catalogue, ensure_env, romin, url_string
 from bench.meili import Meili, index_documents, serialise, task_breakdown
 from indexer.search import SearchQuery, search_body
 from indexer.sync import BATCH_SIZE
@@ -54,7 +66,8 @@ OWN_INDEX = "bench_meili_own"
 OUT_DIR = REPO_ROOT / "bench" / "out"
 FACTORS = ("attitudes", "personnalite", "entourage", "loisirs", "famille", "emploi", "addictions")
 AGENT_EMAIL = "bench-agent@bench.romin.invalid"
-AIMS = {"latency": 1.5, "throughput": 1.0, "rebuild": 1.2}
+AIMS = {"latency": 1.5, "page_latency": 2.0, "throughput": 0.6, "rebuild": 1.2}
+TARGETS = ("meili", "api", "page")
 
 
 def say(message: str) -> None:
@@ -323,6 +336,11 @@ def measure_search(
                 for t in reqs
             )
         )
+    return summarise(per_round)
+
+
+def summarise(per_round: dict[str, dict[str, list[dict]]]) -> dict:
+    """Medians over rounds; the ratios to Meilisearch are medians of per-round ratios."""
     summary = {}
     meili_rounds = per_round.get("meili")
     for target, kinds in per_round.items():
@@ -345,6 +363,85 @@ def measure_search(
     return summary
 
 
+def fresh_generation(url) -> None:
+    """A new index generation, as an index change makes it: every worker's search cache is
+    emptied on its next request, so the distinct queries that follow are not answered from
+    memory. The same UPDATE and NOTIFY as app.index_sync.generation.bump_generation."""
+    from app.index_sync.listener import CHANNEL
+
+    engine = create_engine(url_string(url), poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            value = conn.execute(
+                text(
+                    "UPDATE index_state SET generation = generation + 1 "
+                    "WHERE name = 'tools' RETURNING generation"
+                )
+            ).scalar_one()
+            conn.execute(
+                text("SELECT pg_notify(:channel, :value)"),
+                {"channel": CHANNEL, "value": str(value)},
+            )
+    finally:
+        engine.dispose()
+    time.sleep(0.3)  # each worker's listener gets the notice within milliseconds
+
+
+def measure_distinct(
+    url,
+    bases: dict[str, str],
+    seqs: dict[str, list[list[load.Request]]],
+    n1: int,
+    n16: int,
+    s16: float,
+    rounds: int,
+    client: str,
+) -> dict:
+    """Per round, the three targets back to back; before each measure of the app a new index
+    generation, so each query is asked once per target per round with no cached answer.
+    Throughput counts queries (Meilisearch's requests per query are 1 to 3)."""
+    flat = {t: [r for q in qs for r in q] for t, qs in seqs.items()}
+    steps = {t: len(flat[t]) / len(qs) for t, qs in seqs.items()}
+    per_round: dict[str, dict[str, list[dict]]] = {t: {"c1": [], "c16": []} for t in seqs}
+    for target in seqs:  # warm-up: connections, code paths (on the list's end)
+        load.sequences(bases[target], seqs[target][-200:], 4)
+    for r in range(rounds):
+        for target in seqs:
+            if target != "meili":
+                fresh_generation(url)
+            c1 = load.sequences(bases[target], seqs[target], 1, min(n1, len(seqs[target])))
+            if target != "meili":
+                fresh_generation(url)
+            if client == "wrk":
+                c16 = load.run(bases[target], flat[target], 16, n16, s16, client, spread=True)
+                c16_dict = c16.as_dict()
+                # repeats within the measure could come from the cache: say how many
+                c16_dict["asked_twice"] = max(0, c16.requests - len(flat[target]))
+                c16_dict["requests_per_s"] = c16_dict["rps"]
+                # queries per second; wrk's latencies stay per request (Meilisearch: per step)
+                c16_dict["rps"] = round(c16.rps / steps[target], 1)
+            else:
+                c16_dict = load.sequences(bases[target], seqs[target], 16, n16).as_dict()
+                c16_dict["asked_twice"] = max(0, n16 - len(seqs[target]))
+            per_round[target]["c1"].append(c1.as_dict())
+            per_round[target]["c16"].append(c16_dict)
+        say(
+            f"distinct round {r + 1}/{rounds}: "
+            + ", ".join(
+                f"{t} p50 {per_round[t]['c1'][-1]['p50_ms']:.2f} ms / "
+                f"{per_round[t]['c16'][-1]['rps']:.0f} req/s"
+                for t in seqs
+            )
+        )
+    summary = summarise(per_round)
+    summary["steps_per_query"] = steps
+    summary["queries"] = len(seqs["meili"])
+    summary["asked_twice_max"] = max(
+        x.get("asked_twice", 0) for t in ("api", "page") for x in per_round[t]["c16"]
+    )
+    return summary
+
+
 # -- report --------------------------------------------------------------------------------
 
 
@@ -362,9 +459,11 @@ def report(results: dict) -> str:
         f"{results['rounds']} rounds (médianes)**"
     )
     lines.append("")
+    lines += search_table(results)
+    lines.append("")
     lines.append(
-        "API / Meili: median over rounds of the ratio measured within each round "
-        "(the three targets are measured back to back in a round)."
+        "Détail (API / Meili: median over rounds of the ratio measured within each round; "
+        "the three targets are measured back to back in a round)."
     )
     lines.append("")
     lines.append(
@@ -372,6 +471,8 @@ def report(results: dict) -> str:
     )
     lines.append("|---|---|---:|---:|---:|---:|---|---|")
     for name, label in (("addictions", "risk_factor=addictions"), ("mix", "mix des 7 facteurs")):
+        if name not in results["search"]:
+            continue
         s = results["search"][name]
         m, a, p = s["meili"], s["api"], s["page"]
         r1, r16 = a["ratio_c1_p50"], a["ratio_c16_rps"]
@@ -392,6 +493,8 @@ def report(results: dict) -> str:
             f"{p['c16_p50_ms']:.2f} | {a['c16_p50_ms'] / m['c16_p50_ms']:.2f}× | | |"
         )
     lines.append("")
+    if "rebuild" not in results:
+        return "\n".join(lines + answer_checks(results))
     rb, own = results["rebuild"], results["meili_indexing"]
     ratio = results["paired_ratio"]
     lines.append(
@@ -427,12 +530,75 @@ def report(results: dict) -> str:
         f"Meilisearch alone: documents indexed over {o.get('documents_span_s', 0):.2f} s in "
         f"{o.get('document_batches')} batch(es); payload {own['payload_mb']} MB."
     )
-    check = results["same_answer"]
-    lines.append(
-        f"API answer = Meilisearch answer (hits and order, total): "
-        f"{check['same_hits'] and check['same_total']} ({check['total']} hits)."
-    )
-    return "\n".join(lines)
+    return "\n".join(lines + answer_checks(results))
+
+
+WORKLOADS = (
+    ("addictions", "répétée : risk_factor=addictions"),
+    ("mix", "répétée : mix des 7 facteurs"),
+    ("distinct", "distincte (chaque requête une fois)"),
+)
+
+
+def search_table(results: dict) -> list[str]:
+    """Issue 12's table: per workload, the API and the page against Meilisearch."""
+    lines = [
+        "| Charge | Cible | p50 1 client (ms) | / Meili | Objectif | Atteint "
+        "| débit 16 clients (req/s) | / Meili | Objectif | Atteint |",
+        "|---|---|---:|---:|---|---|---:|---:|---|---|",
+    ]
+    for name, label in WORKLOADS:
+        s = results["search"].get(name)
+        if s is None:
+            continue
+        m = s["meili"]
+        lines.append(
+            f"| {label} | Meilisearch direct | {m['c1_p50_ms']:.2f} | 1 | | "
+            f"| {m['c16_rps']:.0f} | 1 | | |"
+        )
+        for target, label_t, aim_p50, aim_rps in (
+            ("api", "API", AIMS["latency"], AIMS["throughput"]),
+            ("page", "page", AIMS["page_latency"], None),
+        ):
+            t = s[target]
+            r1, r16 = t["ratio_c1_p50"], t["ratio_c16_rps"]
+            rps_aim = f"≥ {aim_rps}×" if aim_rps is not None else ""
+            rps_ok = verdict(r16 >= aim_rps) if aim_rps is not None else ""
+            lines.append(
+                f"| | {label_t} | {t['c1_p50_ms']:.2f} | {r1:.2f}× | ≤ {aim_p50}× | "
+                f"{verdict(r1 <= aim_p50)} | {t['c16_rps']:.0f} | {r16:.2f}× | {rps_aim} | {rps_ok} |"
+            )
+    d = results["search"].get("distinct")
+    if d is not None:
+        steps = d["steps_per_query"]["meili"]
+        lines.append("")
+        lines.append(
+            f"Distinct: {d['queries']} queries (Meilisearch: {steps:.2f} requests per query, the "
+            f"app's own, replayed); p50 at 1 client over the first {results['requests_1']} "
+            f"queries (whole query); throughput in queries/s; a new index generation before "
+            f"each measure of the app; queries asked twice within a 16-client measure, at most: "
+            f"{d['asked_twice_max']}; p95 at 1 client: Meilisearch {d['meili']['c1_p95_ms']:.2f}, "
+            f"API {d['api']['c1_p95_ms']:.2f}, page {d['page']['c1_p95_ms']:.2f} ms."
+        )
+    return lines
+
+
+def answer_checks(results: dict) -> list[str]:
+    lines = []
+    check = results.get("same_answer")
+    if check:
+        lines.append(
+            f"API answer = Meilisearch answer (hits and order, total), addictions: "
+            f"{check['same_hits'] and check['same_total']} ({check['total']} hits)."
+        )
+    check = results.get("same_answer_distinct")
+    if check:
+        lines.append(
+            f"Distinct queries, Meilisearch (the app's requests replayed) = API = page (tools "
+            f"and order; API total = recorded): {check['same']} of {check['checked']}."
+            + (f" Differ: {check['differ']}" if check["differ"] else "")
+        )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -468,6 +634,20 @@ def main(argv: list[str] | None = None) -> int:
         help="serve the app from this checkout (a scratch copy with a change to try)",
     )
     parser.add_argument("--label", default="", help="name of this run in its JSON file")
+    parser.add_argument(
+        "--workloads",
+        default="repeated,distinct",
+        help="comma-separated: repeated (addictions and the 7-factor mix), distinct",
+    )
+    parser.add_argument(
+        "--distinct-queries",
+        type=int,
+        default=3000,
+        help="distinct queries recorded (more than a 16-client measure asks the app)",
+    )
+    parser.add_argument(
+        "--check-sample", type=int, default=40, help="distinct queries checked for the same answer"
+    )
     args = parser.parse_args(argv)
 
     # A `kill` (or timeout) must still stop gunicorn and drop the bench indexes: run `finally`.
@@ -515,7 +695,9 @@ def main(argv: list[str] | None = None) -> int:
         results["same_answer"] = same_answer(meili_url, key, server.base, token)
         bases = {"meili": meili_url, "api": server.base, "page": server.base}
         results["search"] = {}
-        for name, factors in (("addictions", ("addictions",)), ("mix", FACTORS)):
+        workloads = set(args.workloads.split(","))
+        repeated = (("addictions", ("addictions",)), ("mix", FACTORS))
+        for name, factors in repeated if "repeated" in workloads else ():
             say(f"recherche « {name} »…")
             results["search"][name] = measure_search(
                 bases,
@@ -523,6 +705,30 @@ def main(argv: list[str] | None = None) -> int:
                 args.requests,
                 args.requests_16,
                 args.seconds,
+                args.seconds_16,
+                args.rounds,
+                client,
+            )
+        if "distinct" in workloads:
+            say(f"requêtes distinctes : {args.distinct_queries} enregistrées par le code de l'app…")
+            recorded = distinct.record(url, INDEX, args.distinct_queries, args.app_dir)
+            queries = recorded["queries"]
+            results["distinct_recording"] = {
+                "kept": len(queries),
+                "combinations_tried": recorded["seen"],
+                "page_and_api_differ": recorded["mismatched"],
+            }
+            step = max(1, len(queries) // max(1, args.check_sample))
+            results["same_answer_distinct"] = distinct.same_answers(
+                queries[::step][: args.check_sample], meili_url, key, server.base, token
+            )
+            say(f"recherche « distinct » ({len(queries)} requêtes)…")
+            results["search"]["distinct"] = measure_distinct(
+                url,
+                bases,
+                distinct.sequences(queries, key, token),
+                args.requests,
+                args.requests_16,
                 args.seconds_16,
                 args.rounds,
                 client,
@@ -536,10 +742,7 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     for name in (f"run-{stamp}{'-' + args.label if args.label else ''}.json", "latest.json"):
         (OUT_DIR / name).write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
-    if "rebuild" in results:
-        print(report(results))
-    else:
-        print(json.dumps(results["search"], indent=2, default=str))
+    print(report(results))
     say(f"résultats : {OUT_DIR / f'run-{stamp}.json'}")
     return 0
 
