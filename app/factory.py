@@ -47,7 +47,7 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     index_sync.install(RominSession)
     csrf.init_app(app)
     throttling.init_app(app)  # before the pages: a request over a limit goes no further
-    assets.init_app(app)
+    assets.init_app(app)  # before the other after_request hooks: pages are compressed last
     app.register_blueprint(health.bp)
     api = _api(app)
     for feature in FEATURES:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -169,7 +170,11 @@ def test_the_installed_package_migrates_seeds_and_serves_from_anywhere(
         _wait_until_served(f"{base}/healthz", server, log)
         search = requests.get(f"{base}/recherche", params={"facteur": "addictions"}, timeout=10)
         assert search.status_code == 200
-        assert "dsfr.min.css" in search.text and "/static/romin.css" in search.text
+        # the one stylesheet built from the DSFR_DIR given (app.asset_build), hashed, immutable
+        (stylesheet,) = re.findall(r'href="(/static/site\.[0-9a-f]{12}\.css)"', search.text)
+        css = requests.get(f"{base}{stylesheet}", timeout=10)
+        assert css.status_code == 200 and ".fr-btn" in css.text and ".romin-" in css.text
+        assert "immutable" in css.headers["Cache-Control"]
         assert 'href="/outils/' in search.text  # demo tools found through the index
         sheet = requests.get(f"{base}/outils/{slug}", timeout=10)
         assert sheet.status_code == 200 and title in html.unescape(sheet.text)

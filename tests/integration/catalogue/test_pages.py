@@ -32,7 +32,7 @@ def test_search_page_offers_the_seven_factors_with_counts(client, make_tool):
     assert html.count('href="/recherche?facteur=') >= 7
     assert "Addictions (alcool, stupéfiants) (1)" in html
     assert "Problèmes familiaux/conjugaux (0)" in html
-    assert '<html lang="fr"' in html and "/dsfr/dsfr.min.css" in html
+    assert '<html lang="fr"' in html and "/static/site." in html  # DSFR, built (app.asset_build)
 
 
 def test_a_factor_lists_tools_best_first_with_facets(client, make_tool):
