@@ -7,11 +7,11 @@ Tests bind the session to a connection inside an outer transaction, so each test
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from flask import Flask, Response, g, has_app_context
-from sqlalchemy import ARRAY, ColumnElement, any_, cast, create_engine
+from sqlalchemy import ARRAY, ColumnElement, Executable, Row, any_, cast, create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
 
@@ -60,6 +60,20 @@ class Database:
             if exc is not None:
                 session.rollback()
             session.close()
+
+    def execute_autocommit(
+        self, statement: Executable, params: dict[str, Any] | None = None
+    ) -> Sequence[Row[Any]]:
+        """One statement in a transaction of its own, off the request's session: for a read
+        (and a counter) that must neither open the request's transaction (BEGIN and COMMIT,
+        two round trips more) nor be undone by its rollback. Tests bind the session to one
+        connection inside their outer transaction: there it runs in the session, which sees
+        the test's rows."""
+        bind = self.session_factory.kw.get("bind") if self.session_factory else None
+        if isinstance(bind, Engine):
+            with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                return connection.execute(statement, params).all()
+        return self.session.execute(statement, params).all()
 
     def commit(self) -> None:
         if has_app_context() and "db_session" in g:

@@ -15,14 +15,13 @@ page, and a table of sessions to expire, where ROMIN only needs sign-in to be re
 rest of the cookie, flash messages and the CSRF token, grants nothing). The price: signing out
 ends the account's sessions on every device, not only this browser's.
 
-API tokens are checked against the database on every request (one indexed query, which also
-reads the index generation the search needs), never from a cache: a role change or a
-deactivation holds for the token's next request.
+API tokens are checked against the database on every request, never from a cache: a role
+change or a deactivation holds for the token's next request (app/accounts/bearer.py: one
+statement, outside the request's transaction, which also counts the token's hit).
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Callable
 from functools import wraps
@@ -31,17 +30,15 @@ from typing import Any, ParamSpec, Protocol, TypeVar, cast
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort, g, redirect, request, session, url_for
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from app.accounts.bearer import TOKEN_PREFIX, TokenOwner, digest
 from app.db import db
 from app.models import ApiToken, User
-from app.models.index_state import generation_query
 
 _hasher = PasswordHasher()
-TOKEN_PREFIX = "romin_"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -69,7 +66,7 @@ def verify_password(user: User | None, password: str) -> bool:
         return False
 
 
-def has_role(user: User | None, role: str) -> bool:
+def has_role(user: User | TokenOwner | None, role: str) -> bool:
     return user is not None and user.is_active and role in ROLE_INCLUDES.get(user.role, set())
 
 
@@ -163,57 +160,16 @@ def public(view: Callable[P, R]) -> Guarded[P, R]:
     return declare_role(view, None)
 
 
-# -- API tokens --------------------------------------------------------------------------
-
-
-def _digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+# -- API tokens (checked in app/accounts/bearer.py) ---------------------------------------
 
 
 def create_token(user: User) -> str:
     """A new personal token; only its digest is stored, the token itself is returned once."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     db_session = db.session
-    db_session.add(ApiToken(user=user, token_hash=_digest(raw), prefix=raw[:12]))
+    db_session.add(ApiToken(user=user, token_hash=digest(raw), prefix=raw[:12]))
     db_session.flush()
     return raw
-
-
-def user_for_token(raw: str) -> User | None:
-    """The active account a token belongs to, read now: no cache, so a role change or a
-    deactivation holds for the next request."""
-    found = _token_owner(raw)
-    return found[0] if found is not None else None
-
-
-def _token_owner(raw: str) -> tuple[User, int] | None:
-    """(account, token id) of an active account's token; one round trip, which also reads the
-    index generation the search cache needs (`g.romin_generation`)."""
-    if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
-        return None
-    row = db.session.execute(
-        select(User, ApiToken.id, generation_query())
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _digest(raw))
-    ).first()
-    if row is None or not row[0].is_active:
-        return None
-    g.romin_generation = row[2] or 0
-    return row[0], row[1]
-
-
-def bearer_token() -> tuple[User, int] | None:
-    """This request's Bearer token, checked once per request: (account, token id), or None
-    without a valid token. The throttling (per token) and `token_required` share the answer."""
-    if "romin_bearer" not in g:
-        scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
-        g.romin_bearer = _token_owner(raw.strip()) if scheme.lower() == "bearer" else None
-    return g.romin_bearer
-
-
-def bearer_user() -> User | None:
-    found = bearer_token()
-    return found[0] if found is not None else None
 
 
 def init_app(app: Flask) -> None:

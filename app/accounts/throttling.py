@@ -6,7 +6,8 @@ The limits (app/config.py, each from the environment; empty: off):
   (RATELIMIT_SIGN_IN_PER_ACCOUNT), and per client address (RATELIMIT_SIGN_IN_PER_ADDRESS);
   every attempt counts, before the password is even checked;
 - ProConnect callbacks per client address (RATELIMIT_PROCONNECT_PER_ADDRESS);
-- the API per token (RATELIMIT_API_PER_TOKEN), counted once the token is verified, so a
+- the API per token (RATELIMIT_API_PER_TOKEN): counted not here but in the statement that
+  checks the token (app/accounts/bearer.py, one round trip for both), in the same table, so a
   made-up token fills no counter.
 
 Over a limit: 429 with Retry-After, the French error page (app/errors.py) or, under /api,
@@ -37,7 +38,6 @@ from flask_limiter import Limit, Limiter, RateLimitExceeded
 from werkzeug.http import parse_list_header
 
 from app.accounts import rate_limit_storage
-from app.accounts.auth import bearer_token
 from app.errors import render_error
 
 EXTENSION = "romin_limiter"
@@ -49,10 +49,6 @@ SIGN_IN_TOO_OFTEN = (
 PROCONNECT_TOO_OFTEN = (
     "Trop de connexions ProConnect depuis votre adresse en peu de temps. Patientez une minute "
     "avant de réessayer."
-)
-API_TOO_OFTEN = (
-    "Trop de requêtes avec ce jeton d'API : ralentissez, puis réessayez après le délai indiqué "
-    "par l'en-tête Retry-After."
 )
 
 
@@ -77,21 +73,11 @@ def _account_key() -> str:
     return "compte:" + hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
-def _token_key() -> str:
-    found = bearer_token()
-    return f"jeton:{found[1]}" if found is not None else ""
-
-
 def _except_on(endpoint: str) -> Callable[[], bool]:
     def exempt() -> bool:
         return request.endpoint != endpoint
 
     return exempt
-
-
-def _unless_token() -> bool:
-    """The API limit counts verified tokens only (the token is read once: `bearer_token`)."""
-    return not request.path.startswith("/api/") or bearer_token() is None
 
 
 def _limits(config: dict[str, object]) -> list[Limit]:
@@ -124,14 +110,6 @@ def _limits(config: dict[str, object]) -> list[Limit]:
             shared=True,
             exempt_when=_except_on("accounts.proconnect_callback"),
             error_message=PROCONNECT_TOO_OFTEN,
-        ),
-        Limit(
-            setting("RATELIMIT_API_PER_TOKEN"),
-            key_function=_token_key,
-            scope="api-jeton",
-            shared=True,
-            exempt_when=_unless_token,
-            error_message=API_TOO_OFTEN,
         ),
     ]
 

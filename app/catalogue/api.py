@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.accounts.api_tokens import token_required
+from app.accounts.bearer import api_account
 from app.catalogue.ratings import summary
 from app.catalogue.schemas import ToolInSchema, ToolOutSchema, ToolPatchSchema
 from app.catalogue.service import CatalogueError, get_tool, save_tool
@@ -55,7 +56,7 @@ def _readable_tool(slug: str) -> Tool:
 
 def _save(data: dict[str, Any], tool: Tool | None = None) -> Tool:
     try:
-        tool = save_tool(db.session, data, tool, author=g.api_user, source="api")
+        tool = save_tool(db.session, data, tool, author=api_account(), source="api")
     except CatalogueError as exc:
         abort(422, errors={"json": exc.errors}, message="Données invalides.")
     return tool

@@ -10,6 +10,7 @@ from flask import g
 from flask.views import MethodView
 
 from app.accounts.api_tokens import token_required
+from app.accounts.bearer import api_account
 from app.catalogue.api import blp, tool_out
 from app.catalogue.service import get_tool
 from app.catalogue.visibility import may_see
@@ -37,7 +38,7 @@ class ToolFeedback(MethodView):
         if tool.status != PUBLISHED:  # seen by its curators: it exists, not yet to be rated
             abort(409, message="Cet outil n'est pas publié : il ne peut pas encore être noté.")
         try:
-            feedback = feedback_service.rate(db.session, tool, g.api_user, **data)
+            feedback = feedback_service.rate(db.session, tool, api_account(), **data)
         except feedback_service.FeedbackError as exc:
             abort(422, errors={"json": exc.errors}, message="Données invalides.")
         signals.feedback_given.send(tool, risk_factor=data.get("risk_factor"), user=g.api_user)

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import RAISE, Schema, fields
 
 from app.accounts.api_tokens import token_required
+from app.accounts.bearer import api_account
 from app.catalogue.scores import current_weights
 from app.core.api_schemas import error_responses
 from app.db import after_commit, db
@@ -160,7 +161,7 @@ class RankingWeights(MethodView):
         """Enregistre de nouveaux poids (support) : nouvelle version, scores recalculés."""
         try:
             version = service.save_weights(
-                db.session, _json_numbers(data["weights"]), data.get("note"), g.api_user
+                db.session, _json_numbers(data["weights"]), data.get("note"), api_account()
             )
         except service.WeightsError as exc:
             _refuse_weights(exc.errors, data["weights"])

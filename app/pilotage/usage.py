@@ -41,6 +41,7 @@ from werkzeug.wrappers import Response
 from werkzeug.wsgi import ClosingIterator
 
 from app.accounts.auth import current_user
+from app.accounts.bearer import TokenOwner
 from app.db import db
 from app.models import Tool, User
 from app.models.base import utcnow
@@ -151,7 +152,7 @@ def search_fields(
 def record(
     kind: str,
     *,
-    user: User | None | CurrentUser = CURRENT_USER,
+    user: User | TokenOwner | None | CurrentUser = CURRENT_USER,
     answer: SearchAnswer | None = None,
     tool: Tool | None = None,
     risk_factor: str | None = None,
@@ -167,7 +168,7 @@ def record(
 
 def _row(
     kind: str,
-    user: User | None | CurrentUser,
+    user: User | TokenOwner | None | CurrentUser,
     answer: SearchAnswer | None,
     tool: Tool | None,
     risk_factor: str | None,
