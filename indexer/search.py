@@ -220,6 +220,8 @@ def _hit(
 
 def run_search(client: MeiliClient, index_uid: str, query: SearchQuery) -> SearchResult:
     if query.text and query.keep_rest:
+        if query.page * query.per_page <= AT_ONCE_UP_TO:
+            return _run_segmented_at_once(client, index_uid, query)
         return _run_segmented(client, index_uid, query)
     answers = client.multi_search(
         [search_body(query), *_facet_queries(query, query.text)], index_uid
@@ -298,6 +300,72 @@ def _excluded_ids(
         requests.append(_with_filter(body, [*_conditions(query), f"tier = {tier}"]))
     answers = client.multi_search(requests, index_uid)
     return {key: [int(hit["id"]) for hit in answer["hits"]] for key, answer in zip(keys, answers)}
+
+
+# The first pages of words ranked within filters are read in one round trip (below); deeper
+# pages in three (`_run_segmented`), whose requests do not grow with the page's depth.
+AT_ONCE_UP_TO = 100
+
+
+def _run_segmented_at_once(client: MeiliClient, index_uid: str, query: SearchQuery) -> SearchResult:
+    """The same set and order as `_run_segmented`, in one multi-search: per tier, the first
+    `end` tools (in the final order) matching in the title or summary, matching anywhere, and
+    of the whole tier, with their exact counts. A segment is reached by the page only when
+    the segments before it hold fewer than `end` tools, so the tools it must leave out (those
+    of the segments before) are then all among the ones read: the ids to leave out need no
+    round trip of their own, nor do the segments' sizes (three round trips → one; measured
+    in bench/, issue 12)."""
+    start = (query.page - 1) * query.per_page
+    end = start + query.per_page
+    lists: list[dict[str, Any]] = []
+    for tier in (1, 0):
+        tier_filter = [*_conditions(query), f"tier = {tier}"]
+        for attributes in (HEADLINE_ATTRIBUTES, TEXT_ATTRIBUTES, None):
+            body: dict[str, Any] = _matching_body(query, attributes) if attributes else {"q": ""}
+            body.update(
+                page=1, hitsPerPage=end, sort=_sort(query), attributesToRetrieve=_retrieved(query)
+            )
+            lists.append(_with_filter(body, tier_filter))
+    counts = _with_filter({"q": "", "limit": 0, "facets": _facet_names(query)}, _conditions(query))
+    answers = client.multi_search([counts, *_facet_queries(query, ""), *lists], index_uid)
+    own_count = len(answers) - 1 - len(lists)
+    main, own, read = answers[0], answers[1 : 1 + own_count], answers[1 + own_count :]
+    score_key, evidence_key = score_field(query.factor), evidence_field(query.factor)
+    where = {2: IN_TITLE_OR_SUMMARY, 1: FURTHER_DOWN}
+    ordered: list[dict[str, Any]] = []  # the set's first `end` tools, in order
+    offset = matched_total = 0  # where the next segment starts in the whole set
+    for tier in range(2):
+        headline, anywhere, everything = read[3 * tier : 3 * tier + 3]
+        sizes = [answer.get("totalHits", 0) for answer in (headline, anywhere, everything)]
+        # the tier's earlier segments' tools: those matching in the headline, then anywhere
+        leave_out: set[int] = set()
+        for matching, answer, size in (
+            (2, headline, sizes[0]),
+            (1, anywhere, sizes[1] - sizes[0]),
+            (0, everything, sizes[2] - sizes[1]),
+        ):
+            if offset < end:
+                wanted = min(size, end - offset)
+                fresh = [raw for raw in answer["hits"] if int(raw["id"]) not in leave_out][:wanted]
+                if len(fresh) < wanted:  # the index moved between the requests: read again
+                    return _run_segmented(client, index_uid, query)
+                ordered += [
+                    _hit(
+                        raw, score_key, matching > 0, where.get(matching), evidence_key=evidence_key
+                    )
+                    for raw in fresh
+                ]
+                leave_out = {int(raw["id"]) for raw in answer["hits"]}
+            offset += size
+        matched_total += sizes[1]
+    return SearchResult(
+        ordered[start:end],
+        offset,
+        _merge_facets(main, own, query),
+        query.page,
+        query.per_page,
+        matched_total,
+    )
 
 
 def _run_segmented(client: MeiliClient, index_uid: str, query: SearchQuery) -> SearchResult:
