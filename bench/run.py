@@ -543,6 +543,10 @@ WORKLOADS = (
 def search_table(results: dict) -> list[str]:
     """Issue 12's table: per workload, the API and the page against Meilisearch."""
     lines = [
+        "ms and req/s: each target's median over rounds; / Meili: the median of the ratios "
+        "measured within each round (the three targets back to back), which need not be the "
+        "quotient of the two medians on a busy machine.",
+        "",
         "| Charge | Cible | p50 1 client (ms) | / Meili | Objectif | Atteint "
         "| débit 16 clients (req/s) | / Meili | Objectif | Atteint |",
         "|---|---|---:|---:|---|---|---:|---:|---|---|",
