@@ -18,6 +18,17 @@ INSTRUCTIONS_INDEXED_CHARS = 4000
 Document = dict[str, Any]
 
 
+class BuiltDocument(dict[str, Any]):
+    """A document as build_document returns it, with its JSON text (`encoded`) made from the
+    text its base hash was computed on: sending it (encode_documents) does not encode its long
+    texts a second time, which was a sixth of a rebuild's Python time. Never change one in
+    place: a copy (`dict(doc, title=...)`) is a plain dict, and is encoded whole."""
+
+    __slots__ = ("encoded",)
+
+    encoded: str
+
+
 @dataclass
 class ToolData:
     """What the indexer needs of a tool, handed over by the application as plain values."""
@@ -57,43 +68,70 @@ def build_document(tool: ToolData, all_factors: Sequence[str]) -> Document:
 
     `all_factors`: every risk factor slug, so that every document carries every score field.
     """
-    doc: Document = {
-        "id": tool.id,
-        "slug": tool.slug,
-        "title": tool.title,
-        "kind": tool.kind,
-        "phase": tool.phase,
-        "summary": tool.summary,
-        "instructions": tool.instructions[:INSTRUCTIONS_INDEXED_CHARS],
-        "precautions": tool.precautions,
-        "protective_factors": tool.protective_factors,
-        "risk_factors": [slug for slug, _l, _s in tool.risk_factors],
-        "risk_factor_labels": [label for _s, label, _syn in tool.risk_factors],
-        "risk_factor_terms": [factor_term(slug) for slug, _l, _s in tool.risk_factors],
-        "stages": list(tool.stages),
-        "modality": tool.modality,
-        "sessions": tool.sessions,
-        "minutes_per_session": tool.minutes_per_session,
-        "preparation_minutes": tool.preparation_minutes,
-        "setting": list(tool.setting),
-        "responsivity": list(tool.responsivity),
-        "evidence_level": tool.evidence_level,
-        "not_recommended": tool.not_recommended,
-        "harm_evidence": tool.harm_evidence,
-        # the first ranking rule: 0 for a non-recommended tool, 1 for the others
-        "tier": 0 if tool.not_recommended else 1,
-        "rating_average": round(tool.rating_average, 2)
-        if tool.rating_average is not None
-        else None,
-        "rating_count": tool.rating_count,
-        "supports_count": tool.supports_count,
-        "last_review": tool.last_review.isoformat() if tool.last_review else None,
-    }
+    doc = BuiltDocument(
+        {
+            "id": tool.id,
+            "slug": tool.slug,
+            "title": tool.title,
+            "kind": tool.kind,
+            "phase": tool.phase,
+            "summary": tool.summary,
+            "instructions": tool.instructions[:INSTRUCTIONS_INDEXED_CHARS],
+            "precautions": tool.precautions,
+            "protective_factors": tool.protective_factors,
+            "risk_factors": [slug for slug, _l, _s in tool.risk_factors],
+            "risk_factor_labels": [label for _s, label, _syn in tool.risk_factors],
+            "risk_factor_terms": [factor_term(slug) for slug, _l, _s in tool.risk_factors],
+            "stages": list(tool.stages),
+            "modality": tool.modality,
+            "sessions": tool.sessions,
+            "minutes_per_session": tool.minutes_per_session,
+            "preparation_minutes": tool.preparation_minutes,
+            "setting": list(tool.setting),
+            "responsivity": list(tool.responsivity),
+            "evidence_level": tool.evidence_level,
+            "not_recommended": tool.not_recommended,
+            "harm_evidence": tool.harm_evidence,
+            # the first ranking rule: 0 for a non-recommended tool, 1 for the others
+            "tier": 0 if tool.not_recommended else 1,
+            "rating_average": round(tool.rating_average, 2)
+            if tool.rating_average is not None
+            else None,
+            "rating_count": tool.rating_count,
+            "supports_count": tool.supports_count,
+            "last_review": tool.last_review.isoformat() if tool.last_review else None,
+        }
+    )
     doc.update(evidence_fields(tool.evidence_level, tool.factor_evidence, all_factors))
-    doc.update(score_fields(tool.scores, all_factors))
-    doc["base_hash"] = _base_hash(doc)
-    doc["content_hash"] = _combined_hash(doc["base_hash"], doc)
+    # the document holds no score and no hash yet: it is the base the hash covers, as is (a
+    # rebuild builds every document, and filtering a copy of each cost a third of the hashing)
+    base_json = _base_json(doc)
+    base_hash = _digest(base_json)
+    scores = score_fields(tool.scores, all_factors)
+    scores_json = _scores_json(scores)
+    content = _scores_hash(base_hash, scores_json)
+    doc.update(scores)
+    doc["base_hash"] = base_hash
+    doc["content_hash"] = content
+    # one JSON object from the texts the hashes were computed on (neither part is ever empty)
+    doc.encoded = (
+        f'{base_json[:-1]}, {scores_json[1:-1]}, "base_hash": "{base_hash}", '
+        f'"content_hash": "{content}"}}'
+    )
     return doc
+
+
+def encode_documents(documents: Sequence[Document]) -> bytes:
+    """The JSON array Meilisearch is sent, in UTF-8: a built document's own text, else the
+    document encoded whole."""
+    return (
+        "["
+        + ", ".join(
+            doc.encoded if type(doc) is BuiltDocument else json.dumps(doc, ensure_ascii=False)
+            for doc in documents
+        )
+        + "]"
+    ).encode()
 
 
 def evidence_fields(
@@ -141,17 +179,42 @@ def _is_score(name: str) -> bool:
 
 def _base_hash(doc: Document) -> str:
     """Hash of every field but the scores and the hashes."""
-    body = {
-        k: v for k, v in doc.items() if k not in ("content_hash", "base_hash") and not _is_score(k)
-    }
-    return hashlib.sha256(
-        json.dumps(body, sort_keys=True, ensure_ascii=False).encode()
-    ).hexdigest()[:32]
+    return _digest(
+        _base_json(
+            {
+                k: v
+                for k, v in doc.items()
+                if k not in ("content_hash", "base_hash") and not _is_score(k)
+            }
+        )
+    )
+
+
+def _base_json(body: Document) -> str:
+    """The text the base hash is computed on: fields holding no score and no hash."""
+    return json.dumps(body, sort_keys=True, ensure_ascii=False)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _combined_hash(base_hash: str, doc: Document) -> str:
     """The content hash: the rest's hash (`base_hash`) combined with the score fields, so a
     scores-only update can compute it without the rest of the document."""
-    scores = {k: v for k, v in doc.items() if _is_score(k)}
-    body = json.dumps([base_hash, scores], sort_keys=True)
-    return hashlib.sha256(body.encode()).hexdigest()[:32]
+    return _hash_with_scores(base_hash, doc)
+
+
+def _hash_with_scores(base_hash: str, fields: Document) -> str:
+    """The content hash from the base hash and the score fields among `fields`."""
+    return _scores_hash(base_hash, _scores_json({k: v for k, v in fields.items() if _is_score(k)}))
+
+
+def _scores_json(scores: dict[str, float]) -> str:
+    return json.dumps(scores, sort_keys=True)
+
+
+def _scores_hash(base_hash: str, scores_json: str) -> str:
+    """The hash of `json.dumps([base_hash, scores], sort_keys=True)`, written from the scores'
+    JSON (a hexadecimal hash needs no escaping), which the sent document reuses."""
+    return _digest(f'["{base_hash}", {scores_json}]')

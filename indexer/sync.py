@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from indexer.client import MeiliClient, MeiliError
-from indexer.documents import Document
+from indexer.documents import Document, encode_documents
 
 BATCH_SIZE = 1000
 
@@ -26,7 +26,7 @@ def push_settings(client: MeiliClient, uid: str, settings: dict[str, Any]) -> No
 def upsert(client: MeiliClient, uid: str, documents: list[Document]) -> None:
     """Add or replace documents and wait until Meilisearch has applied them."""
     if documents:
-        client.run("POST", f"/indexes/{uid}/documents?primaryKey=id", documents)
+        client.run("POST", f"/indexes/{uid}/documents?primaryKey=id", encode_documents(documents))
 
 
 def delete(client: MeiliClient, uid: str, ids: list[int]) -> None:
@@ -81,7 +81,7 @@ def upsert_batches(
         accepted = client.request(
             "PUT" if partial else "POST",
             f"/indexes/{uid}/documents?primaryKey=id",
-            json=batch,
+            json=encode_documents(batch),
             timeout=120,
         )
         pending.append((accepted["taskUid"], len(batch)))
@@ -104,9 +104,10 @@ def rebuild(
 ) -> int:
     """Build a fresh index beside the live one, then swap it in atomically.
 
-    Settings go into the new index before any document; batches are sent without waiting
-    so that Meilisearch indexes while the next batch is built; every task's outcome is read
-    before the swap. Returns the number of documents indexed.
+    The index's creation, its settings and the batches are sent without waiting for one
+    another: Meilisearch applies an index's tasks in the order they came, so the settings are in
+    place before any document, and it indexes a batch while the next one is built. Every task's
+    outcome is read before the swap. Returns the number of documents indexed.
 
     An exception raised here carries `swapped`, which the caller needs to word the failure and
     to replay the edits made meanwhile: False, the live index is left as it was (the new one is
@@ -117,9 +118,11 @@ def rebuild(
     new_uid = f"{live_uid}__build_{int(time.time() * 1000)}"
     swapped: bool | None = False
     try:
-        client.run("POST", "/indexes", {"uid": new_uid, "primaryKey": "id"})
-        client.run("PATCH", f"/indexes/{new_uid}/settings", settings)
+        created = client.request("POST", "/indexes", {"uid": new_uid, "primaryKey": "id"})
+        configured = client.request("PATCH", f"/indexes/{new_uid}/settings", settings)
         total = upsert_batches(client, new_uid, batches, progress)
+        for accepted in (created, configured):  # done before the first batch: read, not awaited
+            client.wait_task(accepted["taskUid"])
         if client.get_index(live_uid) is None:
             client.run("POST", "/indexes", {"uid": live_uid, "primaryKey": "id"})
         swapped = None

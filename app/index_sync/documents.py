@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import ARRAY, Integer, Row, any_, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.catalogue.risk_factors import all_factors
@@ -61,6 +61,8 @@ def _documents(
 ) -> list[Document]:
     """Documents for a batch of tool rows: links, support counts and ratings in one query each."""
     ids = [r.id for r in rows]
+    # one array parameter, not a thousand: psycopg parses every placeholder of an IN list
+    id_array = any_(literal(ids, ARRAY(Integer)))
     linked: dict[int, list[RiskFactor]] = {}
     levels: dict[int, dict[str, int]] = {}  # the factors' own evidence levels
     for tool_id, factor_id, level in session.execute(
@@ -68,7 +70,7 @@ def _documents(
             tool_risk_factors.c.tool_id,
             tool_risk_factors.c.risk_factor_id,
             tool_risk_factors.c.evidence_level,
-        ).where(tool_risk_factors.c.tool_id.in_(ids))
+        ).where(tool_risk_factors.c.tool_id == id_array)
     ):
         linked.setdefault(tool_id, []).append(factors[factor_id])
         if level is not None:
@@ -76,7 +78,7 @@ def _documents(
     supports = dict(
         session.execute(
             select(Support.tool_id, func.count())
-            .where(Support.tool_id.in_(ids))
+            .where(Support.tool_id == id_array)
             .group_by(Support.tool_id)
         )
         .tuples()
@@ -131,18 +133,23 @@ def published_batches(
     factor_list = all_factors(session)
     factors = {f.id: f for f in factor_list}
     factor_slugs = [f.slug for f in factor_list]
-    columns = [getattr(Tool, name) for name in _DOC_COLUMNS]
-    published = select(*columns).where(Tool.status == PUBLISHED).order_by(Tool.id)
+    # the table's columns (Core): rows without the ORM's per-row work
+    table = Tool.__table__.c
+    columns = [table[name] for name in _DOC_COLUMNS]
+    published = select(*columns).where(table.status == PUBLISHED).order_by(table.id)
     if ids is not None:
         wanted = sorted(set(ids))
         for start in range(0, len(wanted), size):
-            rows = session.execute(published.where(Tool.id.in_(wanted[start : start + size]))).all()
+            chunk = wanted[start : start + size]
+            rows = session.execute(
+                published.where(table.id == any_(literal(chunk, ARRAY(Integer))))
+            ).all()
             if rows:
                 yield _documents(session, rows, factors, factor_slugs)
         return
     last_id = 0
     while True:  # keyset pagination by id
-        rows = session.execute(published.where(Tool.id > last_id).limit(size)).all()
+        rows = session.execute(published.where(table.id > last_id).limit(size)).all()
         if not rows:
             return
         last_id = rows[-1].id
