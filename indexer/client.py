@@ -8,6 +8,7 @@ Here: one session per thread, `Accept-Encoding: identity`, searches sent as POST
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Any
@@ -41,6 +42,13 @@ class MeiliClient:
         session = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
+            # The environment's proxy and CA settings, read once: `requests` reads them again
+            # on every call otherwise (~0.2 ms a search, measured on loopback).
+            session.proxies.update(requests.utils.get_environ_proxies(self.url))
+            session.verify = (
+                os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+            )
+            session.trust_env = False
             session.headers["Accept-Encoding"] = "identity"
             session.headers["Content-Type"] = "application/json"
             if self.api_key:
