@@ -598,8 +598,8 @@ def answer_checks(results: dict) -> list[str]:
     check = results.get("same_answer_distinct")
     if check:
         lines.append(
-            f"Distinct queries, Meilisearch (the app's requests replayed) = API = page (tools "
-            f"and order; API total = recorded): {check['same']} of {check['checked']}."
+            f"Distinct queries, API = page (tools and order), in Meilisearch's order (the app's "
+            f"requests replayed; API total = recorded): {check['same']} of {check['checked']}."
             + (f" Differ: {check['differ']}" if check["differ"] else "")
         )
     return lines
