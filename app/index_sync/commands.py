@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import time
@@ -46,6 +47,10 @@ def register(cli: click.Group) -> None:
         """Recorded as an index job like the back office's, so only one rebuild runs at a time
         and the health page shows it; here it runs in the foreground with a progress bar."""
 
+        # The app and its libraries stay until the process ends: out of the collector's reach,
+        # they are not traversed again while documents are built, nor at exit (which took
+        # 0.4 s of a rebuild's time, measured, for objects freed by the exit anyway).
+        gc.freeze()
         try:
             job_id = index_jobs.start_job(
                 db.session,

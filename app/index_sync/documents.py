@@ -24,6 +24,9 @@ def settings_for(session: Session) -> dict[str, Any]:
     return index_settings([(f.slug, f.label, list(f.synonyms)) for f in all_factors(session)])
 
 
+# The first batch of the whole catalogue (see published_batches).
+FIRST_BATCH_SIZE = 200
+
 # Columns a search document is built from. Plain rows, not ORM objects: a rebuild reads every
 # tool, and loading objects with their relationships cost most of the time Meilisearch spent
 # waiting for the next batch (bench/profile_rebuild.py).
@@ -129,7 +132,10 @@ def _documents(
 def published_batches(
     session: Session, ids: Iterable[int] | None = None, size: int = sync.BATCH_SIZE
 ) -> Iterator[list[Document]]:
-    """Documents of the published tools (all of them, or those among `ids`), in batches."""
+    """Documents of the published tools (all of them, or those among `ids`), in batches.
+
+    Of all of them, the first batch is small: a rebuild sends each batch as soon as it is
+    built, and Meilisearch starts indexing with the first one."""
     factor_list = all_factors(session)
     factors = {f.id: f for f in factor_list}
     factor_slugs = [f.slug for f in factor_list]
@@ -147,9 +153,10 @@ def published_batches(
             if rows:
                 yield _documents(session, rows, factors, factor_slugs)
         return
-    last_id = 0
+    last_id, limit = 0, min(size, FIRST_BATCH_SIZE)
     while True:  # keyset pagination by id
-        rows = session.execute(published.where(table.id > last_id).limit(size)).all()
+        rows = session.execute(published.where(table.id > last_id).limit(limit)).all()
+        limit = size
         if not rows:
             return
         last_id = rows[-1].id
