@@ -744,10 +744,13 @@ def main(argv: list[str] | None = None) -> int:
             meili.delete_index(INDEX)
         meili.delete_index(OWN_INDEX)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    for name in (f"run-{stamp}{'-' + args.label if args.label else ''}.json", "latest.json"):
-        (OUT_DIR / name).write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+    name = f"run-{stamp}{'-' + args.label if args.label else ''}.json"
+    for file_name in (name, "latest.json"):
+        (OUT_DIR / file_name).write_text(
+            json.dumps(results, indent=2, ensure_ascii=False, default=str)
+        )
     print(report(results))
-    say(f"résultats : {OUT_DIR / f'run-{stamp}.json'}")
+    say(f"résultats : {OUT_DIR / name}")
     return 0
 
 
