@@ -2,6 +2,7 @@
 
     python -m bench.profile_rebuild                  # the Python side only (no Meilisearch)
     python -m bench.profile_rebuild --indexing 5     # rebuild vs Meilisearch alone, paired
+    python -m bench.profile_rebuild --indexing 1 --app-dir /tmp/before   # another commit's code
 
 The Python side: builds every document of the bench catalogue with the app's code
 (app.index_sync.documents.published_batches) and splits the time between reading PostgreSQL
@@ -26,9 +27,11 @@ import pstats
 import statistics
 import sys
 import time
+from pathlib import Path
 
 from bench.catalogue import (
     BENCH_DB,
+    REPO_ROOT,
     SEED,
     bench_url,
     ensure_env,
@@ -86,7 +89,7 @@ def own_catalogue(tools: int) -> None:
     set_marker(wanted, OWN_DB)
 
 
-def indexing(repeat: int, tools: int) -> None:
+def indexing(repeat: int, tools: int, app_dir: Path) -> None:
     """bench.run's indexing measure, pointed at this script's database and indexes."""
     import os
 
@@ -98,22 +101,20 @@ def indexing(repeat: int, tools: int) -> None:
     url = bench_url(name=OWN_DB)
     meili = Meili(os.environ["MEILI_URL"], os.environ.get("MEILI_MASTER_KEY", ""))
     try:
-        result = run.time_indexing(url, meili, repeat)
-        startup = run.time_command_startup(url)
+        result = run.time_indexing(url, meili, repeat, app_dir)
+        startup = run.time_command_startup(url, app_dir)
     finally:
         meili.delete_index(run.INDEX)
         meili.delete_index(run.OWN_INDEX)
     rb, own = result["rebuild"], result["meili_indexing"]
     ratios = [r["wall_s"] / o["wall_s"] for r, o in zip(rb["details"], own["details"])]
-    print(
-        f"Meilisearch alone : median {own['median']:.2f} s ({own['min']:.2f}–{own['max']:.2f})"
-    )
+    print(f"Meilisearch alone : median {own['median']:.2f} s ({own['min']:.2f}–{own['max']:.2f})")
     print(f"romin index rebuild: median {rb['median']:.2f} s ({rb['min']:.2f}–{rb['max']:.2f})")
     print(
         f"paired ratio: median {statistics.median(ratios):.2f}× "
         f"({min(ratios):.2f}–{max(ratios):.2f}; runs {', '.join(f'{r:.2f}' for r in ratios)})"
     )
-    print(f"command start-up (romin --help): {startup:.2f} s")
+    print(f"command start-up (romin --help): {startup:.2f} s; code: {app_dir}")
     keys = (
         "before_first_task_s",
         "before_first_document_s",
@@ -143,10 +144,16 @@ def main() -> int:
     parser.add_argument(
         "--database", default=BENCH_DB, help="catalogue read by the Python-side profile"
     )
+    parser.add_argument(
+        "--app-dir",
+        type=Path,
+        default=REPO_ROOT,
+        help="rebuild with the code of this checkout (a `git archive` of another commit)",
+    )
     args = parser.parse_args()
     ensure_env()
     if args.indexing:
-        indexing(args.indexing, args.tools)
+        indexing(args.indexing, args.tools, args.app_dir)
     else:
         python_side(args.database)
     return 0
