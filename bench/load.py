@@ -26,6 +26,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -227,24 +228,7 @@ def _python(
             if response.status_code != 200:
                 errors[k] += 1
 
-    workers = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
-    for w in workers:
-        w.start()
-    barrier.wait()
-    started = time.perf_counter()
-    for w in workers:
-        w.join()
-    seconds = time.perf_counter() - started
-    values = sorted(v for per in latencies for v in per)
-    return LoadResult(
-        len(values),
-        seconds,
-        statistics.median(values),
-        _percentile(values, 0.95),
-        _percentile(values, 0.99),
-        sum(errors),
-        "python",
-    )
+    return _run_clients(worker, clients, barrier, latencies, errors, "python")
 
 
 def sequences(
@@ -276,6 +260,19 @@ def sequences(
             latencies[k].append((time.perf_counter() - started) * 1000)
         conn.close()
 
+    return _run_clients(worker, clients, barrier, latencies, errors, "python-http.client")
+
+
+def _run_clients(
+    worker: Callable[[int], None],
+    clients: int,
+    barrier: threading.Barrier,
+    latencies: list[list[float]],
+    errors: list[int],
+    label: str,
+) -> LoadResult:
+    """Start `clients` workers together (the barrier), time them to the last one, and sum up
+    the latencies they recorded."""
     workers = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
     for w in workers:
         w.start()
@@ -292,5 +289,5 @@ def sequences(
         _percentile(values, 0.95),
         _percentile(values, 0.99),
         sum(errors),
-        "python-http.client",
+        label,
     )

@@ -302,6 +302,17 @@ def _excluded_ids(
     return {key: [int(hit["id"]) for hit in answer["hits"]] for key, answer in zip(keys, answers)}
 
 
+def _with_counts(
+    client: MeiliClient, index_uid: str, query: SearchQuery, requests: list[dict[str, Any]]
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """`requests` sent in one multi-search with the set's facet counts (and each selected
+    group's own): (the counts' answer, the groups' answers, the answers to `requests`)."""
+    counts = _with_filter({"q": "", "limit": 0, "facets": _facet_names(query)}, _conditions(query))
+    answers = client.multi_search([counts, *_facet_queries(query, ""), *requests], index_uid)
+    own_count = len(answers) - 1 - len(requests)
+    return answers[0], answers[1 : 1 + own_count], answers[1 + own_count :]
+
+
 # The first pages of words ranked within filters are read in one round trip (below); deeper
 # pages in three (`_run_segmented`), whose requests do not grow with the page's depth.
 AT_ONCE_UP_TO = 100
@@ -326,10 +337,7 @@ def _run_segmented_at_once(client: MeiliClient, index_uid: str, query: SearchQue
                 page=1, hitsPerPage=end, sort=_sort(query), attributesToRetrieve=_retrieved(query)
             )
             lists.append(_with_filter(body, tier_filter))
-    counts = _with_filter({"q": "", "limit": 0, "facets": _facet_names(query)}, _conditions(query))
-    answers = client.multi_search([counts, *_facet_queries(query, ""), *lists], index_uid)
-    own_count = len(answers) - 1 - len(lists)
-    main, own, read = answers[0], answers[1 : 1 + own_count], answers[1 + own_count :]
+    main, own, read = _with_counts(client, index_uid, query, lists)
     score_key, evidence_key = score_field(query.factor), evidence_field(query.factor)
     where = {2: IN_TITLE_OR_SUMMARY, 1: FURTHER_DOWN}
     ordered: list[dict[str, Any]] = []  # the set's first `end` tools, in order
@@ -401,10 +409,7 @@ def _run_segmented(client: MeiliClient, index_uid: str, query: SearchQuery) -> S
             body["matchingStrategy"] = MATCH_EVERY_WORD
         requests.append(_with_filter(body, conditions))
         flags.append(segment.matching)
-    counts = _with_filter({"q": "", "limit": 0, "facets": _facet_names(query)}, _conditions(query))
-    answers = client.multi_search([counts, *_facet_queries(query, ""), *requests], index_uid)
-    own_count = len(answers) - 1 - len(requests)
-    main, own, pages = answers[0], answers[1 : 1 + own_count], answers[1 + own_count :]
+    main, own, pages = _with_counts(client, index_uid, query, requests)
     score_key, evidence_key = score_field(query.factor), evidence_field(query.factor)
     where = {2: IN_TITLE_OR_SUMMARY, 1: FURTHER_DOWN}
     hits = [
