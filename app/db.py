@@ -16,7 +16,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
 
 
-def among(column: QueryableAttribute[Any], ids: Iterable[int]) -> ColumnElement[bool]:
+def among(
+    column: QueryableAttribute[Any] | ColumnElement[Any], ids: Iterable[int]
+) -> ColumnElement[bool]:
     """`column = ANY(array)`: one parameter however many ids (an IN list of 10,000 parameters
     costs more to render than to run)."""
     return column == any_(cast(list(ids), ARRAY(column.type)))

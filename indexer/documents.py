@@ -202,12 +202,7 @@ def _digest(text: str) -> str:
 def _combined_hash(base_hash: str, doc: Document) -> str:
     """The content hash: the rest's hash (`base_hash`) combined with the score fields, so a
     scores-only update can compute it without the rest of the document."""
-    return _hash_with_scores(base_hash, doc)
-
-
-def _hash_with_scores(base_hash: str, fields: Document) -> str:
-    """The content hash from the base hash and the score fields among `fields`."""
-    return _scores_hash(base_hash, _scores_json({k: v for k, v in fields.items() if _is_score(k)}))
+    return _scores_hash(base_hash, _scores_json({k: v for k, v in doc.items() if _is_score(k)}))
 
 
 def _scores_json(scores: dict[str, float]) -> str:

@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, Row, any_, func, literal, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from app.catalogue.risk_factors import all_factors
 from app.catalogue.scores import rating_stats
 from app.core.vocabulary import PUBLISHED
+from app.db import among
 from app.models import RiskFactor, Support, Tool, tool_risk_factors
 from indexer import sync
 from indexer.documents import Document, ToolData, build_document
@@ -64,8 +65,6 @@ def _documents(
 ) -> list[Document]:
     """Documents for a batch of tool rows: links, support counts and ratings in one query each."""
     ids = [r.id for r in rows]
-    # one array parameter, not a thousand: psycopg parses every placeholder of an IN list
-    id_array = any_(literal(ids, ARRAY(Integer)))
     linked: dict[int, list[RiskFactor]] = {}
     levels: dict[int, dict[str, int]] = {}  # the factors' own evidence levels
     for tool_id, factor_id, level in session.execute(
@@ -73,7 +72,7 @@ def _documents(
             tool_risk_factors.c.tool_id,
             tool_risk_factors.c.risk_factor_id,
             tool_risk_factors.c.evidence_level,
-        ).where(tool_risk_factors.c.tool_id == id_array)
+        ).where(among(tool_risk_factors.c.tool_id, ids))
     ):
         linked.setdefault(tool_id, []).append(factors[factor_id])
         if level is not None:
@@ -81,7 +80,7 @@ def _documents(
     supports = dict(
         session.execute(
             select(Support.tool_id, func.count())
-            .where(Support.tool_id == id_array)
+            .where(among(Support.tool_id, ids))
             .group_by(Support.tool_id)
         )
         .tuples()
@@ -147,9 +146,7 @@ def published_batches(
         wanted = sorted(set(ids))
         for start in range(0, len(wanted), size):
             chunk = wanted[start : start + size]
-            rows = session.execute(
-                published.where(table.id == any_(literal(chunk, ARRAY(Integer))))
-            ).all()
+            rows = session.execute(published.where(among(table.id, chunk))).all()
             if rows:
                 yield _documents(session, rows, factors, factor_slugs)
         return
