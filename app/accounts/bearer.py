@@ -57,6 +57,9 @@ _CHECK = text(
 )
 
 
+_LIMITS = "romin_token_limits"  # the app's parsed per-token limits (`_limits`)
+
+
 @dataclass(frozen=True)
 class TokenOwner:
     """The active account behind a token, as far as a role check and the usage statistics
@@ -76,15 +79,19 @@ def digest(raw: str) -> str:
 
 
 def _limits() -> dict[str, tuple[int, int]]:
-    """The per-token limits: key suffix -> (requests allowed, window in seconds)."""
-    config = current_app.config
-    setting = str(config["RATELIMIT_API_PER_TOKEN"] or "")
-    if not config["RATELIMIT_ENABLED"] or not setting:
-        return {}
-    return {
-        f":{item.amount}/{item.get_expiry()}": (item.amount, item.get_expiry())
-        for item in parse_many(setting)
-    }
+    """The per-token limits: key suffix -> (requests allowed, window in seconds); read from
+    the app's settings once, not on every API request."""
+    limits: dict[str, tuple[int, int]] | None = current_app.extensions.get(_LIMITS)
+    if limits is None:
+        config = current_app.config
+        setting = str(config["RATELIMIT_API_PER_TOKEN"] or "")
+        items = parse_many(setting) if config["RATELIMIT_ENABLED"] and setting else []
+        limits = {
+            f":{item.amount}/{item.get_expiry()}": (item.amount, item.get_expiry())
+            for item in items
+        }
+        current_app.extensions[_LIMITS] = limits
+    return limits
 
 
 def check_token(raw: str) -> TokenOwner | None:
